@@ -1,0 +1,37 @@
+"""A safe Datalog front end on pyDatalog: parse, validate, evaluate per subject in isolation.
+
+The reasoner knows nothing about any particular domain; a knowledge base brings the
+rules, the evidence and the vocabularies. The public API is what ``__all__`` lists.
+"""
+
+from reasoner.engine import Engine, Fact
+from reasoner.errors import (
+    EvaluationError,
+    FieldProblem,
+    IsolationError,
+    KnowledgeBaseError,
+    Problem,
+    QueryError,
+    ReasonerError,
+    RecordError,
+    SourcePosition,
+)
+from reasoner.kb import KnowledgeBase, load_kb
+from reasoner.session import Session
+
+__all__ = [
+    "Engine",
+    "EvaluationError",
+    "Fact",
+    "FieldProblem",
+    "IsolationError",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "Problem",
+    "QueryError",
+    "ReasonerError",
+    "RecordError",
+    "Session",
+    "SourcePosition",
+    "load_kb",
+]

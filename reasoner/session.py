@@ -1,0 +1,75 @@
+"""A session: one subject's input facts and the questions asked about them.
+
+A session holds its facts as an immutable value and hands them to the engine for each
+query; the engine asserts them for that query only. Sessions can therefore be opened
+side by side, interleaved, or used from several threads, and one session's facts can
+never answer another's question. Results are memoised per session, since the facts
+cannot change while it is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+
+from reasoner.engine import Engine, Fact, Row, answer_variables
+from reasoner.errors import QueryError
+from reasoner.program import Atom, BodyLiteral, Constant, Term, Value, Variable
+from reasoner.syntax import parse_query
+from reasoner.validate import check_query
+
+
+class Session:
+    """Evaluate queries for one set of input facts (one patient)."""
+
+    def __init__(self, engine: Engine, facts: Iterable[Fact | tuple[str, Iterable[Value]]]) -> None:
+        self._engine = engine
+        self.facts: tuple[Fact, ...] = tuple(sorted({engine.check_fact(fact) for fact in facts}, key=str))
+        self._memo: dict[object, list[Row]] = {}
+        self._closed = False
+
+    def query(self, predicate: str, *arguments: Value | None) -> list[Row]:
+        """Rows of ``predicate`` whose arguments equal the given ones; ``None`` matches anything.
+
+        >>> from reasoner import load_kb
+        >>> kb = load_kb(text='.input temp(c: number). hot :- temp(C), C > 30. level(high) :- hot.')
+        >>> with kb.session([("temp", (35,))]) as session:
+        ...     session.query("level", None)
+        [('high',)]
+        """
+        pattern: tuple[Term, ...] = tuple(
+            Variable("_") if argument is None else Constant(argument) for argument in arguments
+        )
+        return self.solve(Atom(predicate, pattern))
+
+    def holds(self, predicate: str, *arguments: Value) -> bool:
+        """True when the ground fact ``predicate(arguments)`` follows."""
+        return bool(self.query(predicate, *arguments))
+
+    def ask(self, text: str) -> list[dict[str, Value]]:
+        """Answer a Datalog query such as ``item(C, K), K != avoid``: one dict per solution."""
+        goal = parse_query(text)
+        problems = check_query(self._engine.program, goal)
+        if problems:
+            raise QueryError("; ".join(problem.message for problem in problems))
+        names = answer_variables(goal)
+        return [dict(zip(names, row, strict=True)) for row in self.solve(goal)]
+
+    def solve(self, goal: Atom | tuple[BodyLiteral, ...]) -> list[Row]:
+        if self._closed:
+            raise QueryError("this session is closed; open a new one")
+        if goal not in self._memo:
+            self._memo[goal] = self._engine.solve(self.facts, goal)
+        return list(self._memo[goal])
+
+    def close(self) -> None:
+        self._closed = True
+        self._memo.clear()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
