@@ -66,6 +66,7 @@ Materialized = dict[int, dict[PredicateKey, frozenset[Row]]]
 _QUERY_PREDICATE = "query result"
 _DERIVE = "derive {rule} {variant}"
 _DELTA = "delta {predicate}"
+_BY_RULE = "by rule {predicate}/{arity}"
 MAX_RECURSIVE_FACTS = 200_000
 MAX_RECURSIVE_ROUNDS = 20_000
 """A recursive component past either limit stops with an error: ``n(Y) :- n(X), Y = X + 1`` never ends."""
@@ -138,6 +139,15 @@ class Engine:
         named variable, in order of first appearance. ``materialized`` lets a caller that
         asks many questions about the same facts keep recursive fixpoints between calls.
         """
+        return self._solve(facts, goal, materialized, components_of=goal)
+
+    def _solve(
+        self,
+        facts: Sequence[Fact],
+        goal: Atom | tuple[BodyLiteral, ...],
+        materialized: Materialized | None,
+        components_of: Atom | tuple[BodyLiteral, ...],
+    ) -> list[Row]:
         input_facts = [self._input_fact(fact) for fact in facts]
         memo: Materialized = {} if materialized is None else materialized
         with self._activated() as state:
@@ -147,12 +157,12 @@ class Engine:
                 for fact in input_facts:
                     asserted.append(self._assert_fact(fact.predicate, fact.arguments))
                 if isinstance(goal, Atom):
-                    query = self._compile_atom(goal, {})
+                    query = self._compile_atom(goal, {}, check=goal is components_of)
                 else:
                     temporary = self._query_clause(goal)
                     pyEngine.assert_(temporary)
                     query = temporary.head
-                for index in self._components_needed(goal):
+                for index in self._components_needed(components_of):
                     asserted += self._materialize(index, state, memo)
                 answer = query.ask()
             except ReasonerError:
@@ -167,6 +177,20 @@ class Engine:
                     pyEngine.remove(temporary.head.pred)
                 self._check_clean(state)
         return sorted(set(_rows(answer, query)), key=row_order)
+
+    def solve_by_rule(
+        self, facts: Sequence[Fact], goal: Atom, materialized: Materialized | None = None
+    ) -> list[tuple[int, Row]]:
+        """Rows of ``goal`` with the index (in ``program.rules``) of each rule or fact that gives them.
+
+        One query answers both what holds and which clauses derive it, which is what an
+        answer needs to cite its rules and evidence without a proof search.
+        """
+        if goal.key not in self.program.defined_predicates():
+            return []
+        by_rule = Atom(_BY_RULE.format(predicate=goal.predicate, arity=goal.arity), (Variable("Rule"), *goal.arguments))
+        rows = self._solve(facts, by_rule, materialized, components_of=goal)
+        return [(int(row[0]), row[1:]) for row in rows]
 
     def check_fact(self, fact: Fact | tuple[str, Iterable[Value]]) -> Fact:
         """Validate one input fact against the ``.input`` declarations; return it normalised."""
@@ -259,6 +283,10 @@ class Engine:
             state.recursive_rules = {index: [] for index in range(len(self._components))}
             for rule_index, rule in enumerate(self.program.rules):
                 order = plan_body(rule.body).order
+                by_rule = _BY_RULE.format(predicate=rule.head.predicate, arity=rule.head.arity)
+                pyEngine.assert_(
+                    self._compile_clause(Atom(by_rule, (Constant(rule_index), *rule.head.arguments)), order)
+                )
                 component = self._component_of.get(rule.head.key)
                 if component is None:
                     pyEngine.assert_(self._compile_clause(rule.head, order))
@@ -359,8 +387,10 @@ class Engine:
             )
         for parameter, value in zip(declaration.parameters, arguments, strict=True):
             is_number = isinstance(value, int) and not isinstance(value, bool)
-            if (parameter.type == "number" and not is_number) or (
-                parameter.type == "symbol" and not isinstance(value, str)
+            if (
+                (parameter.type == "number" and not is_number)
+                or (parameter.type == "symbol" and not isinstance(value, str))
+                or (parameter.type == "any" and not (is_number or isinstance(value, str)))
             ):
                 raise QueryError(
                     f"{predicate}: {parameter.name} must be a {parameter.type}, not {type(value).__name__} {value!r}"

@@ -144,8 +144,14 @@ class Rule:
         return f"{self.head} :- {', '.join(str(literal) for literal in self.body)}."
 
 
-ParameterType = TypingLiteral["number", "symbol"]
-PARAMETER_TYPES: tuple[ParameterType, ...] = ("number", "symbol")
+ParameterType = TypingLiteral["number", "symbol", "any"]
+PARAMETER_TYPES: tuple[ParameterType, ...] = ("number", "symbol", "any")
+"""``any`` holds numbers or symbols (a parameter value); it cannot be ordered or added."""
+
+
+def type_members(parameter_type: str) -> frozenset[str]:
+    """The value types a declared parameter type admits."""
+    return frozenset({"number", "symbol"}) if parameter_type == "any" else frozenset({parameter_type})
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import TracebackType
 
-from reasoner.engine import Engine, Fact, Row, answer_variables
+from reasoner.engine import Engine, Fact, Materialized, Row, answer_variables
 from reasoner.errors import QueryError
-from reasoner.program import Atom, BodyLiteral, Constant, Term, Value, Variable
+from reasoner.program import Atom, BodyLiteral, Constant, Rule, Term, Value, Variable
 from reasoner.syntax import parse_query
 from reasoner.validate import check_query
 
@@ -26,6 +26,7 @@ class Session:
         self._engine = engine
         self.facts: tuple[Fact, ...] = tuple(sorted({engine.check_fact(fact) for fact in facts}, key=str))
         self._memo: dict[object, list[Row]] = {}
+        self._materialized: Materialized = {}
         self._closed = False
 
     def query(self, predicate: str, *arguments: Value | None) -> list[Row]:
@@ -37,10 +38,7 @@ class Session:
         ...     session.query("level", None)
         [('high',)]
         """
-        pattern: tuple[Term, ...] = tuple(
-            Variable("_") if argument is None else Constant(argument) for argument in arguments
-        )
-        return self.solve(Atom(predicate, pattern))
+        return self.solve(_pattern(predicate, arguments))
 
     def holds(self, predicate: str, *arguments: Value) -> bool:
         """True when the ground fact ``predicate(arguments)`` follows."""
@@ -55,16 +53,32 @@ class Session:
         names = answer_variables(goal)
         return [dict(zip(names, row, strict=True)) for row in self.solve(goal)]
 
+    def derivations(self, predicate: str, *arguments: Value | None) -> list[tuple[Rule, Row]]:
+        """Rows of ``predicate`` matching ``arguments``, each with a rule or fact that gives it."""
+        pattern = _pattern(predicate, arguments)
+        key = ("by rule", pattern)
+        if key not in self._memo:
+            self._check_open()
+            self._memo[key] = [
+                (index, *row) for index, row in self._engine.solve_by_rule(self.facts, pattern, self._materialized)
+            ]
+        rules = self._engine.program.rules
+        return [(rules[int(entry[0])], tuple(entry[1:])) for entry in self._memo[key]]
+
     def solve(self, goal: Atom | tuple[BodyLiteral, ...]) -> list[Row]:
+        if goal not in self._memo:
+            self._check_open()
+            self._memo[goal] = self._engine.solve(self.facts, goal, self._materialized)
+        return list(self._memo[goal])
+
+    def _check_open(self) -> None:
         if self._closed:
             raise QueryError("this session is closed; open a new one")
-        if goal not in self._memo:
-            self._memo[goal] = self._engine.solve(self.facts, goal)
-        return list(self._memo[goal])
 
     def close(self) -> None:
         self._closed = True
         self._memo.clear()
+        self._materialized.clear()
 
     def __enter__(self) -> Session:
         return self
@@ -73,3 +87,8 @@ class Session:
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _pattern(predicate: str, arguments: tuple[Value | None, ...]) -> Atom:
+    terms: tuple[Term, ...] = tuple(Variable("_") if value is None else Constant(value) for value in arguments)
+    return Atom(predicate, terms)

@@ -291,7 +291,9 @@ class _ProgramBuilder(Transformer[Token, Any]):
         name, type_name = children
         if str(type_name) not in PARAMETER_TYPES:
             raise self._error(
-                self._position(type_name), "declaration", f"unknown type {str(type_name)!r}; allowed: number, symbol"
+                self._position(type_name),
+                "declaration",
+                f"unknown type {str(type_name)!r}; allowed: {', '.join(PARAMETER_TYPES)}",
             )
         return Parameter(str(name), str(type_name))  # type: ignore[arg-type]
 

@@ -40,6 +40,7 @@ from reasoner.program import (
     Program,
     Rule,
     Variable,
+    type_members,
     variables_of,
 )
 
@@ -292,7 +293,7 @@ def infer_types(program: Program) -> dict[tuple[PredicateKey, int], TypeSet]:
     for declaration in program.declarations:
         if declaration.kind == "input":
             for index, parameter in enumerate(declaration.parameters):
-                types[(declaration.key, index)] = frozenset({parameter.type})
+                types[(declaration.key, index)] = type_members(parameter.type)
     changed = True
     while changed:
         changed = False
@@ -348,12 +349,12 @@ def _check_types(program: Program) -> Iterator[Problem]:
     for key, declaration in program.outputs().items():
         for index, parameter in enumerate(declaration.parameters):
             inferred = types.get((key, index), frozenset())
-            if not inferred <= {parameter.type}:
+            if not inferred <= type_members(parameter.type):
                 yield _error(
                     declaration.position,
                     "type",
                     f"{parameter.name} of {declaration.predicate} is declared {parameter.type} but the rules can "
-                    f"give it a {' or '.join(sorted(inferred - {parameter.type}))}",
+                    f"give it a {' or '.join(sorted(inferred - type_members(parameter.type)))}",
                 )
 
 

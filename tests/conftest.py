@@ -28,3 +28,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip_slow)
+
+
+@pytest.fixture(scope="session")
+def advisor():  # type: ignore[no-untyped-def]
+    """The bundled back-spasm advisor, loaded once."""
+    from reasoner.api import load_advisor
+
+    return load_advisor(ROOT / "kb")
+
+
+EXAMPLES = ROOT / "examples" / "patients"

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from reasoner import EvaluationError, QueryError, load_kb
+from reasoner.program import Atom, Constant, Variable
 from tests.programs import REACHABILITY
 
 EDGES = [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d"), ("e", "f")]
@@ -141,3 +142,24 @@ def test_a_query_that_compares_a_symbol_is_refused_before_evaluation() -> None:
     kb = load_kb(text=REACHABILITY)
     with kb.session(reachability_facts()) as session, pytest.raises(QueryError, match="X can hold a symbol"):
         session.ask("node(X), X > 3")
+
+
+def test_a_query_can_say_which_rule_gives_each_row() -> None:
+    kb = load_kb(text=REACHABILITY)
+    rules = kb.program.rules
+    with kb.session(reachability_facts()) as session:
+        derivations = kb.engine.solve_by_rule(session.facts, kb.program.rules[0].head.__class__("reach", ()))
+        assert derivations == []  # no such predicate/arity
+        by_rule = kb.engine.solve_by_rule(session.facts, session_atom("reach", "c", None))
+    assert {(str(rules[index].head), row) for index, row in by_rule} == {
+        ("reach(X, Y)", ("c", "a")),
+        ("reach(X, Y)", ("c", "d")),
+        ("reach(X, Z)", ("c", "a")),
+        ("reach(X, Z)", ("c", "b")),
+        ("reach(X, Z)", ("c", "c")),
+        ("reach(X, Z)", ("c", "d")),
+    }
+
+
+def session_atom(predicate: str, *arguments: str | None) -> Atom:
+    return Atom(predicate, tuple(Variable("_") if a is None else Constant(a) for a in arguments))

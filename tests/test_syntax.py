@@ -112,7 +112,7 @@ def test_syntax_errors_name_file_line_column_and_what_was_expected(text: str, ex
         ("@id Not-An-Id\np.", "kb.dl:1:1: error: @id 'Not-An-Id' is not an identifier"),
         ("@evidence\np.", "kb.dl:1:1: error: @evidence takes a comma-separated list of evidence ids"),
         ("@statement\np.", "kb.dl:1:1: error: @statement is empty"),
-        (".input p(x: int).", "kb.dl:1:13: error: unknown type 'int'; allowed: number, symbol"),
+        (".input p(x: int).", "kb.dl:1:13: error: unknown type 'int'; allowed: number, symbol, any"),
         ('p("a\\q").', "kb.dl:1:5: error: unknown escape \\q in string"),
         ("@id lonely\n.input p(x: number).", "kb.dl:2:1: error: syntax error"),
     ],

@@ -1,0 +1,84 @@
+"""The small facade another program embeds: load an advisor, give it records, read answers.
+
+An advisor is a guideline knowledge base together with its record description and its
+answer vocabulary (``record`` and ``answer`` data files of the manifest).
+
+>>> from pathlib import Path
+>>> advisor = load_advisor(Path(__file__).resolve().parent.parent / "kb")
+>>> answer = advisor.recommend({"id": "doc", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0})
+>>> answer.codes()["muscle_relaxant_short_course"]
+'consider'
+>>> answer.item("muscle_relaxant_short_course").parameters["course_days_max"]
+7
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reasoner import answer as answers
+from reasoner import records
+from reasoner.answer import Answer, AnswerSpec
+from reasoner.errors import KnowledgeBaseError, Problem, SourcePosition
+from reasoner.kb import KnowledgeBase, load_kb
+from reasoner.records import Record, RecordSpec
+from reasoner.session import Session
+
+
+@dataclass(frozen=True)
+class Advisor:
+    """A loaded guideline advisor. Immutable and safe to share between threads."""
+
+    kb: KnowledgeBase
+    record_spec: RecordSpec
+    answer_spec: AnswerSpec
+
+    @property
+    def identity(self) -> dict[str, str]:
+        return {"name": self.kb.name, "version": self.kb.version}
+
+    def read_record(self, data: Any, source: str = "") -> Record:
+        """Validate a parsed record (dict from JSON or YAML); raises RecordError naming the field."""
+        return self.record_spec.read(data, source)
+
+    def session(self, record: Record | dict[str, Any]) -> Session:
+        """Open a session on one record's facts, for queries beyond the answer."""
+        return self.kb.session(self._record(record).facts)
+
+    def recommend(self, record: Record | dict[str, Any]) -> Answer:
+        """The answer for one patient: items by kind, each with parameters, rules and evidence."""
+        checked = self._record(record)
+        with self.kb.session(checked.facts) as session:
+            return answers.assemble(session, self.answer_spec, self.kb.evidence, checked.identifier, self.identity)
+
+    def violations(self, record: Record | dict[str, Any]) -> list[str]:
+        """Names of the integrity constraints (``violation/1``) the answer breaks; none when sound."""
+        if ("violation", 1) not in self.kb.program.defined_predicates():
+            return []
+        with self.session(record) as session:
+            return [str(row[0]) for row in session.query("violation", None)]
+
+    def _record(self, record: Record | dict[str, Any]) -> Record:
+        return record if isinstance(record, Record) else self.read_record(record)
+
+
+def load_advisor(path: str | Path) -> Advisor:
+    """Load a guideline knowledge base directory with its ``record`` and ``answer`` data files."""
+    kb = load_kb(path)
+    problems: list[Problem] = []
+    for name in ("record", "answer"):
+        if name not in kb.data:
+            problems.append(
+                Problem(SourcePosition(str(Path(path) / "manifest.yaml"), 1, 1), "manifest", f"data.{name} is required")
+            )
+    if problems:
+        raise KnowledgeBaseError(problems)
+    record_spec = records.read_spec(kb.data["record"])
+    answer_spec = answers.read_spec(kb.data["answer"])
+    problems += record_spec.check_against(kb.program, kb.data["record"])
+    problems += answer_spec.check_against(kb.program, kb.data["answer"])
+    if problems:
+        raise KnowledgeBaseError(problems)
+    return Advisor(kb, record_spec, answer_spec)
