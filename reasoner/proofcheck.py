@@ -37,7 +37,8 @@ def check_proof(
     """Every problem found in ``proof`` (empty when it checks), each naming the step it concerns.
 
     ``require_evidence`` (for guideline knowledge bases) also demands an @id, a
-    @statement and at least one @evidence id on every rule used; ``evidence`` (the
+    @statement and at least one @evidence id on every rule used (facts, as in
+    validation, may go without); ``evidence`` (the
     registry) makes each cited id resolvable.
     """
     checker = _Checker(session, require_evidence, evidence)
@@ -93,7 +94,7 @@ class _Checker:
         if not self.require_evidence:
             return
         name = rule.rule_id or str(rule)
-        if not rule.rule_id or not rule.metadata.statement or not rule.metadata.evidence:
+        if not rule.is_fact and (not rule.rule_id or not rule.metadata.statement or not rule.metadata.evidence):
             self.problems.append(f"{name}: a guideline rule needs @id, @statement and @evidence")
         for evidence_id in rule.metadata.evidence:
             if self.evidence is not None and evidence_id not in self.evidence:
