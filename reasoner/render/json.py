@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from reasoner.explanation import Absence, Attempt, Bindings, Check, Explanation, Failure, Proof, Step, WhyNot
+from reasoner.instantiate import atom_values
 from reasoner.program import Rule
 from reasoner.render.words import EvidenceRegistry, cited_evidence
 
@@ -45,7 +46,7 @@ def _proof(proof: Proof, evidence: EvidenceRegistry | None) -> JSON:
         "node": "fact",
         "fact": str(proof.fact),
         "predicate": proof.fact.predicate,
-        "arguments": [argument.value for argument in proof.fact.arguments if hasattr(argument, "value")],
+        "arguments": list(atom_values(proof.fact)),
         "source": proof.source,
         "rule": _rule(proof.rule, evidence) if proof.rule is not None else None,
         "bindings": _bindings(proof.bindings),
