@@ -8,9 +8,12 @@ so an explanation cannot disagree with the answer it explains.
 
 ``why`` returns the smallest proof (fewest nodes; ties go to the earlier rule, then to
 the earlier row in pyDatalog's sorted answer), or up to ``limit`` proofs smallest first.
-A proof never uses its own conclusion: each branch carries the atoms above it, and a
-rule instance that needs one of them is not used, so recursive programs with cycles
-give finite, well-founded proofs.
+A proof never uses its own conclusion. The smallest proof is found by a lightest-
+derivation fixpoint (Knuth's generalisation of Dijkstra) over the rule instances that
+can conclude the fact, in time polynomial in their number; in it every child is smaller
+than its parent, so no fact can sit below itself. The search for further proofs walks
+the instances depth first, each branch carrying the facts above it and refusing an
+instance that needs one of them; it stops expanding after ``SEARCH_BUDGET`` facts.
 
 ``why_not`` reports, for each rule whose head unifies with the fact, the first body
 literal (in the rule's evaluation order, with the head's values in place) that no
@@ -23,6 +26,7 @@ to a bounded depth).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from reasoner.binding import plan_body
 from reasoner.engine import Fact, answer_variables
@@ -49,6 +53,8 @@ NEGATION_DEPTH = 2
 """The same depth for the why-not shown under a negated literal of a proof."""
 EXAMPLES = 3
 """Bindings of the earlier literals shown for one failing literal; the rest are counted."""
+SEARCH_BUDGET = 20_000
+"""Facts the all-proofs search expands before it stops looking for more (the smallest proof is never cut)."""
 
 _SortKey = tuple[int, ...]
 
@@ -68,7 +74,14 @@ def why(session: Session, atom: Atom, *, all_proofs: bool = False, limit: int = 
         raise QueryError(f"why needs a ground fact, not {atom}; ask for its rows first")
     if limit < 1:
         raise ValueError("limit must be at least 1")
-    return _Tracer(session).proofs(atom, frozenset(), limit if all_proofs else 1)
+    tracer = _Tracer(session)
+    smallest = tracer.smallest(atom)
+    if smallest is None:
+        return []
+    if not all_proofs or limit == 1:
+        return [smallest]
+    others = [proof for proof in tracer.proofs(atom, frozenset(), limit) if proof != smallest]
+    return [smallest, *others][:limit]
 
 
 def why_not(session: Session, atom: Atom, *, depth: int = WHY_NOT_DEPTH) -> WhyNot:
@@ -79,6 +92,24 @@ def why_not(session: Session, atom: Atom, *, depth: int = WHY_NOT_DEPTH) -> WhyN
     return _Tracer(session).absence(atom, depth, frozenset())
 
 
+@dataclass(frozen=True)
+class _Instance:
+    """One ground instance of a clause that concludes a fact: pyDatalog's row for the rule's body."""
+
+    rule_index: int
+    row_index: int
+    rule: Rule
+    body: tuple[BodyLiteral, ...]
+    """The body with anonymous variables of positive atoms named, so the row gives their values."""
+    row: dict[str, Value]
+    derived: tuple[Atom, ...]
+    """The positive body atoms that are not input facts: the only children that need proofs of their own."""
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.rule_index, self.row_index)
+
+
 class _Tracer:
     """One explanation's search state: the session and what it has already worked out."""
 
@@ -86,9 +117,11 @@ class _Tracer:
         self.session = session
         self.rules = session.program.rules
         self.inputs = session.program.inputs()
+        self._instances: dict[Atom, list[_Instance]] = {}
         self._proofs: dict[tuple[Atom, frozenset[Atom], int], list[Proof]] = {}
         self._absences: dict[tuple[Atom, int, frozenset[Atom]], WhyNot] = {}
         self._assignments: dict[int, frozenset[int]] = {}
+        self._expansions = 0
 
     def rows(self, goal: tuple[BodyLiteral, ...]) -> list[dict[str, Value]]:
         if not goal:
@@ -99,71 +132,130 @@ class _Tracer:
     def holds(self, atom: Atom) -> bool:
         return bool(self.session.solve(atom))
 
-    # -- why --------------------------------------------------------------------
+    def instances(self, atom: Atom) -> list[_Instance]:
+        """Every clause instance that concludes the ground fact ``atom``, in rule order then row order."""
+        if atom not in self._instances:
+            found: list[_Instance] = []
+            for rule_index, rule in enumerate(self.rules):
+                unified = unify_head(rule.head, atom) if rule.head.key == atom.key else None
+                if unified is None:
+                    continue
+                values, _ = unified
+                if rule.is_fact:
+                    found.append(_Instance(rule_index, 0, rule, (), {}, ()))
+                    continue
+                body = name_anonymous(rule.body)
+                for row_index, row in enumerate(self.rows(value_equalities(values) + body)):
+                    derived = tuple(
+                        substitute_atom(literal, row)
+                        for literal in body
+                        if isinstance(literal, Atom) and literal.key not in self.inputs
+                    )
+                    found.append(_Instance(rule_index, row_index, rule, body, row, derived))
+            self._instances[atom] = found
+        return self._instances[atom]
+
+    # -- why: the smallest proof --------------------------------------------------
+    def smallest(self, goal: Atom) -> Proof | None:
+        """The proof with fewest nodes, by Knuth's lightest-derivation fixpoint over the facts it can use.
+
+        A proof's size is one more than the sizes of its children, so in a smallest proof
+        every child is strictly smaller than its parent: no fact can appear below itself,
+        and cycles of the program need no special care here.
+        """
+        if goal.key in self.inputs:
+            return Proof(goal, "record") if self.holds(goal) else None
+        if not self.holds(goal):
+            return None
+        relevant: dict[Atom, list[_Instance]] = {}
+        pending = [goal]
+        while pending:
+            atom = pending.pop()
+            if atom not in relevant:
+                relevant[atom] = self.instances(atom)
+                pending += [child for instance in relevant[atom] for child in instance.derived]
+        cost: dict[Atom, tuple[int, int, int]] = {}
+        best: dict[Atom, _Instance] = {}
+        changed = True
+        while changed:
+            changed = False
+            for atom, instances in relevant.items():
+                for instance in instances:
+                    if all(child in cost for child in instance.derived):
+                        size = 1 + len(instance.body) - len(instance.derived)
+                        size += sum(cost[child][0] for child in instance.derived)
+                        key = (size, *instance.order)
+                        if atom not in cost or key < cost[atom]:
+                            cost[atom], best[atom] = key, instance
+                            changed = True
+        return self._lightest(goal, best) if goal in best else None
+
+    def _lightest(self, atom: Atom, best: dict[Atom, _Instance]) -> Proof:
+        if atom.key in self.inputs:
+            return Proof(atom, "record")
+        instance = best[atom]
+        return self._proof(atom, instance, [[self._lightest(child, best)] for child in instance.derived], 1)[0][1]
+
+    # -- why: all proofs ----------------------------------------------------------
     def proofs(self, atom: Atom, ancestors: frozenset[Atom], limit: int) -> list[Proof]:
+        """Up to ``limit`` smallest proofs that use none of ``ancestors`` (the facts above this one)."""
         if atom.key in self.inputs:
             return [Proof(atom, "record")] if self.holds(atom) else []
-        if atom in ancestors:
+        if atom in ancestors or self._expansions > SEARCH_BUDGET:
             return []
         key = (atom, ancestors, limit)
         if key not in self._proofs:
-            self._proofs[key] = self._search(atom, ancestors, limit) if self.holds(atom) else []
+            self._expansions += 1
+            below = ancestors | {atom}
+            candidates: list[tuple[_SortKey, Proof]] = []
+            for instance in self.instances(atom):
+                options = [self.proofs(child, below, limit) for child in instance.derived]
+                candidates += self._proof(atom, instance, options, limit)
+            candidates.sort(key=lambda candidate: candidate[0])
+            self._proofs[key] = [proof for _, proof in candidates[:limit]]
         return self._proofs[key]
 
-    def _search(self, atom: Atom, ancestors: frozenset[Atom], limit: int) -> list[Proof]:
-        candidates: list[tuple[_SortKey, Proof]] = []
-        below = ancestors | {atom}
-        for rule_index, rule in enumerate(self.rules):
-            unified = unify_head(rule.head, atom) if rule.head.key == atom.key else None
-            if unified is None:
-                continue
-            values, _ = unified
-            if rule.is_fact:
-                candidates.append(((1, rule_index), Proof(atom, "kb-fact", rule)))
-                continue
-            body = name_anonymous(rule.body)
-            assignments = self._assignment_positions(rule_index, rule)
-            for row_index, row in enumerate(self.rows(value_equalities(values) + body)):
-                bindings = _ordered(rule.head, body, row)
-                for combination, steps in self._steps(body, assignments, row, below, limit):
-                    proof = Proof(atom, "rule", rule, bindings, steps)
-                    candidates.append(((proof.size, rule_index, row_index, *combination), proof))
-        candidates.sort(key=lambda candidate: candidate[0])
-        return [proof for _, proof in candidates[:limit]]
-
-    def _steps(
-        self,
-        body: tuple[BodyLiteral, ...],
-        assignments: frozenset[int],
-        row: Mapping[str, Value],
-        ancestors: frozenset[Atom],
-        limit: int,
-    ) -> list[tuple[_SortKey, tuple[Step, ...]]]:
-        """The ``limit`` smallest ways to prove every literal of one rule instance (cheapest first)."""
+    def _proof(
+        self, atom: Atom, instance: _Instance, options: list[list[Proof]], limit: int
+    ) -> list[tuple[_SortKey, Proof]]:
+        """The ``limit`` smallest proofs of ``atom`` by ``instance``, given proofs of its derived children."""
+        rule = instance.rule
+        if rule.is_fact:
+            return [((1, *instance.order), Proof(atom, "kb-fact", rule))]
+        if any(not found for found in options):
+            return []
+        child_options = iter(options)
+        assignments = self._assignment_positions(instance.rule_index, rule)
         combinations: list[tuple[int, _SortKey, tuple[Step, ...]]] = [(0, (), ())]
-        for position, literal in enumerate(body):
-            options: list[Step]
+        for position, literal in enumerate(instance.body):
+            steps: list[Step]
             if isinstance(literal, Atom):
-                options = list(self.proofs(substitute_atom(literal, row), ancestors, limit))
-                if not options:
-                    return []
-            elif isinstance(literal, Negation):
-                positive = substitute_atom(literal.atom, row)
-                options = [Absence(literal, positive, self.absence(positive, NEGATION_DEPTH, frozenset()))]
+                fact = substitute_atom(literal, instance.row)
+                steps = [Proof(fact, "record")] if literal.key in self.inputs else list(next(child_options))
             else:
-                kind: CheckKind = "assignment" if position in assignments else "comparison"
-                instantiated = substitute_literal(literal, row)
-                assert isinstance(instantiated, Comparison)
-                options = [Check(literal, kind, _restricted(literal, row), instantiated)]
+                steps = [self._leaf(literal, position in assignments, instance.row)]
             combinations = sorted(
                 (
-                    (size + option.size, (*key, index), (*steps, option))
-                    for size, key, steps in combinations
-                    for index, option in enumerate(options)
+                    (size + step.size, (*key, index), (*chosen, step))
+                    for size, key, chosen in combinations
+                    for index, step in enumerate(steps)
                 ),
                 key=lambda combination: (combination[0], combination[1]),
             )[:limit]
-        return [(key, steps) for _, key, steps in combinations]
+        bindings = _ordered(rule.head, instance.body, instance.row)
+        return [
+            ((1 + size, *instance.order, *key), Proof(atom, "rule", rule, bindings, chosen))
+            for size, key, chosen in combinations
+        ]
+
+    def _leaf(self, literal: Comparison | Negation, assignment: bool, row: Mapping[str, Value]) -> Check | Absence:
+        if isinstance(literal, Negation):
+            positive = substitute_atom(literal.atom, row)
+            return Absence(literal, positive, self.absence(positive, NEGATION_DEPTH, frozenset()))
+        kind: CheckKind = "assignment" if assignment else "comparison"
+        instantiated = substitute_literal(literal, row)
+        assert isinstance(instantiated, Comparison)
+        return Check(literal, kind, _restricted(literal, row), instantiated)
 
     def _assignment_positions(self, rule_index: int, rule: Rule) -> frozenset[int]:
         """Body positions (as written) of the equalities that bind a variable in the rule's own plan."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import TracebackType
 
-from reasoner.engine import Engine, Fact, Row, answer_variables
+from reasoner.engine import Engine, Fact, Materialized, Row, answer_variables
 from reasoner.errors import QueryError
 from reasoner.program import Atom, BodyLiteral, Constant, Program, Term, Value, Variable
 from reasoner.syntax import parse_query
@@ -26,6 +26,8 @@ class Session:
         self._engine = engine
         self.facts: tuple[Fact, ...] = tuple(sorted({engine.check_fact(fact) for fact in facts}, key=str))
         self._memo: dict[object, list[Row]] = {}
+        self._materialized: Materialized = {}
+        """Fixpoints of recursive components, computed once per session: the facts cannot change."""
         self._closed = False
 
     @property
@@ -64,12 +66,13 @@ class Session:
         if self._closed:
             raise QueryError("this session is closed; open a new one")
         if goal not in self._memo:
-            self._memo[goal] = self._engine.solve(self.facts, goal)
+            self._memo[goal] = self._engine.solve(self.facts, goal, self._materialized)
         return list(self._memo[goal])
 
     def close(self) -> None:
         self._closed = True
         self._memo.clear()
+        self._materialized.clear()
 
     def __enter__(self) -> Session:
         return self

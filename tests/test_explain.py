@@ -72,6 +72,16 @@ def test_a_proof_on_a_cycle_never_uses_its_own_conclusion() -> None:
         assert leaf_texts(proof) == ["edge(a, b)", "edge(b, c)", "edge(c, a)"]
 
 
+def test_the_smallest_proof_around_a_long_cycle_follows_the_only_simple_path() -> None:
+    ring = [(f"v{index}", f"v{(index + 1) % 12}") for index in range(12)]
+    kb = load_kb(text=REACHABILITY)
+    with kb.session(graph(ring, [])) as session:
+        [proof] = why(session, fact("reach(v0, v11)"))
+        assert proof.size == 22
+        assert why(session, fact("reach(v0, v11)"), all_proofs=True) == [proof]
+        assert check_proof(session, proof) == []
+
+
 def test_a_negated_literal_is_shown_with_why_its_positive_form_does_not_hold() -> None:
     kb = load_kb(text=REACHABILITY)
     with kb.session(graph(EDGES)) as session:
