@@ -133,3 +133,22 @@ def _kinds(explanation: WhyNot) -> set[str]:
             if failure.why_not is not None:
                 kinds |= _kinds(failure.why_not)
     return kinds
+
+
+def test_a_pattern_with_variables_means_no_fact_of_that_shape() -> None:
+    kb = load_kb(TRIAGE_KB)
+    with kb.session([("taken", (25,))]) as session:
+        attempt = only_attempt(why_not(session, fact("remaining(R)")))
+        assert attempt.bindings == ()
+        assert [(failure.reason, str(failure.instantiated)) for failure in attempt.failures] == [
+            ("false-comparison", "-4 > 0")
+        ]
+
+
+def test_a_variable_repeated_in_the_pattern_must_take_one_value() -> None:
+    kb = load_kb(text=REACHABILITY)
+    with kb.session(graph([("a", "b"), ("b", "c")], ["a", "b", "c"])) as session:
+        explanation = why_not(session, fact("reach(X, X)"))
+        direct = explanation.attempts[0]
+        assert str(direct.literal) == "X = Y"
+        assert [str(failure.instantiated) for failure in direct.failures] == ["a = b", "b = c"]
