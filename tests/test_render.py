@@ -63,9 +63,8 @@ def test_golden_renderings(name: str, kb_name: str, record: list[Any], question:
         assert_golden(f"{name}.txt", render_text(explanation, evidence))
         assert_golden_json(f"{name}.json", render_json(explanation, evidence))
         assert_golden(f"{name}.sentence.txt", render_sentence(explanation) + "\n")
-        if isinstance(explanation, Proof):
-            assert_golden(f"{name}.dot", render_dot(explanation))
-            assert_golden(f"{name}.mmd", render_mermaid(explanation))
+        assert_golden(f"{name}.dot", render_dot(explanation))
+        assert_golden(f"{name}.mmd", render_mermaid(explanation))
 
 
 @pytest.mark.parametrize(("name", "kb_name", "record", "question", "text"), CASES, ids=[case[0] for case in CASES])

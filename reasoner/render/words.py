@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from reasoner.evidence import Evidence
-from reasoner.explanation import Bindings, Check, Failure, Proof, ProofSource
+from reasoner.explanation import Bindings, Check, Failure, Proof, ProofSource, WhyNotKind
 from reasoner.program import Arithmetic, Constant, Rule, Variable, format_value
 
 EvidenceRegistry = Mapping[str, Evidence]
@@ -15,6 +15,16 @@ SOURCE_WORDS: dict[ProofSource, str] = {
     "record": "from the record",
     "kb-fact": "knowledge-base fact",
     "rule": "derived",
+}
+
+
+WHY_NOT_WORDS: dict[WhyNotKind, str] = {
+    "holds": "holds",
+    "not-in-record": "is not in the record",
+    "rules-fail": "does not hold",
+    "no-rule": "no rule concludes it",
+    "cycle": "already being explained above",
+    "depth-limit": "not explored further",
 }
 
 
