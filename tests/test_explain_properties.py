@@ -47,6 +47,17 @@ def test_every_derived_output_fact_has_a_proof_that_checks(record: Facts) -> Non
 
 @PROPERTY_SETTINGS
 @given(subjects())
+def test_all_proofs_of_an_answer_check_and_come_smallest_first(record: Facts) -> None:
+    with triage_kb().session(record) as session:
+        for row in session.query("offer", None, None):
+            proofs = why(session, ground_atom("offer", row), all_proofs=True, limit=3)
+            assert proofs == why(session, ground_atom("offer", row))[:1] + proofs[1:]
+            assert [proof.size for proof in proofs] == sorted(proof.size for proof in proofs)
+            assert all(check_proof(session, proof) == [] for proof in proofs)
+
+
+@PROPERTY_SETTINGS
+@given(subjects())
 def test_every_why_not_names_failing_literals_that_are_false_for_the_subject(record: Facts) -> None:
     with triage_kb().session(record) as session:
         for text in CANDIDATES:
