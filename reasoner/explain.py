@@ -344,8 +344,7 @@ class _Tracer:
             if not rows:
                 return None
             atom = ground_atom(atom.predicate, rows[0])
-        found = self.proofs(atom, frozenset(), 1)
-        return found[0] if found else None
+        return self.smallest(atom)
 
 
 def _ordered(head: Atom, body: tuple[BodyLiteral, ...], row: Mapping[str, Value]) -> Bindings:
