@@ -31,6 +31,7 @@ pyDatalog's own top-down resolution.
 from __future__ import annotations
 
 import itertools
+import operator
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -67,6 +68,7 @@ _QUERY_PREDICATE = "query result"
 _DERIVE = "derive {rule} {variant}"
 _DELTA = "delta {predicate}"
 _BY_RULE = "by rule {predicate}/{arity}"
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 MAX_RECURSIVE_FACTS = 200_000
 MAX_RECURSIVE_ROUNDS = 20_000
 """A recursive component past either limit stops with an error: ``n(Y) :- n(X), Y = X + 1`` never ends."""
@@ -361,11 +363,13 @@ class Engine:
             if expression.name not in variables:
                 variables[expression.name] = pyEngine.Var(expression.name)
             return variables[expression.name]
-        return pyEngine.Operation(
-            self._compile_expression(expression.left, variables),
-            expression.operator,
-            self._compile_expression(expression.right, variables),
-        )
+        left = self._compile_expression(expression.left, variables)
+        right = self._compile_expression(expression.right, variables)
+        if isinstance(left, pyEngine.Const) and isinstance(right, pyEngine.Const):
+            # pyDatalog only evaluates an operation when a variable in it gets bound, so an
+            # operation of constants would never be computed: fold it here.
+            return pyEngine.Const(_ARITHMETIC[expression.operator](left.id, right.id))
+        return pyEngine.Operation(left, expression.operator, right)
 
     def _assert_fact(self, predicate: str, arguments: tuple[Value, ...]) -> Any:
         literal = pyEngine.Literal(predicate, [pyEngine.Const(value) for value in arguments])

@@ -163,3 +163,12 @@ def test_a_query_can_say_which_rule_gives_each_row() -> None:
 
 def session_atom(predicate: str, *arguments: str | None) -> Atom:
     return Atom(predicate, tuple(Variable("_") if a is None else Constant(a) for a in arguments))
+
+
+def test_arithmetic_of_constants_is_computed() -> None:
+    kb = load_kb(text=".input q(x: number).\nyes :- q(_), 3 + 4 > 5.\nno :- q(_), 2 * 2 = 5.\nsix(X) :- q(_), X = 2 * 3.\n"
+                 ".output yes().\n.output no().\n.output six(x: number).")
+    with kb.session([("q", (1,))]) as session:
+        assert session.holds("yes")
+        assert not session.holds("no")
+        assert session.query("six", None) == [(6,)]
