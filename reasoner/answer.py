@@ -102,6 +102,8 @@ class AnswerSpec:
     parameters: str | None
     conflicts: str | None
     kinds: tuple[str, ...]
+    offering_kinds: tuple[str, ...]
+    """The kinds that offer something; "why not X?" asks about these."""
     list_parameters: frozenset[str]
     codes: Mapping[str, CodeInfo]
 
@@ -302,6 +304,9 @@ def read_spec(data_file: DataFile) -> AnswerSpec:
     kinds = tuple(str(kind) for kind in data.get("kinds") or ())
     if not kinds:
         problems.append(data_file.problem(("kinds",), "list the kinds of item in display order", "answer"))
+    for kind in data.get("offering_kinds") or ():
+        if kind not in kinds:
+            problems.append(data_file.problem(("offering_kinds",), f"{kind} is not one of the kinds", "answer"))
     if problems:
         raise KnowledgeBaseError(problems)
     return AnswerSpec(
@@ -309,6 +314,7 @@ def read_spec(data_file: DataFile) -> AnswerSpec:
         parameters=data.get("parameters"),
         conflicts=data.get("conflicts"),
         kinds=kinds,
+        offering_kinds=tuple(str(kind) for kind in data.get("offering_kinds") or ()),
         list_parameters=frozenset(str(name) for name in data.get("list_parameters") or ()),
         codes=codes,
     )

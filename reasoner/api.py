@@ -21,8 +21,11 @@ from typing import Any
 from reasoner import answer as answers
 from reasoner import records
 from reasoner.answer import Answer, AnswerSpec
-from reasoner.errors import KnowledgeBaseError, Problem, SourcePosition
+from reasoner.errors import KnowledgeBaseError, Problem, QueryError, SourcePosition
+from reasoner.explain import why, why_not
+from reasoner.explanation import Proof, WhyNot
 from reasoner.kb import KnowledgeBase, load_kb
+from reasoner.program import Atom, Constant
 from reasoner.records import Record, RecordSpec
 from reasoner.session import Session
 
@@ -52,6 +55,39 @@ class Advisor:
         checked = self._record(record)
         with self.kb.session(checked.facts) as session:
             return answers.assemble(session, self.answer_spec, self.kb.evidence, checked.identifier, self.identity)
+
+    def why(self, record: Record | dict[str, Any], code: str) -> list[tuple[str, Proof]]:
+        """The smallest proof of each item the answer holds for ``code``, as (kind, proof).
+
+        Empty when the answer has no item with that code: ask :meth:`why_not` instead.
+        """
+        self._check_code(code)
+        with self.session(record) as session:
+            return [
+                (str(kind), why(session, self._item_atom(code, str(kind)))[0])
+                for (kind,) in [row[1:] for row in session.query(self.answer_spec.items, code, None)]
+            ]
+
+    def why_not(self, record: Record | dict[str, Any], code: str, kind: str | None = None) -> list[tuple[str, WhyNot]]:
+        """Why ``code`` is not offered: one explanation per offering kind the answer lacks.
+
+        With ``kind``, only that kind. An item the answer does hold is not explained here.
+        """
+        self._check_code(code)
+        if kind is not None and kind not in self.answer_spec.kinds:
+            raise QueryError(f"unknown kind {kind!r}; allowed: {', '.join(self.answer_spec.kinds)}")
+        kinds = (kind,) if kind is not None else self.answer_spec.offering_kinds or self.answer_spec.kinds
+        with self.session(record) as session:
+            held = {str(row[1]) for row in session.query(self.answer_spec.items, code, None)}
+            return [(wanted, why_not(session, self._item_atom(code, wanted))) for wanted in kinds if wanted not in held]
+
+    def _item_atom(self, code: str, kind: str) -> Atom:
+        return Atom(self.answer_spec.items, (Constant(code), Constant(kind)))
+
+    def _check_code(self, code: str) -> None:
+        if code not in self.answer_spec.codes:
+            known = ", ".join(self.answer_spec.codes)
+            raise QueryError(f"unknown answer code {code!r}; known codes: {known}")
 
     def violations(self, record: Record | dict[str, Any]) -> list[str]:
         """Names of the integrity constraints (``violation/1``) the answer breaks; none when sound."""

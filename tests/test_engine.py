@@ -166,8 +166,10 @@ def session_atom(predicate: str, *arguments: str | None) -> Atom:
 
 
 def test_arithmetic_of_constants_is_computed() -> None:
-    kb = load_kb(text=".input q(x: number).\nyes :- q(_), 3 + 4 > 5.\nno :- q(_), 2 * 2 = 5.\nsix(X) :- q(_), X = 2 * 3.\n"
-                 ".output yes().\n.output no().\n.output six(x: number).")
+    kb = load_kb(
+        text=".input q(x: number).\nyes :- q(_), 3 + 4 > 5.\nno :- q(_), 2 * 2 = 5.\nsix(X) :- q(_), X = 2 * 3.\n"
+        ".output yes().\n.output no().\n.output six(x: number)."
+    )
     with kb.session([("q", (1,))]) as session:
         assert session.holds("yes")
         assert not session.holds("no")
