@@ -53,9 +53,8 @@ def main() -> None:
             f"{path.stem:18} {answer_time * 1000:10.2f} {why_time * 1000:8.2f} {why_ratios[-1]:6.1f} "
             f"{not_time * 1000:11.2f} {why_not_ratios[-1]:6.1f}  {not_code}"
         )
-    print(
-        f"median ratio why/answer {statistics.median(why_ratios):.1f}, why-not/answer {statistics.median(why_not_ratios):.1f}"
-    )
+    why_median, why_not_median = statistics.median(why_ratios), statistics.median(why_not_ratios)
+    print(f"median ratio why/answer {why_median:.1f}, why-not/answer {why_not_median:.1f}")
 
 
 if __name__ == "__main__":
