@@ -145,7 +145,8 @@ def problem_json(problem: Problem) -> dict[str, Any]:
 
 def problem_text(problem: Problem) -> str:
     position = problem.position
-    return f"{relative(position.file)}:{position.line}:{position.column}: {problem.severity}: {problem.message} [{problem.check}]"
+    where = f"{relative(position.file)}:{position.line}:{position.column}"
+    return f"{where}: {problem.severity}: {problem.message} [{problem.check}]"
 
 
 # -- loading ------------------------------------------------------------------------
@@ -169,7 +170,7 @@ def read_patient(advisor: Advisor, patient: str) -> Record:
 
     if patient == "-":
         source = "<stdin>"
-        data = parse_record_text(click.get_text_stream("stdin").read(), source)
+        data = parse_record_text(sys.stdin.read(), source)
     else:
         source = patient
         data = read_record_file(Path(patient))
@@ -177,9 +178,9 @@ def read_patient(advisor: Advisor, patient: str) -> Record:
 
 
 def patient_argument(function: F) -> F:
-    return click.argument(
-        "patient", type=click.Path(exists=True, dir_okay=False, allow_dash=True), metavar="PATIENT"
-    )(function)
+    return click.argument("patient", type=click.Path(exists=True, dir_okay=False, allow_dash=True), metavar="PATIENT")(
+        function
+    )
 
 
 # -- the group ----------------------------------------------------------------------
@@ -326,14 +327,21 @@ def evidence_text(advisor: Advisor, evidence_ids: Iterable[str]) -> str:
 @click.option(
     "--relaxant-days-taken", type=int, default=0, show_default=True, help="Days of muscle relaxant already taken."
 )
-@click.option("--condition", "conditions", multiple=True, help="A condition; CODE:SEVERITY, e.g. hepatic_impairment:mild.")
-@click.option("--medication", "medications", multiple=True, help="A medicine; CODE:DAYS when stopped DAYS ago, e.g. maoi:10.")
+@click.option(
+    "--condition", "conditions", multiple=True, help="A condition; CODE:SEVERITY, e.g. hepatic_impairment:mild."
+)
+@click.option(
+    "--medication", "medications", multiple=True, help="A medicine; CODE:DAYS when stopped DAYS ago, e.g. maoi:10."
+)
 @click.option("--red-flag", "red_flags", multiple=True, help="A red-flag finding, e.g. fever.")
 @click.option("--preference", "preferences", multiple=True, help="A preferred exercise, e.g. walking.")
 @click.option("--allergy", "allergies", multiple=True, help="A drug hypersensitivity, e.g. cyclobenzaprine.")
 @output_options()
 @click.pass_context
-def recommend(ctx: click.Context, patient: str | None, kb_path: Path | None, output_format: str, **options: Any) -> None:
+def recommend(
+    ctx: click.Context,
+    /, patient: str | None, kb_path: Path | None, output_format: str, **options: Any
+) -> None:
     """Advise on one patient: items grouped by kind (red flags first), with parameters and evidence.
 
     PATIENT is a JSON or YAML record file, or - to read it from standard input. Instead
@@ -348,9 +356,7 @@ def recommend(ctx: click.Context, patient: str | None, kb_path: Path | None, out
         backspasm recommend --age 70 --symptom-days 3 --condition hepatic_impairment:mild --format json
         cat patient.json | backspasm recommend -
     """
-    given = [
-        name for name in QUICK_FIELDS if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE
-    ]
+    given = [name for name in QUICK_FIELDS if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE]
     if patient is not None and given:
         raise click.UsageError("give a PATIENT file or the record options (--age, --symptom-days ...), not both")
     if patient is None and not given:
@@ -431,18 +437,26 @@ def why(
     held = advisor.recommend(record).codes().get(code)
     chosen = kind or held
     with advisor.session(record) as session:
-        proofs = explain.why(session, item_atom(advisor, code, chosen), all_proofs=all_proofs, limit=limit) if chosen else []
+        proofs = (
+            explain.why(session, item_atom(advisor, code, chosen), all_proofs=all_proofs, limit=limit) if chosen else []
+        )
         if not proofs:
             message = f"{code} is not in the answer for {record.identifier}" + (f" as {kind}" if kind else "")
             if output_format == "json":
-                emit_json({"fact": f"{advisor.answer_spec.items}({code}, {chosen or '_'})", "holds": False, "proofs": []})
+                emit_json(
+                    {"fact": f"{advisor.answer_spec.items}({code}, {chosen or '_'})", "holds": False, "proofs": []}
+                )
             else:
                 click.echo(f"{message}; ask `backspasm why-not {patient} {code}` for the reason.")
             return
         evidence = advisor.kb.evidence
         if output_format == "json":
             emit_json(
-                {"fact": str(proofs[0].fact), "holds": True, "proofs": [render.render_json(p, evidence) for p in proofs]}
+                {
+                    "fact": str(proofs[0].fact),
+                    "holds": True,
+                    "proofs": [render.render_json(p, evidence) for p in proofs],
+                }
             )
             return
         for number, proof in enumerate(proofs):
@@ -466,8 +480,9 @@ def why(
 def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, output_format: str) -> None:
     """Why the answer for PATIENT does not offer CODE: for each rule, the first condition that fails.
 
-    Without --kind every offering kind is explained (every kind but avoid): for
-    muscle_relaxant_short_course that is why it is not considered.
+    Without --kind every kind some rule could offer it with is explained (every kind
+    but avoid): for muscle_relaxant_short_course, why it is not considered. When no
+    rule offers CODE at all (tens), the answer says what the knowledge base holds instead.
 
     Example:
 
@@ -490,12 +505,10 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
             if kind is None and not any(_could_derive(rule.head, atom) for rule in rules):
                 continue
             explanations.append(explain.why_not(session, atom))
-    if not explanations:
-        if output_format == "json":
-            emit_json({"code": code, "explanations": []})
-        else:
-            click.echo(f"no rule can offer {code}: every rule for it advises against it (avoid)")
-        return
+        if not explanations:
+            # No rule offers the code at all (tens): say what the knowledge base holds instead.
+            offering = "recommend" if "recommend" in kinds else kinds[0]
+            explanations.append(explain.why_not(session, item_atom(advisor, code, offering)))
     evidence = advisor.kb.evidence
     if output_format == "json":
         emit_json({"code": code, "explanations": [render.render_json(e, evidence) for e in explanations]})
@@ -567,11 +580,11 @@ def batch(
 
     kb = kb_path or BUNDLED_KB
     advisor = load_advisor(kb)
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     entries = read_cohort(cohort, stdin)
     outcomes = run(entries, advisor, kb_path=kb, workers=workers, audit=audit, chunk_size=chunk_size)
     summary = Audit()
-    stream = click.open_file(str(output), "w", encoding="utf-8") if output else click.get_text_stream("stdout")
+    stream = click.open_file(str(output), "w", encoding="utf-8") if output else sys.stdout
     progress = None
     if on_terminal(sys.stderr) and (output is not None or not on_terminal()):
         from rich.console import Console
@@ -727,7 +740,9 @@ def lint(path: Path | None, output_format: str) -> None:
         for problem in problems:
             click.echo(problem_text(problem))
         warnings = len(problems) - errors
-        click.echo(f"{relative(str(target))}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
+        click.echo(
+            f"{relative(str(target))}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        )
     if errors:
         sys.exit(1)
 

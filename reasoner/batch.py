@@ -169,8 +169,7 @@ class Audit:
             "patients": self.patients,
             "errors": self.errors,
             "codes": [
-                {"code": code, "kind": kind, "patients": count}
-                for (code, kind), count in sorted(self.codes.items())
+                {"code": code, "kind": kind, "patients": count} for (code, kind), count in sorted(self.codes.items())
             ],
             "violations": [
                 {"invariant": name, "patients": count, "examples": self.examples[name]}

@@ -74,9 +74,7 @@ def boundary_cohort(spec: RecordSpec, program: Program) -> Iterator[dict[str, An
         counter += 1
         return {spec.identifier: f"boundary-{counter}", **fields}
 
-    anchor_rows = [
-        dict(zip(values, row, strict=True)) for row in product(*(_anchors(values[name]) for name in values))
-    ]
+    anchor_rows = [dict(zip(values, row, strict=True)) for row in product(*(_anchors(values[name]) for name in values))]
     for field in integers:
         others = [name for name in values if name != field.name]
         other_rows = [
@@ -116,5 +114,5 @@ def _code_items(field: FieldSpec, constants: set[int]) -> Iterator[Any]:
                 for value in boundary_values(attribute.minimum, attribute.maximum, constants):
                     yield {"code": code, attribute.name: value}
             else:
-                for value in attribute.codes:
-                    yield {"code": code, attribute.name: value}
+                for name in attribute.codes:
+                    yield {"code": code, attribute.name: name}
