@@ -339,8 +339,7 @@ def evidence_text(advisor: Advisor, evidence_ids: Iterable[str]) -> str:
 @output_options()
 @click.pass_context
 def recommend(
-    ctx: click.Context,
-    /, patient: str | None, kb_path: Path | None, output_format: str, **options: Any
+    ctx: click.Context, /, patient: str | None, kb_path: Path | None, output_format: str, **options: Any
 ) -> None:
     """Advise on one patient: items grouped by kind (red flags first), with parameters and evidence.
 
@@ -995,8 +994,8 @@ def help_text(path: list[str]) -> str:
         if depth:
             assert isinstance(command, click.Group)
             command = command.commands[name]
-        context = click.Context(
-            command, info_name=name, parent=context, terminal_width=HELP_WIDTH, max_content_width=HELP_WIDTH
+        context = command.make_context(
+            name, [], parent=context, resilient_parsing=True, terminal_width=HELP_WIDTH, max_content_width=HELP_WIDTH
         )
     assert context is not None
     return context.get_help()

@@ -76,7 +76,7 @@ def read_jsonl(lines: Iterable[str], source: str) -> Iterator[Entry]:
             continue
         where = f"{source}:{number}"
         try:
-            data = json.loads(line)
+            data = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as error:
             problem = FieldProblem("", f"invalid JSON at column {error.colno}: {error.msg}")
             yield Entry(index, where, number, error=RecordError([problem], where))
