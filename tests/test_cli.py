@@ -162,10 +162,8 @@ def test_recommend_malformed_json_gives_line_and_column(runner: CliRunner, tmp_p
     patient.write_text('{\n  "id": "x",\n  "age": 45,,\n}\n')
     result = run(runner, "recommend", str(patient))
     assert result.exit_code == 1
-    assert (
-        result.stderr
-        == f"Error: {patient}:3:13: invalid JSON at line 3 column 13: Expecting property name enclosed in double quotes\n"
-    )
+    expected = "invalid JSON at line 3 column 13: Expecting property name enclosed in double quotes"
+    assert result.stderr == f"Error: {patient}:3:13: {expected}\n"
 
 
 def test_recommend_malformed_yaml_gives_line_and_column(runner: CliRunner) -> None:
