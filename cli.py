@@ -490,24 +490,20 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
         backspasm why-not examples/patients/acute.json tens --kind recommend --format json
     """
     from reasoner import explain, render
+    from reasoner.program import Constant
 
     advisor = load_advisor(kb_path)
     check_code(advisor, code)
     check_kind(advisor, kind)
     record = read_patient(advisor, patient)
     kinds = [kind] if kind else [name for name in advisor.answer_spec.kinds if name != "avoid"]
-    explanations = []
     with advisor.session(record) as session:
-        for name in kinds:
-            atom = item_atom(advisor, code, name)
-            rules = advisor.kb.program.rules_for(atom.key)
-            if kind is None and not any(_could_derive(rule.head, atom) for rule in rules):
-                continue
-            explanations.append(explain.why_not(session, atom))
-        if not explanations:
-            # No rule offers the code at all (tens): say what the knowledge base holds instead.
-            offering = "recommend" if "recommend" in kinds else kinds[0]
-            explanations.append(explain.why_not(session, item_atom(advisor, code, offering)))
+        every = [explain.why_not(session, item_atom(advisor, code, name)) for name in kinds]
+    # Kinds no rule could give at all are noise beside the ones a rule could give; when no
+    # rule offers the code at all (tens), one of them says what the knowledge base holds instead.
+    explanations = [explanation for explanation in every if explanation.kind != "no-rule"]
+    if not explanations:
+        explanations = [next((e for e in every if e.fact.arguments[1] == Constant("recommend")), every[0])]
     evidence = advisor.kb.evidence
     if output_format == "json":
         emit_json({"code": code, "explanations": [render.render_json(e, evidence) for e in explanations]})
@@ -519,15 +515,6 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
             click.echo(render.render_sentence(explanation))
         else:
             click.echo(render.render_text(explanation, evidence), nl=False)
-
-
-def _could_derive(head: Any, atom: Any) -> bool:
-    from reasoner.program import Constant
-
-    return all(
-        not isinstance(mine, Constant) or mine == theirs
-        for mine, theirs in zip(head.arguments, atom.arguments, strict=True)
-    )
 
 
 # -- batch --------------------------------------------------------------------------------
@@ -712,10 +699,11 @@ def kb() -> None:
 
 @kb.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
-@format_option()
-def lint(path: Path | None, output_format: str) -> None:
-    """Check a knowledge base (default: the bundled one): errors and warnings with file:line:col.
+@output_options()
+def lint(path: Path | None, kb_path: Path | None, output_format: str) -> None:
+    """Check a knowledge base (PATH, else --kb, else the bundled one): errors and warnings with file:line:col.
 
+    Unlike the other commands, lint parses and validates the rules afresh (no cache).
     Exit code 1 when there is an error; warnings alone exit 0.
 
     Example:
@@ -727,7 +715,7 @@ def lint(path: Path | None, output_format: str) -> None:
     from reasoner.errors import KnowledgeBaseError
     from reasoner.lint import lint as lint_kb
 
-    target = path or BUNDLED_KB
+    target = path or kb_path or BUNDLED_KB
     try:
         problems = lint_kb(target)
     except KnowledgeBaseError as error:

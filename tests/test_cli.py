@@ -590,3 +590,17 @@ def test_kb_verify_with_the_generated_cohort(runner: CliRunner) -> None:
     result = run(runner, "kb", "verify", "--workers", "2")
     assert result.exit_code == 0
     assert result.output.endswith("no invariant violated\n")
+
+
+def test_on_a_terminal_the_answer_is_a_tree(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cli
+
+    monkeypatch.setattr(cli, "on_terminal", lambda stream=None: True)
+    monkeypatch.setenv("COLUMNS", "200")
+    result = run(runner, "recommend", ACUTE)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "Answer for acute (back-spasm 1.0.0)"
+    assert lines[1] == "├── WARN"
+    assert lines[2] == "│   └── CNS side effects of muscle relaxants [cns_side_effects]"
+    assert "\x1b[" not in result.output, "no colour codes when the stream is not really a terminal"
