@@ -2,8 +2,9 @@
 
 Parsing and validating the bundled knowledge base costs more than answering a patient.
 The validated program and its data are written once as plain JSON in the user's cache
-directory, under a key that hashes every file of the knowledge base and the reasoner's
-own source, so any edit to either makes a fresh entry. Loading reads JSON into the
+directory, under a key that hashes the name, size and modification time of every file
+of the knowledge base and of the reasoner's own source, so any edit to either makes a
+fresh entry. Loading reads JSON into the
 same dataclasses the parser builds and never executes anything (no pickle). A cache
 that cannot be read or written is ignored: the knowledge base is then loaded as usual.
 """
@@ -57,17 +58,28 @@ def cache_directory() -> Path | None:
 
 
 def cache_key(path: Path) -> str:
-    """A hash of every file under ``path`` (or of the file) and of the reasoner's source."""
+    """A hash of the name, size and modification time of every file under ``path`` (or of
+    the file) and of the reasoner's source, as Python keys its bytecode cache: cheap
+    enough to check on every start, and any edit or replacement of a file changes it."""
     digest = hashlib.sha256(f"format {FORMAT}\0{path}\0{path.resolve()}\0".encode())
-    reasoner = Path(__file__).resolve().parent
-    files = sorted(reasoner.glob("*.py")) + sorted(reasoner.glob("*.lark"))
-    files += sorted(file for file in path.rglob("*") if file.is_file()) if path.is_dir() else [path]
-    for file in files:
-        digest.update(str(file).encode())
-        digest.update(b"\0")
-        digest.update(file.read_bytes())
-        digest.update(b"\0")
+    for file in [*_files(Path(__file__).resolve().parent), *_files(path)]:
+        status = os.stat(file)
+        digest.update(f"{file}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
     return digest.hexdigest()
+
+
+def _files(path: Path) -> list[str]:
+    if not path.is_dir():
+        return [str(path)]
+    found: list[str] = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                if entry.name != "__pycache__":
+                    found += _files(Path(entry.path))
+            elif entry.is_file() and not entry.name.endswith((".pyc", ".tmp")):
+                found.append(entry.path)
+    return sorted(found)
 
 
 def load_kb_cached(path: Path) -> KnowledgeBase:
