@@ -566,8 +566,7 @@ def batch(
 
     kb = kb_path or BUNDLED_KB
     advisor = load_advisor(kb)
-    stdin = sys.stdin
-    entries = read_cohort(cohort, stdin)
+    entries = read_cohort(cohort, sys.stdin)
     outcomes = run(entries, advisor, kb_path=kb, workers=workers, audit=audit, chunk_size=chunk_size)
     summary = Audit()
     stream = click.open_file(str(output), "w", encoding="utf-8") if output else sys.stdout
@@ -588,7 +587,11 @@ def batch(
                     f"{problem['field']}: {problem['message']}" if problem["field"] else problem["message"]
                     for problem in outcome.error["problems"]
                 )
-                click.echo(f"Error: {outcome.error['source']}: {problems}", err=True)
+                message = f"Error: {outcome.error['source']}: {problems}"
+                if progress is not None:
+                    progress.console.print(message, markup=False, highlight=False)
+                else:
+                    click.echo(message, err=True)
             if progress is not None:
                 progress.advance(task)
     finally:
