@@ -195,6 +195,12 @@ WHY_NOT_SCHEMA = _schema(
     ),
 )
 
+DOCS_SCHEMA = _schema(
+    "docs",
+    "Pages written by `backspasm kb docs --format json`",
+    {"type": "array", "items": {"type": "string", "description": "a path, relative to the working directory"}},
+)
+
 CLI_SCHEMAS: dict[str, dict[str, Any]] = {
     "schemas/batch-error.schema.json": BATCH_ERROR_SCHEMA,
     "schemas/audit.schema.json": AUDIT_SCHEMA,
@@ -206,5 +212,6 @@ CLI_SCHEMAS: dict[str, dict[str, Any]] = {
     "schemas/query.schema.json": QUERY_SCHEMA,
     "schemas/why.schema.json": WHY_SCHEMA,
     "schemas/why-not.schema.json": WHY_NOT_SCHEMA,
+    "schemas/docs.schema.json": DOCS_SCHEMA,
 }
 """Path under docs/ → schema."""

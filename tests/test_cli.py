@@ -558,6 +558,7 @@ def test_kb_coverage_without_traceability_is_a_usage_error(runner: CliRunner, tm
 def test_kb_docs_writes_every_page(runner: CliRunner, tmp_path: Path) -> None:
     result = run(runner, "kb", "docs", "--output-dir", str(tmp_path), "--format", "json")
     assert result.exit_code == 0
+    validate(json.loads(result.output), "docs.schema.json")
     for relative in ("rules.md", "coverage.md", "cli-reference.md", "schemas/answer.schema.json"):
         assert (tmp_path / relative).read_text() == (ROOT / "docs" / relative).read_text()
 
