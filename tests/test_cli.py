@@ -605,3 +605,23 @@ def test_on_a_terminal_the_answer_is_a_tree(runner: CliRunner, monkeypatch: pyte
     assert lines[1] == "├── WARN"
     assert lines[2] == "│   └── CNS side effects of muscle relaxants [cns_side_effects]"
     assert "\x1b[" not in result.output, "no colour codes when the stream is not really a terminal"
+
+
+def test_recommend_reads_a_yaml_file(runner: CliRunner, tmp_path: Path) -> None:
+    patient = tmp_path / "p.yaml"
+    patient.write_text("id: from-yaml\nage: 30\nsymptom_days: 100\nrelaxant_days_taken: 0\nflare_up: true\n")
+    result = run(runner, "recommend", str(patient), "--format", "json")
+    assert result.exit_code == 0
+    codes = {item["code"]: item["kind"] for item in json.loads(result.output)["items"]}
+    assert codes["motor_control_exercise"] == "recommend"
+    assert codes["muscle_relaxant_short_course"] == "consider"
+
+
+def test_query_facts_for_an_undeclared_predicate(runner: CliRunner, tmp_path: Path) -> None:
+    program = tmp_path / "p.dl"
+    program.write_text(".input a(x: number).\nb(X) :- a(X).\n.output b(x: number).\n")
+    facts = tmp_path / "f.facts"
+    facts.write_text("c(1).\n")
+    result = run(runner, "query", "--kb", str(program), "--facts", str(facts), "b(X)")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: c/1 is not an input predicate of this program; declared inputs: a/1\n"
