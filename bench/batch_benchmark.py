@@ -13,6 +13,7 @@ examples/patients/acute.json`` (median of several runs, KB cache warm), is timed
 
     PYTHONPATH=. python bench/batch_benchmark.py                              # sizes 1000,10000
     PYTHONPATH=. python bench/batch_benchmark.py --sizes 1000,10000,100000 --workers 2   # the full run
+    PYTHONPATH=. python bench/batch_benchmark.py --sizes "" --startup-runs 15          # start-up only
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    sizes = [int(size) for size in options.sizes.split(",")]
+    sizes = [int(size) for size in options.sizes.split(",") if size]
     print(f"batch benchmark: seed {SEED}, workers {options.workers}, python {sys.version.split()[0]}")
     header = (
         f"{'patients':>9} {'batch p/s':>10} {'batch MiB':>10} {'worker MiB':>10} "
