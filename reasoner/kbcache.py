@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +92,8 @@ def load_kb_cached(path: Path) -> KnowledgeBase:
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         pass
     kb = load_kb(path)
+    import tempfile
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=directory, suffix=".tmp", delete=False, encoding="utf-8") as file:
