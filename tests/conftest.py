@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +57,15 @@ def _private_kb_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
         os.environ["BACKSPASM_CACHE_DIR"] = previous
 
 
+class _Runner(CliRunner):
+    """A click test runner that lets exceptions through, so a traceback fails the test."""
+
+    def invoke(self, *arguments: Any, **options: Any) -> Result:  # type: ignore[override]
+        options.setdefault("catch_exceptions", False)
+        return super().invoke(*arguments, **options)
+
+
 @pytest.fixture
 def runner() -> CliRunner:
-    """A click test runner that lets exceptions through, so a traceback fails the test."""
-    return CliRunner()
+    """The CLI test runner (catch_exceptions=False)."""
+    return _Runner()
