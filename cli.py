@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent
 BUNDLED_KB = ROOT / "kb"
 EXAMPLES = ROOT / "examples" / "patients"
-DOCS = ROOT / "docs"
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 HELP_WIDTH = 100
 
@@ -873,9 +872,9 @@ def coverage(kb_path: Path | None, output_format: str) -> None:
 @click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DOCS,
-    show_default="docs/ beside cli.py",
-    help="Where to write the pages.",
+    default=Path("docs"),
+    show_default=True,
+    help="Where to write the pages (run it from the repository root).",
 )
 @output_options()
 def docs(output_dir: Path, kb_path: Path | None, output_format: str) -> None:
