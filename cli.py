@@ -1012,4 +1012,4 @@ def extra_schemas() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="backspasm")
