@@ -86,7 +86,9 @@ def load_kb_cached(path: Path) -> KnowledgeBase:
     directory = cache_directory()
     if directory is None or not path.exists():
         return load_kb(path)
-    entry = directory / f"{cache_key(path)}.json"
+    # One entry per knowledge-base location: a fresh entry replaces the stale ones of the same place.
+    place = hashlib.sha256(f"{path}\0{path.resolve()}".encode()).hexdigest()[:16]
+    entry = directory / f"{place}-{cache_key(path)}.json"
     try:
         return decode_kb(json.loads(entry.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -99,6 +101,9 @@ def load_kb_cached(path: Path) -> KnowledgeBase:
         with tempfile.NamedTemporaryFile("w", dir=directory, suffix=".tmp", delete=False, encoding="utf-8") as file:
             json.dump(encode_kb(kb), file, separators=(",", ":"))
         os.replace(file.name, entry)
+        for stale in directory.glob(f"{place}-*.json"):
+            if stale != entry:
+                stale.unlink(missing_ok=True)
     except (OSError, TypeError, ValueError):
         pass
     return kb

@@ -48,14 +48,18 @@ def test_the_cache_is_used_and_refreshed_after_an_edit(tmp_path: Path, monkeypat
         rules.read_text().replace("item(tens, avoid).", "item(tens, avoid).\nitem(lumbar_support, avoid).")
     )
     assert len(load_kb_cached(copy).program.rules) == len(first.kb.program.rules) + 1
-    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+    [fresh] = (tmp_path / "cache").glob("*.json")
+    assert fresh != entries[0], "the fresh entry replaced the stale one"
 
 
 def test_a_damaged_cache_entry_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BACKSPASM_CACHE_DIR", str(tmp_path))
     program = tmp_path / "p.dl"
     program.write_text(".input a(x: number).\nb(X) :- a(X).\n.output b(x: number).\n")
-    (tmp_path / f"{cache_key(program)}.json").write_text('{"format": 1, "rules": [["not", "a rule"]]}')
+    load_kb_cached(program)
+    [entry] = tmp_path.glob("*.json")
+    assert entry.name.endswith(f"-{cache_key(program)}.json")
+    entry.write_text('{"format": 1, "rules": [["not", "a rule"]]}')
     assert len(load_kb_cached(program).program.rules) == 1
 
 
