@@ -946,7 +946,7 @@ def verify(examples: Path | None, generated: bool, workers: int, kb_path: Path |
             Entry(index, f"generated:{record['id']}", None, record) for index, record in enumerate(cohort, start=1)
         )
     summary = Audit()
-    for outcome in run(chain(*sources), advisor, kb_path=kb, workers=workers, audit=True):
+    for outcome in run(chain(*sources), advisor, kb_path=kb, workers=workers, answers=False):
         summary.add(outcome)
     if output_format == "json":
         result = summary.to_json()

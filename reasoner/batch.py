@@ -47,7 +47,8 @@ class Outcome:
         """The answer, or ``{"error": …}`` (docs/schemas/batch-error.schema.json)."""
         if self.error is not None:
             return {"error": self.error}
-        assert self.answer is not None
+        if self.answer is None:
+            raise ValueError(f"{self.source} was only checked against the invariants (answers=False)")
         return self.answer
 
 
@@ -60,21 +61,27 @@ def error_json(error: RecordError, source: str, line: int | None) -> dict[str, A
     }
 
 
-def answer_entry(advisor: Advisor, entry: Entry, *, audit: bool = False) -> Outcome:
-    """Answer one entry; a bad record gives an outcome with an error, never an exception."""
+def answer_entry(advisor: Advisor, entry: Entry, *, audit: bool = False, answers: bool = True) -> Outcome:
+    """Answer one entry; a bad record gives an outcome with an error, never an exception.
+
+    ``audit`` also checks the integrity constraints; ``answers=False`` checks only them
+    (the outcome then has violations but no answer), which is all a verification needs.
+    """
     if entry.error is not None:
         return Outcome(entry.index, entry.source, entry.line, error=error_json(entry.error, entry.source, entry.line))
     try:
         record = advisor.read_record(entry.data, entry.source)
     except RecordError as error:
         return Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
+    violations = tuple(advisor.violations(record)) if audit or not answers else ()
+    if not answers:
+        return Outcome(entry.index, entry.source, entry.line, violations=violations)
     answer = advisor.recommend(record)
-    violations = tuple(advisor.violations(record)) if audit else ()
     return Outcome(entry.index, entry.source, entry.line, answer.to_json(), answer.codes(), violations)
 
 
-def answer_chunk(advisor: Advisor, chunk: list[Entry], audit: bool) -> list[Outcome]:
-    return [answer_entry(advisor, entry, audit=audit) for entry in chunk]
+def answer_chunk(advisor: Advisor, chunk: list[Entry], audit: bool, answers: bool = True) -> list[Outcome]:
+    return [answer_entry(advisor, entry, audit=audit, answers=answers) for entry in chunk]
 
 
 @cache
@@ -85,8 +92,8 @@ def _worker_advisor(kb_path: str) -> Advisor:
     return load_advisor_cached(Path(kb_path))
 
 
-def _worker_chunk(kb_path: str, chunk: list[Entry], audit: bool) -> list[Outcome]:
-    return answer_chunk(_worker_advisor(kb_path), chunk, audit)
+def _worker_chunk(kb_path: str, chunk: list[Entry], audit: bool, answers: bool) -> list[Outcome]:
+    return answer_chunk(_worker_advisor(kb_path), chunk, audit, answers)
 
 
 def _warm_up(kb_path: str) -> None:
@@ -106,6 +113,7 @@ def run(
     kb_path: Path | None = None,
     workers: int = 1,
     audit: bool = False,
+    answers: bool = True,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     window: int | None = None,
 ) -> Iterator[Outcome]:
@@ -124,7 +132,7 @@ def run(
     if workers <= 1:
         local = advisor if isinstance(advisor, Advisor) else advisor()
         for chunk in chunks(entries, chunk_size):
-            yield from answer_chunk(local, chunk, audit)
+            yield from answer_chunk(local, chunk, audit, answers)
         return
     if kb_path is None:
         raise ValueError("several workers need kb_path: each worker process loads the knowledge base itself")
@@ -133,7 +141,7 @@ def run(
     path = str(kb_path)
     with ProcessPoolExecutor(max_workers=workers, initializer=_warm_up, initargs=(path,)) as pool:
         for chunk in chunks(entries, chunk_size):
-            in_flight.append(pool.submit(_worker_chunk, path, chunk, audit))
+            in_flight.append(pool.submit(_worker_chunk, path, chunk, audit, answers))
             if len(in_flight) >= limit:
                 yield from in_flight.popleft().result()
         while in_flight:

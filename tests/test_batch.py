@@ -110,3 +110,10 @@ def test_read_cohort_of_a_directory_reports_bad_files(tmp_path: Path) -> None:
     entries = list(read_cohort(tmp_path))
     assert [Path(entry.source).name for entry in entries] == ["a.json", "b.yaml"]
     assert entries[1].error is not None and "invalid YAML" in str(entries[1].error)
+
+
+def test_checking_only_the_invariants_gives_no_answer(advisor: Advisor) -> None:
+    [outcome] = run(read_jsonl([patient(3)], "c"), advisor, answers=False)
+    assert outcome.answer is None and outcome.violations == () and outcome.error is None
+    with pytest.raises(ValueError, match="only checked against the invariants"):
+        outcome.to_json()
