@@ -527,10 +527,11 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
 @click.option(
     "--workers",
     "-w",
-    type=click.IntRange(1),
+    type=click.IntRange(0),
     default=1,
     show_default=True,
-    help="Worker processes; each loads the knowledge base once.",
+    callback=lambda _context, _parameter, value: value or os.cpu_count() or 1,
+    help="Worker processes, each loading the knowledge base once; 0 for one per core.",
 )
 @click.option("--audit", is_flag=True, help="Also report how many patients get each code, and broken invariants.")
 @click.option("--chunk-size", type=click.IntRange(1), default=64, show_default=True, help="Patients per unit of work.")
@@ -557,7 +558,7 @@ def batch(
     Example:
 
     \b
-        backspasm batch cohort.jsonl --output answers.jsonl --workers 2 --audit
+        backspasm batch cohort.jsonl --output answers.jsonl --workers 0 --audit
         cat cohort.jsonl | backspasm batch - > answers.jsonl
     """
     from reasoner.batch import Audit, run
@@ -913,7 +914,15 @@ def docs(output_dir: Path, kb_path: Path | None, output_format: str) -> None:
     help="Directory of example records (default: examples/patients beside cli.py).",
 )
 @click.option("--generated/--no-generated", default=True, show_default=True, help="Also check a boundary cohort.")
-@click.option("--workers", "-w", type=click.IntRange(1), default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(0),
+    default=1,
+    show_default=True,
+    callback=lambda _context, _parameter, value: value or os.cpu_count() or 1,
+    help="Worker processes; 0 for one per core.",
+)
 @output_options()
 def verify(examples: Path | None, generated: bool, workers: int, kb_path: Path | None, output_format: str) -> None:
     """Check the integrity constraints (violation/1) over the examples and a generated boundary cohort.
