@@ -474,7 +474,7 @@ def why(
 @patient_argument
 @click.argument("code")
 @kind_option
-@output_options("sentence")
+@output_options("dot", "mermaid", "sentence")
 def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, output_format: str) -> None:
     """Why the answer for PATIENT does not offer CODE: for each rule, the first condition that fails.
 
@@ -487,6 +487,7 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
     \b
         backspasm why-not examples/patients/elderly.json muscle_relaxant_short_course
         backspasm why-not examples/patients/acute.json tens --kind recommend --format json
+        backspasm why-not examples/patients/elderly.json muscle_relaxant_short_course --format mermaid
     """
     from reasoner import explain, render
     from reasoner.program import Constant
@@ -510,7 +511,11 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
     for number, explanation in enumerate(explanations):
         if number:
             click.echo("")
-        if output_format == "sentence":
+        if output_format == "dot":
+            click.echo(render.render_dot(explanation), nl=False)
+        elif output_format == "mermaid":
+            click.echo(render.render_mermaid(explanation), nl=False)
+        elif output_format == "sentence":
             click.echo(render.render_sentence(explanation))
         else:
             click.echo(render.render_text(explanation, evidence), nl=False)

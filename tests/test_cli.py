@@ -625,3 +625,12 @@ def test_query_facts_for_an_undeclared_predicate(runner: CliRunner, tmp_path: Pa
     result = run(runner, "query", "--kb", str(program), "--facts", str(facts), "b(X)")
     assert result.exit_code == 1
     assert result.stderr == "Error: c/1 is not an input predicate of this program; declared inputs: a/1\n"
+
+
+@pytest.mark.parametrize("output_format", ["dot", "mermaid"])
+def test_why_not_draws_the_failed_attempts(runner: CliRunner, output_format: str) -> None:
+    result = run(
+        runner, "why-not", "examples/patients/elderly.json", "muscle_relaxant_short_course", "--format", output_format
+    )
+    assert result.exit_code == 0
+    assert_golden(f"cli/why-not-elderly-relaxant.{output_format}", result.output)
