@@ -2,18 +2,18 @@
 
 Parsing and validating the bundled knowledge base costs more than answering a patient.
 The validated program and its data are written once as plain JSON in the user's cache
-directory, under a key that hashes the name, size and modification time of every file
-of the knowledge base and of the reasoner's own source, so any edit to either makes a
-fresh entry. Loading reads JSON into the
+directory, one entry per knowledge-base location, with the name, size and modification
+time of every file of the knowledge base and of the reasoner's own source: an entry is
+used only when they all still match, so any edit to either makes a fresh entry. Loading reads JSON into the
 same dataclasses the parser builds and never executes anything (no pickle). A cache
 that cannot be read or written is ignored: the knowledge base is then loaded as usual.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -56,15 +56,23 @@ def cache_directory() -> Path | None:
     return Path(base) / "backspasm"
 
 
-def cache_key(path: Path) -> str:
-    """A hash of the name, size and modification time of every file under ``path`` (or of
-    the file) and of the reasoner's source, as Python keys its bytecode cache: cheap
-    enough to check on every start, and any edit or replacement of a file changes it."""
-    digest = hashlib.sha256(f"format {FORMAT}\0{path}\0{path.resolve()}\0".encode())
+def signature(path: Path) -> list[Any]:
+    """The name, size and modification time of every file under ``path`` (or of the file)
+    and of the reasoner's source, as Python checks its bytecode cache: cheap enough to
+    compute on every start, and any edit or replacement of a file changes it. An entry
+    stores the signature it was made for and is used only when it matches exactly."""
+    files = []
     for file in [*_files(Path(__file__).resolve().parent), *_files(path)]:
         status = os.stat(file)
-        digest.update(f"{file}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
-    return digest.hexdigest()
+        files.append([file, status.st_size, status.st_mtime_ns])
+    return [FORMAT, str(path), str(path.resolve()), files]
+
+
+def entry_path(directory: Path, path: Path) -> Path:
+    """The one cache entry of a knowledge-base location (a readable name, plus a checksum of the full path)."""
+    location = str(path.resolve())
+    readable = "".join(character if character.isalnum() else "-" for character in location).strip("-")[-60:]
+    return directory / f"{readable}-{zlib.crc32(location.encode()):08x}.json"
 
 
 def _files(path: Path) -> list[str]:
@@ -86,12 +94,13 @@ def load_kb_cached(path: Path) -> KnowledgeBase:
     directory = cache_directory()
     if directory is None or not path.exists():
         return load_kb(path)
-    # One entry per knowledge-base location: a fresh entry replaces the stale ones of the same place.
-    place = hashlib.sha256(f"{path}\0{path.resolve()}".encode()).hexdigest()[:16]
-    entry = directory / f"{place}-{cache_key(path)}.json"
+    entry = entry_path(directory, path)
+    expected = signature(path)
     try:
-        return decode_kb(json.loads(entry.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        cached = json.loads(entry.read_text(encoding="utf-8"))
+        if cached.get("signature") == expected:
+            return decode_kb(cached)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         pass
     kb = load_kb(path)
     import tempfile
@@ -99,11 +108,8 @@ def load_kb_cached(path: Path) -> KnowledgeBase:
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=directory, suffix=".tmp", delete=False, encoding="utf-8") as file:
-            json.dump(encode_kb(kb), file, separators=(",", ":"))
+            json.dump({**encode_kb(kb), "signature": expected}, file, separators=(",", ":"))
         os.replace(file.name, entry)
-        for stale in directory.glob(f"{place}-*.json"):
-            if stale != entry:
-                stale.unlink(missing_ok=True)
     except (OSError, TypeError, ValueError):
         pass
     return kb

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from reasoner import kbcache
 from reasoner.kb import load_kb
-from reasoner.kbcache import cache_key, decode_kb, encode_kb, load_advisor_cached, load_kb_cached
+from reasoner.kbcache import decode_kb, encode_kb, entry_path, load_advisor_cached, load_kb_cached, signature
 from tests.conftest import ROOT
 from tests.programs import REACHABILITY
 
@@ -40,16 +41,18 @@ def test_the_cache_is_used_and_refreshed_after_an_edit(tmp_path: Path, monkeypat
     copy = tmp_path / "kb"
     shutil.copytree(ROOT / "kb", copy)
     first = load_advisor_cached(copy)
-    entries = list((tmp_path / "cache").glob("*.json"))
-    assert len(entries) == 1
-    assert load_kb_cached(copy).program == first.kb.program
+    [entry] = (tmp_path / "cache").glob("*.json")
+    assert entry == entry_path(tmp_path / "cache", copy)
+    with monkeypatch.context() as patched:
+        patched.setattr(kbcache, "load_kb", lambda path: pytest.fail("parsed again although the cache matches"))
+        assert load_kb_cached(copy).program == first.kb.program
     rules = copy / "pitfalls.dl"
     rules.write_text(
         rules.read_text().replace("item(tens, avoid).", "item(tens, avoid).\nitem(lumbar_support, avoid).")
     )
     assert len(load_kb_cached(copy).program.rules) == len(first.kb.program.rules) + 1
-    [fresh] = (tmp_path / "cache").glob("*.json")
-    assert fresh != entries[0], "the fresh entry replaced the stale one"
+    assert list((tmp_path / "cache").glob("*.json")) == [entry], "one entry per place, refreshed in place"
+    assert json.loads(entry.read_text())["signature"] == signature(copy)
 
 
 def test_a_damaged_cache_entry_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,9 +60,9 @@ def test_a_damaged_cache_entry_is_ignored(tmp_path: Path, monkeypatch: pytest.Mo
     program = tmp_path / "p.dl"
     program.write_text(".input a(x: number).\nb(X) :- a(X).\n.output b(x: number).\n")
     load_kb_cached(program)
-    [entry] = tmp_path.glob("*.json")
-    assert entry.name.endswith(f"-{cache_key(program)}.json")
-    entry.write_text('{"format": 1, "rules": [["not", "a rule"]]}')
+    entry = entry_path(tmp_path, program)
+    damaged = {**json.loads(entry.read_text()), "rules": [["not", "a rule"]]}
+    entry.write_text(json.dumps(damaged))
     assert len(load_kb_cached(program).program.rules) == 1
 
 
