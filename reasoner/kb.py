@@ -9,7 +9,6 @@ a file or text) accepts plain Datalog.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -184,6 +183,8 @@ def _manifest_fields(manifest: DataFile) -> dict[str, Any]:
 
 
 def _digest(parts: Iterable[str]) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part.encode("utf-8"))
@@ -192,6 +193,8 @@ def _digest(parts: Iterable[str]) -> str:
 
 
 def _file_digest(files: Iterable[Path]) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     for file in files:
         digest.update(str(file.name).encode("utf-8"))
