@@ -100,9 +100,9 @@ def synthetic_patient(rng: random.Random, number: int) -> dict[str, Any]:
     return record
 
 
-def write_cohort(size: int) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"cohort-{size}.jsonl"
+def write_cohort(size: int, results: Path) -> Path:
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"cohort-{size}.jsonl"
     rng = random.Random(SEED)
     with path.open("w", encoding="utf-8") as file:
         for number in range(size):
@@ -176,7 +176,8 @@ def main() -> None:
         "--sizes", default="1000,10000", help="comma-separated cohort sizes (full run: 1000,10000,100000)"
     )
     parser.add_argument("--workers", type=int, default=1, help="batch worker processes")
-    parser.add_argument("--startup-runs", type=int, default=7, help="runs for each start-up median")
+    parser.add_argument("--startup-runs", type=int, default=7, help="runs for each start-up median (0: skip)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where cohorts and outputs are written")
     parser.add_argument("--child", choices=["batch", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--cohort", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
@@ -200,9 +201,9 @@ def main() -> None:
     )
     print(header)
     for size in sizes:
-        cohort = write_cohort(size)
-        batch_output = RESULTS / f"batch-{size}.jsonl"
-        floor_output = RESULTS / f"floor-{size}.jsonl"
+        cohort = write_cohort(size, options.results)
+        batch_output = options.results / f"batch-{size}.jsonl"
+        floor_output = options.results / f"floor-{size}.jsonl"
         common = ["--cohort", str(cohort), "--workers", str(options.workers)]
         batch = measure(["--child", "batch", *common, "--output", str(batch_output)])
         floor = measure(["--child", "floor", *common, "--output", str(floor_output)])
@@ -214,6 +215,8 @@ def main() -> None:
             f"{batch['seconds'] / floor['seconds']:>11.0f}x {'yes (' + str(compared) + ')':>11}"
         )
 
+    if options.startup_runs < 1:
+        return
     # An installed package has its bytecode compiled by pip; a checkout run with
     # PYTHONDONTWRITEBYTECODE=1 would recompile every module on every start. Compile once.
     import compileall
