@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from reasoner.answer import Answer
     from reasoner.api import Advisor
     from reasoner.kb import KnowledgeBase
+    from reasoner.program import Atom
     from reasoner.records import Record
 
 ROOT = Path(__file__).resolve().parent
@@ -287,6 +288,15 @@ def code_item(attributes: Iterable[Any], text: str) -> Any:
     return {"code": code, attribute.name: value}
 
 
+def evidence_of(kb: KnowledgeBase, evidence_ids: Iterable[str]) -> str:
+    """``ref1 (moderate), ref2 (low)``: each evidence id with its quality from the registry."""
+    parts = []
+    for evidence_id in evidence_ids:
+        entry = kb.evidence.get(evidence_id)
+        parts.append(f"{evidence_id} ({entry.quality})" if entry else evidence_id)
+    return ", ".join(parts)
+
+
 def answer_lines(answer: Answer, advisor: Advisor) -> Iterator[Line]:
     kb = answer.knowledge_base
     yield Line(0, f"Answer for {answer.subject} ({kb['name']} {kb['version']})", "bold")
@@ -303,18 +313,10 @@ def answer_lines(answer: Answer, advisor: Advisor) -> Iterator[Line]:
             for name, value in item.parameters.items():
                 shown = ", ".join(str(part) for part in value) if isinstance(value, tuple) else str(value)
                 yield Line(3, f"{name}: {shown}")
-            yield Line(3, "evidence: " + evidence_text(advisor, [ref.evidence_id for ref in item.evidence]), "dim")
+            yield Line(3, "evidence: " + evidence_of(advisor.kb, [ref.evidence_id for ref in item.evidence]), "dim")
             if item.conflicting_evidence:
                 conflicting = [ref.evidence_id for ref in item.conflicting_evidence]
-                yield Line(3, "conflicting evidence: " + evidence_text(advisor, conflicting), "red")
-
-
-def evidence_text(advisor: Advisor, evidence_ids: Iterable[str]) -> str:
-    parts = []
-    for evidence_id in evidence_ids:
-        entry = advisor.kb.evidence.get(evidence_id)
-        parts.append(f"{evidence_id} ({entry.quality})" if entry else evidence_id)
-    return ", ".join(parts)
+                yield Line(3, "conflicting evidence: " + evidence_of(advisor.kb, conflicting), "red")
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
@@ -386,7 +388,8 @@ def kind_option(function: F) -> F:
     )(function)
 
 
-def item_atom(advisor: Advisor, code: str, kind: str) -> Any:
+def item_atom(advisor: Advisor, code: str, kind: str) -> Atom:
+    """The ground atom ``item(CODE, KIND)`` of the answer's item predicate."""
     from reasoner.program import Atom, Constant
 
     return Atom(advisor.answer_spec.items, (Constant(code), Constant(kind)))
@@ -785,14 +788,6 @@ def rules(code: str | None, kb_path: Path | None, output_format: str) -> None:
         if rule.metadata.evidence:
             lines.append(Line(1, "evidence: " + evidence_of(kb, rule.metadata.evidence), "dim"))
     emit(lines)
-
-
-def evidence_of(kb: KnowledgeBase, evidence_ids: Iterable[str]) -> str:
-    parts = []
-    for evidence_id in evidence_ids:
-        entry = kb.evidence.get(evidence_id)
-        parts.append(f"{evidence_id} ({entry.quality})" if entry else evidence_id)
-    return ", ".join(parts)
 
 
 @kb.command(context_settings=CONTEXT_SETTINGS)
