@@ -597,7 +597,7 @@ def batch(
                 )
                 message = f"Error: {outcome.error['source']}: {problems}"
                 if progress is not None:
-                    progress.console.print(message, markup=False, highlight=False)
+                    progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
                 else:
                     click.echo(message, err=True)
             if progress is not None:

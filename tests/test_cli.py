@@ -634,3 +634,18 @@ def test_why_not_draws_the_failed_attempts(runner: CliRunner, output_format: str
     )
     assert result.exit_code == 0
     assert_golden(f"cli/why-not-elderly-relaxant.{output_format}", result.output)
+
+
+def test_batch_on_a_terminal_shows_progress_and_still_writes_every_answer(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import cli
+
+    monkeypatch.setattr(cli, "on_terminal", lambda stream=None: True)
+    cohort = tmp_path / "cohort.jsonl"
+    cohort.write_text("\n".join(cohort_lines()) + "\n")
+    output = tmp_path / "answers.jsonl"
+    result = run(runner, "batch", str(cohort), "--output", str(output))
+    assert result.exit_code == 1
+    assert len(output.read_text().splitlines()) == 13
+    assert f"Error: {cohort}:4: age: -1 is below the minimum 0" in result.stderr
