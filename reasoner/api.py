@@ -102,7 +102,11 @@ class Advisor:
 
 def load_advisor(path: str | Path) -> Advisor:
     """Load a guideline knowledge base directory with its ``record`` and ``answer`` data files."""
-    kb = load_kb(path)
+    return advisor_for(load_kb(path), path)
+
+
+def advisor_for(kb: KnowledgeBase, path: str | Path) -> Advisor:
+    """The advisor of an already loaded knowledge base (read from ``path``): checks its record and answer."""
     problems: list[Problem] = []
     for name in ("record", "answer"):
         if name not in kb.data:

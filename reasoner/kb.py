@@ -9,7 +9,6 @@ a file or text) accepts plain Datalog.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,8 +21,6 @@ from reasoner.errors import KnowledgeBaseError, Problem, SourcePosition
 from reasoner.evidence import Evidence, read_registry
 from reasoner.program import Program, Value
 from reasoner.session import Session
-from reasoner.syntax import parse_file, parse_program
-from reasoner.validate import validate
 
 MANIFEST = "manifest.yaml"
 MODES = ("guideline", "program")
@@ -73,6 +70,9 @@ def load_kb(path: str | Path | None = None, *, text: str | None = None, name: st
     ...     session.query("ancestor", "ann", None)
     [('ann', 'bob'), ('ann', 'cy')]
     """
+    from reasoner.syntax import parse_program
+    from reasoner.validate import validate
+
     if text is not None:
         if path is not None:
             raise ValueError("give a path or text, not both")
@@ -97,6 +97,9 @@ def load_kb(path: str | Path | None = None, *, text: str | None = None, name: st
 
 
 def _load_files(name: str, files: list[Path], root: Path | None) -> KnowledgeBase:
+    from reasoner.syntax import parse_file
+    from reasoner.validate import validate
+
     program = Program()
     for file in files:
         program = program + parse_file(file)
@@ -107,6 +110,9 @@ def _load_files(name: str, files: list[Path], root: Path | None) -> KnowledgeBas
 
 
 def _load_manifest(root: Path) -> KnowledgeBase:
+    from reasoner.syntax import parse_file
+    from reasoner.validate import validate
+
     manifest = load_yaml(root / MANIFEST, str(root / MANIFEST))
     fields = _manifest_fields(manifest)
     problems: list[Problem] = []
@@ -177,6 +183,8 @@ def _manifest_fields(manifest: DataFile) -> dict[str, Any]:
 
 
 def _digest(parts: Iterable[str]) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part.encode("utf-8"))
@@ -185,6 +193,8 @@ def _digest(parts: Iterable[str]) -> str:
 
 
 def _file_digest(files: Iterable[Path]) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     for file in files:
         digest.update(str(file.name).encode("utf-8"))

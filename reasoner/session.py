@@ -15,8 +15,6 @@ from types import TracebackType
 from reasoner.engine import Engine, Fact, Materialized, Row, answer_variables
 from reasoner.errors import QueryError
 from reasoner.program import Atom, BodyLiteral, Constant, Program, Rule, Term, Value, Variable
-from reasoner.syntax import parse_query
-from reasoner.validate import check_query
 
 
 class Session:
@@ -52,6 +50,9 @@ class Session:
 
     def ask(self, text: str) -> list[dict[str, Value]]:
         """Answer a Datalog query such as ``item(C, K), K != avoid``: one dict per solution."""
+        from reasoner.syntax import parse_query
+        from reasoner.validate import check_query
+
         goal = parse_query(text)
         problems = check_query(self._engine.program, goal)
         if problems:

@@ -6,9 +6,13 @@ The default run keeps to a few minutes; ``pytest --slow`` runs the long profiles
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,3 +43,29 @@ def advisor():  # type: ignore[no-untyped-def]
 
 
 EXAMPLES = ROOT / "examples" / "patients"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_kb_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never write to the user's cache directory: the KB cache lives in a temporary one."""
+    previous = os.environ.get("BACKSPASM_CACHE_DIR")
+    os.environ["BACKSPASM_CACHE_DIR"] = str(tmp_path_factory.mktemp("kb-cache"))
+    yield
+    if previous is None:
+        del os.environ["BACKSPASM_CACHE_DIR"]
+    else:
+        os.environ["BACKSPASM_CACHE_DIR"] = previous
+
+
+class _Runner(CliRunner):
+    """A click test runner that lets exceptions through, so a traceback fails the test."""
+
+    def invoke(self, *arguments: Any, **options: Any) -> Result:  # type: ignore[override]
+        options.setdefault("catch_exceptions", False)
+        return super().invoke(*arguments, **options)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """The CLI test runner (catch_exceptions=False)."""
+    return _Runner()

@@ -1,8 +1,8 @@
-"""Golden files: expected output kept beside the tests that read it.
+"""Golden files: expected output (answers, explanations, CLI sessions) kept beside the tests that read it.
 
 Regenerate after an intended change of output with
 
-    UPDATE_GOLDEN=1 python -m pytest -q tests/test_render.py tests/test_knowledge_base.py
+    UPDATE_GOLDEN=1 PYTHONPATH=. python -m pytest -q tests/test_render.py tests/test_knowledge_base.py
 
 then review the diff (``git diff tests/golden``) before committing. Never edit a
 golden file by hand.
