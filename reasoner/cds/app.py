@@ -20,9 +20,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import date
 from typing import Any
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from reasoner.api import Advisor
 from reasoner.cds.cards import Card
@@ -31,6 +32,9 @@ from reasoner.cds.hooks import HookError, Hooks
 
 BODY_LIMIT = 1024 * 1024
 """Largest request body accepted (1 MiB): a patient's prefetch is far smaller."""
+REASONING_THREADS = 4
+"""Calls reasoned at once. The reasoner holds the GIL; more threads only add switching, and
+the others wait in line (measured with bench/cds_benchmark.py)."""
 EXPLANATIONS_KEPT = 10_000
 """Cards whose explanation ``/why`` can still serve; the oldest are forgotten first."""
 
@@ -62,11 +66,18 @@ class Explanations:
             return self._entries.get(card_uuid)
 
 
-def create_app(advisor: Advisor, *, clock: Callable[[], date] = date.today, body_limit: int = BODY_LIMIT) -> FastAPI:
+def create_app(
+    advisor: Advisor,
+    *,
+    clock: Callable[[], date] = date.today,
+    body_limit: int = BODY_LIMIT,
+    reasoning_threads: int = REASONING_THREADS,
+) -> FastAPI:
     """The CDS Hooks service of ``advisor`` as an ASGI app (serve it with uvicorn)."""
     config = read_config(advisor)
     hooks = Hooks(advisor, config, clock)
     explanations = Explanations()
+    limiter = CapacityLimiter(reasoning_threads)
     app = FastAPI(
         title=f"{config.guideline['label']} CDS Hooks service",
         version=advisor.kb.version,
@@ -84,16 +95,21 @@ def create_app(advisor: Advisor, *, clock: Callable[[], date] = date.today, body
         return hooks.discovery()
 
     @app.post("/cds-services/{service_id}")
-    async def call(service_id: str, request: Request) -> dict[str, Any]:
+    async def call(service_id: str, request: Request) -> Response:
         body = await request.body()
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise HookError(400, f"the request body is not JSON: {error}") from None
-        cards = await run_in_threadpool(hooks.call, service_id, data)
-        explanations.keep(cards)
         base = str(request.base_url).rstrip("/")
-        return {"cards": [card.to_json(f"{base}/why/{card.uuid}") for card in cards]}
+
+        def answer() -> bytes:
+            try:
+                data = json.loads(body)
+            except (ValueError, UnicodeDecodeError) as error:
+                raise HookError(400, f"the request body is not JSON: {error}") from None
+            cards = hooks.call(service_id, data)
+            explanations.keep(cards)
+            return json.dumps({"cards": [card.to_json(f"{base}/why/{card.uuid}") for card in cards]}).encode()
+
+        content = await anyio.to_thread.run_sync(answer, limiter=limiter)
+        return Response(content, media_type="application/json")
 
     @app.get("/why/{card_uuid}")
     async def why(card_uuid: str) -> dict[str, Any]:
