@@ -320,3 +320,11 @@ def test_concurrent_calls_never_see_each_others_patient(
     for thread in threads:
         thread.join()
     assert all(results[position] == serial[which] for position, which in enumerate(mixed))
+
+
+def test_every_service_and_route_is_documented(client: httpx.Client) -> None:
+    page = (ROOT / "docs" / "cds-hooks.md").read_text(encoding="utf-8")
+    for service in client.get("/cds-services").json()["services"]:
+        assert f"POST /cds-services/{service['id']}" in page
+        assert all(f"`{template}`" in page for template in service["prefetch"].values())
+    assert "GET /why/{card-uuid}" in page

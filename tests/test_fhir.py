@@ -258,3 +258,10 @@ def test_the_table_may_only_name_record_fields_and_codes(advisor: Advisor) -> No
         "codes.conditions.hyperthyroid: 'hyperthyroid' is not a code of conditions; allowed: "
         + ", ".join(advisor.record_spec.field("conditions").codes),  # type: ignore[union-attr]
     ]
+
+
+def test_the_code_table_in_the_docs_is_up_to_date(advisor: Advisor) -> None:
+    from reasoner.fhir.table import code_table, replace_section
+
+    page = (ROOT / "docs" / "cds-hooks.md").read_text(encoding="utf-8")
+    assert replace_section(page, code_table(advisor)) == page, "run `python -m reasoner.fhir.table docs/cds-hooks.md`"
