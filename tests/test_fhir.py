@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from reasoner.api import Advisor
@@ -265,3 +266,24 @@ def test_the_code_table_in_the_docs_is_up_to_date(advisor: Advisor) -> None:
 
     page = (ROOT / "docs" / "cds-hooks.md").read_text(encoding="utf-8")
     assert replace_section(page, code_table(advisor)) == page, "run `python -m reasoner.fhir.table docs/cds-hooks.md`"
+
+
+def test_recommend_bundle_answers_with_what_it_did_not_understand(advisor: Advisor) -> None:
+    from reasoner.fhir import recommend_bundle
+
+    result = recommend_bundle(advisor, example("unmapped-code"), today=TODAY).to_json()
+    schema = json.loads((ROOT / "docs" / "schemas" / "answer.schema.json").read_text())
+    not_understood, assumptions = result.pop("not_understood"), result.pop("assumptions")
+    jsonschema.validate(result, schema)
+    assert not_understood[0] == {
+        "resource": "Condition/um-diabetes",
+        "element": "code",
+        "value": "http://snomed.info/sct|73211009 (Diabetes mellitus), 'Diabetes mellitus'",
+        "reason": "no code in the table for conditions, red_flags",
+    }
+    assert assumptions == []
+
+
+def test_search_messages_are_not_patient_data(mapping: FhirMapping) -> None:
+    outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]}
+    assert read(mapping, back_pain(), outcome).not_understood == ()

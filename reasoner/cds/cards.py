@@ -143,7 +143,7 @@ def answer_cards(
     service_id: str,
     kinds: Iterable[str] | None = None,
 ) -> list[Card]:
-    """A card per answer item (of ``kinds``, or all), in the answer's order (red flags first)."""
+    """A card per answer item (of ``kinds``, or all), in the answer's order (its kinds in display order)."""
     wanted = set(kinds) if kinds is not None else None
     critical = set(critical)
     cards = []

@@ -32,6 +32,8 @@ from reasoner.fhir.mapping import Coding, FhirMapping, ResourceRule
 _IGNORED_VERIFICATION = {"refuted", "entered-in-error"}
 _IGNORED_CLINICAL = {"inactive", "remission", "resolved"}
 _IGNORED_OBSERVATION = {"entered-in-error", "cancelled"}
+_NOT_PATIENT_DATA = {"Medication", "OperationOutcome"}
+"""Read only when referred to (a Medication), or messages about a search (an OperationOutcome)."""
 _MEDICATION_STATUS = {
     # status → "now" (taken now), "stopped" (days since the last dose), or None (not taken)
     "MedicationStatement": {
@@ -208,7 +210,7 @@ class _Reader:
             reader = getattr(self, f"_read_{resource.type}", None)
             if reader is not None:
                 reader(resource)
-            elif resource.type != "Medication":
+            elif resource.type not in _NOT_PATIENT_DATA:
                 self._not_understood(resource, "resourceType", resource.type, "this resource type is not read")
         if self.problems:
             raise BundleError(self.problems, self.source)
