@@ -287,3 +287,34 @@ def test_recommend_bundle_answers_with_what_it_did_not_understand(advisor: Advis
 def test_search_messages_are_not_patient_data(mapping: FhirMapping) -> None:
     outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]}
     assert read(mapping, back_pain(), outcome).not_understood == ()
+
+
+def test_relaxant_days_are_counted_from_statements_when_no_observation_gives_them(mapping: FhirMapping) -> None:
+    cyclobenzaprine = concept(RXNORM, "21949")
+    reading = read(
+        mapping,
+        back_pain("2026-11-10"),
+        medication_statement(
+            cyclobenzaprine, "completed", effectivePeriod={"start": "2026-11-01", "end": "2026-11-12"}
+        ),
+        medication_statement(cyclobenzaprine, effectivePeriod={"start": "2026-11-12"}),  # active: to today
+    )
+    assert reading.record["relaxant_days_taken"] == 16  # 10 Nov (onset) to 26 Nov is 17 days, at most 16 symptom days
+    assert reading.not_understood == () and reading.assumptions == ()
+
+
+def test_an_observation_of_relaxant_days_wins_over_counting(mapping: FhirMapping) -> None:
+    reading = read(
+        mapping,
+        back_pain("2026-11-10"),
+        medication_statement(concept(RXNORM, "21949"), effectivePeriod={"start": "2026-11-20"}),
+        observation(concept(LOCAL, "relaxant-days-taken"), valueInteger=2),
+    )
+    assert reading.record["relaxant_days_taken"] == 2
+
+
+def test_a_relaxant_statement_without_a_start_is_not_understood(mapping: FhirMapping) -> None:
+    reading = read(mapping, back_pain(), medication_statement(concept(RXNORM, "21949")))
+    assert reading.not_understood[0].reason.startswith(
+        "counts toward relaxant_days_taken only as a MedicationStatement"
+    )

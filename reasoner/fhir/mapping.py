@@ -70,6 +70,8 @@ class ObservationField:
     type: str
     codes: CodeTable
     default: Any = None
+    days_of: CodeTable | None = None
+    """Medicines whose MedicationStatements count the days, when no Observation gives them."""
 
 
 @dataclass(frozen=True)
@@ -150,14 +152,19 @@ def read_mapping(data_file: DataFile, record_spec: RecordSpec) -> FhirMapping:
     episode_field = field_of(("episode", "field"), episode_raw.get("field"), ("integer",))
     episode_tokens = tokens(("episode", "codes"), episode_raw.get("codes"))
 
-    observations: list[tuple[str, str, list[str], Any]] = []
+    observations: list[tuple[str, str, list[str], Any, list[str]]] = []
     for name, raw in (data.get("observations") or {}).items():
         path: PathKey = ("observations", str(name))
         if not isinstance(raw, dict) or raw.get("type") not in OBSERVATION_TYPES:
             problem(path, f"type must be one of {', '.join(OBSERVATION_TYPES)}")
             continue
         field_of(path, name, ("boolean",) if raw["type"] == "boolean" else ("integer",))
-        observations.append((str(name), raw["type"], tokens((*path, "codes"), raw.get("codes")), raw.get("default")))
+        days_of = tokens((*path, "days_of"), raw["days_of"]) if "days_of" in raw else []
+        if days_of and raw["type"] != "integer":
+            problem((*path, "days_of"), "only an integer field counts days")
+        observations.append(
+            (str(name), raw["type"], tokens((*path, "codes"), raw.get("codes")), raw.get("default"), days_of)
+        )
 
     resources: dict[str, ResourceRule] = {}
     for name, raw in (data.get("resources") or {}).items():
@@ -221,9 +228,13 @@ def read_mapping(data_file: DataFile, record_spec: RecordSpec) -> FhirMapping:
         episode=_table(((token, token) for token in episode_tokens), systems, frozen_hierarchical),
         observations=tuple(
             ObservationField(
-                name, kind, _table(((token, name) for token in found), systems, frozen_hierarchical), default
+                name,
+                kind,
+                _table(((token, name) for token in found), systems, frozen_hierarchical),
+                default,
+                _table(((token, name) for token in days_of), systems, frozen_hierarchical) if days_of else None,
             )
-            for name, kind, found, default in observations
+            for name, kind, found, default, days_of in observations
         ),
         resources=resources,
         severity=_table(severity_pairs, systems, frozen_hierarchical),

@@ -186,6 +186,7 @@ class _Reader:
         self.codes: dict[str, dict[str, dict[str, Any]]] = {}
         self.values: dict[str, tuple[tuple[int, int], Any]] = {}
         self.onsets: list[tuple[date, Resource]] = []
+        self.counted: dict[str, list[tuple[date, date]]] = {}
         by_reference: dict[str, Resource] = {}
         for resource in resources:
             by_reference[f"{resource.type}/{resource.model.id}"] = resource
@@ -228,8 +229,11 @@ class _Reader:
             )
         record[self.mapping.episode_field] = days
         for observation in self.mapping.observations:
+            counted = self._counted_days(observation.field, onset, days)
             if observation.field in self.values:
                 record[observation.field] = self.values[observation.field][1]
+            elif counted is not None:
+                record[observation.field] = counted
             elif observation.default is not None:
                 record[observation.field] = observation.default
                 self.assumptions.append(
@@ -359,6 +363,13 @@ class _Reader:
             concept = self._referenced_medication(resource)
             if concept is None:
                 return
+        counted = next(
+            (field for field in self.mapping.observations if field.days_of and field.days_of.first(_codings(concept))),
+            None,
+        )
+        if counted is not None:
+            self._count_days(resource, counted.field, taken)
+            return
         attributes: dict[str, Any] = {}
         rule = self.mapping.resources[resource.type]
         if taken == "stopped" and rule.stopped_days is not None:
@@ -376,6 +387,30 @@ class _Reader:
                     return
                 attributes[rule.stopped_days] = days
         self._code(resource, resource.type, "medication", concept, attributes)
+
+    def _count_days(self, resource: Resource, field_name: str, taken: str) -> None:
+        """A medicine whose days of use make a record field: keep the days it covers, counted later."""
+        model = resource.model
+        period = getattr(model, "effectivePeriod", None)
+        start = _day(period.start) if period is not None else None
+        if resource.type != "MedicationStatement" or period is None or start is None:
+            self._not_understood(
+                resource,
+                "effectivePeriod",
+                str(start or "(no start)"),
+                f"counts toward {field_name} only as a MedicationStatement with effectivePeriod.start",
+            )
+            return
+        end = _day(period.end) if taken == "stopped" else None
+        self.counted.setdefault(field_name, []).append((start, min(end or self.today, self.today)))
+
+    def _counted_days(self, field_name: str, onset: date, limit: int) -> int | None:
+        """Distinct days of use since the episode's onset, at most ``limit`` (the symptom days)."""
+        periods = self.counted.get(field_name)
+        if not periods:
+            return None
+        days = {day for start, end in periods for day in range(max(start, onset).toordinal(), end.toordinal() + 1)}
+        return min(len(days), limit)
 
     def _referenced_medication(self, resource: Resource) -> Any:
         reference = getattr(resource.model.medicationReference, "reference", None) or ""
@@ -490,6 +525,13 @@ def _shown_value(model: Any) -> str:
         if value is not None:
             return f"{name} {value}"
     return "(no value)"
+
+
+def _day(value: Any) -> date | None:
+    """A full date or dateTime as a day; None for a partial date or nothing."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
 
 
 def _effective(model: Any) -> date | None:

@@ -27,8 +27,13 @@ def code_table(advisor: Advisor) -> str:
     lines += ["", f"Episode (its onset gives `{episode['field']}`): {_tokens(episode['codes'], in_table=False)}", ""]
     lines += ["| Observation code | Record field | Value |", "|---|---|---|"]
     for field_name, observation in data["observations"].items():
-        default = f"; {observation['default']} when absent" if "default" in observation else ""
-        lines.append(f"| {_tokens(observation['codes'])} | `{field_name}` | {observation['type']}{default} |")
+        counted = (
+            f"; else distinct days of MedicationStatements of {_tokens(observation['days_of'])}"
+            if observation.get("days_of")
+            else ""
+        )
+        default = f"; else {observation['default']}" if "default" in observation else ""
+        lines.append(f"| {_tokens(observation['codes'])} | `{field_name}` | {observation['type']}{counted}{default} |")
     lines += ["", "| Condition.severity | Record severity |", "|---|---|"]
     for value, tokens in data["severity"].items():
         lines.append(f"| {_tokens(tokens)} | `{value}` |")
