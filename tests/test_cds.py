@@ -328,3 +328,22 @@ def test_every_service_and_route_is_documented(client: httpx.Client) -> None:
         assert f"POST /cds-services/{service['id']}" in page
         assert all(f"`{template}`" in page for template in service["prefetch"].values())
     assert "GET /why/{card-uuid}" in page
+
+
+def test_a_long_order_comes_with_a_suggestion_to_shorten_it(client: httpx.Client, templates: dict[str, str]) -> None:
+    [suggestion] = cards(client.post(ORDER_SIGN, json=order_sign(templates, "acute", days=14)))[0]["suggestions"]
+    [action] = suggestion["actions"]
+    assert (suggestion["label"], action["type"]) == ("Shorten the order to 7 days", "update")
+    assert action["resource"]["dispenseRequest"]["expectedSupplyDuration"]["value"] == 7
+    assert action["resource"]["id"] == "draft-1"
+
+
+def test_a_refused_order_comes_with_a_suggestion_to_remove_it(client: httpx.Client, templates: dict[str, str]) -> None:
+    [suggestion] = cards(client.post(ORDER_SIGN, json=order_sign(templates, "contraindicated-ssri")))[0]["suggestions"]
+    assert suggestion["actions"] == [
+        {
+            "type": "delete",
+            "description": "Remove the draft order for Short course of a muscle relaxant (cyclobenzaprine)",
+            "resourceId": "MedicationRequest/draft-1",
+        }
+    ]

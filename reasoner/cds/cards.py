@@ -31,16 +31,21 @@ class Card:
     detail: str
     source: Mapping[str, Any]
     explanation: Mapping[str, Any] = field(default_factory=dict)
+    suggestions: tuple[Mapping[str, Any], ...] = ()
 
     def to_json(self, why_url: str) -> dict[str, Any]:
-        return {
+        card: dict[str, Any] = {
             "uuid": self.uuid,
             "summary": self.summary,
             "indicator": self.indicator,
             "detail": self.detail,
             "source": dict(self.source),
-            "links": [{"label": "Why this advice", "url": why_url, "type": "absolute"}],
         }
+        if self.suggestions:
+            card["suggestions"] = [dict(suggestion) for suggestion in self.suggestions]
+            card["selectionBehavior"] = "at-most-one"
+        card["links"] = [{"label": "Why this advice", "url": why_url, "type": "absolute"}]
+        return card
 
 
 def card_id(hook_instance: str, service_id: str, key: str) -> str:

@@ -12,6 +12,7 @@ that is invalid or cannot become a record.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -65,7 +66,7 @@ class Hooks:
         # Card ids (and so the explanations kept for /why) are per call and per patient, even
         # when a client reuses a hookInstance for another patient.
         hook_instance = f"{hook_instance}:{context['patientId']}"
-        orders: list[tuple[int, Any]] = []
+        orders: list[tuple[int, Any, dict[str, Any]]] = []
         if service.hook == "order-sign":
             orders = self._draft_orders(context)
             if not orders:
@@ -108,8 +109,8 @@ class Hooks:
         else:
             assert self.config.order is not None
             cards = [
-                self._order_card(self.config.order, answer, critical, index, order, hook_instance, service)
-                for index, order in orders
+                self._order_card(self.config.order, answer, critical, index, order, raw, hook_instance, service)
+                for index, order, raw in orders
             ]
             shown = {item.code for item in answer.items if item.code == self.config.order.item}
             cards += [
@@ -126,7 +127,7 @@ class Hooks:
         return cards + ([reading_notes] if reading_notes else [])
 
     # -- steps ------------------------------------------------------------------
-    def _draft_orders(self, context: dict[str, Any]) -> list[tuple[int, Any]]:
+    def _draft_orders(self, context: dict[str, Any]) -> list[tuple[int, Any, dict[str, Any]]]:
         if self.config.order is None:
             return []
         draft = context.get("draftOrders")
@@ -146,7 +147,7 @@ class Hooks:
                 if coding.system and coding.code
             ]
             if self.config.order.codes.first(codings) is not None:
-                found.append((resource.entry, resource.model))
+                found.append((resource.entry, resource.model, draft["entry"][resource.entry]["resource"]))
         return found
 
     def _prefetch_bundle(self, context: dict[str, Any], prefetch: dict[str, Any]) -> dict[str, Any]:
@@ -190,6 +191,7 @@ class Hooks:
         critical: list[str],
         index: int,
         request: Any,
+        raw: dict[str, Any],
         hook_instance: str,
         service: Service,
     ) -> Card:
@@ -208,7 +210,7 @@ class Hooks:
                     card_uuid=uuid,
                 )
             refused = items[0]
-            return self._card(
+            card = self._card(
                 refused,
                 "critical" if refused.code in critical else "warning",
                 uuid,
@@ -216,6 +218,21 @@ class Hooks:
                 f"**Do not sign this order as written**: for this patient the guideline's advice is "
                 f"*{self.config.kind_words[refused.kind]}: {label}*.",
             )
+            if not raw.get("id"):
+                return card
+            remove = {
+                "uuid": card_id(hook_instance, service.id, f"{key}:remove"),
+                "label": "Remove the draft order",
+                "isRecommended": True,
+                "actions": [
+                    {
+                        "type": "delete",
+                        "description": f"Remove the draft order for {label}",
+                        "resourceId": f"MedicationRequest/{raw['id']}",
+                    }
+                ],
+            }
+            return replace(card, suggestions=(remove,))
         days = order_days(request)
         longest = allowed.parameters.get(order.longest_days) if order.longest_days else None
         if days is not None and isinstance(longest, int) and days > longest:
@@ -226,6 +243,19 @@ class Hooks:
                 answer,
                 f"**The order covers {days} days**; for this patient the course is at most {longest} days.",
             )
+            shorten = {
+                "uuid": card_id(hook_instance, service.id, f"{key}:shorten"),
+                "label": f"Shorten the order to {longest} days",
+                "isRecommended": True,
+                "actions": [
+                    {
+                        "type": "update",
+                        "description": f"Set the order's supply duration to {longest} days",
+                        "resource": with_duration(raw, longest),
+                    }
+                ],
+            }
+            card = replace(card, suggestions=(shorten,))
             return _with_summary(card, f"Order for {days} days is longer than the {longest}-day course: {label}")
         if days is None:
             lead = "The order gives no duration" + (f"; the course is at most {longest} days." if longest else ".")
@@ -244,6 +274,18 @@ class Hooks:
             subject=answer.subject,
             lead=lead,
         )
+
+
+def with_duration(order: dict[str, Any], days: int) -> dict[str, Any]:
+    """A copy of a MedicationRequest (JSON) whose supply and dosage bounds last ``days`` days."""
+    changed = json.loads(json.dumps(order))
+    duration = {"value": days, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}
+    changed.setdefault("dispenseRequest", {})["expectedSupplyDuration"] = duration
+    for dosage in changed.get("dosageInstruction") or []:
+        repeat = (dosage.get("timing") or {}).get("repeat") or {}
+        if "boundsDuration" in repeat:
+            repeat["boundsDuration"] = dict(duration)
+    return changed  # type: ignore[no-any-return]
 
 
 def order_days(request: Any) -> int | None:

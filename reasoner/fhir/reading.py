@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from reasoner.errors import BundleError, EpisodeNotFoundError, FieldProblem
 from reasoner.fhir.mapping import Coding, FhirMapping, ResourceRule
@@ -86,7 +86,7 @@ class FhirReading:
         }
 
 
-def is_bundle(data: Any) -> bool:
+def is_bundle(data: Any) -> TypeGuard[dict[str, Any]]:
     """True for parsed JSON that claims to be a FHIR Bundle (``resourceType: Bundle``).
 
     >>> is_bundle({"resourceType": "Bundle", "type": "collection"}), is_bundle({"id": "p1", "age": 40})
