@@ -347,3 +347,13 @@ def test_a_refused_order_comes_with_a_suggestion_to_remove_it(client: httpx.Clie
             "resourceId": "MedicationRequest/draft-1",
         }
     ]
+
+
+def test_json_nested_too_deeply_is_a_400(client: httpx.Client) -> None:
+    response = client.post(PATIENT_VIEW, content=b"[" * 200_000 + b"]" * 200_000)
+    assert refused(response, 400) == "the request body is JSON nested too deeply to read"
+
+
+def test_other_methods_and_paths_are_refused_with_json(client: httpx.Client) -> None:
+    refused(client.get(PATIENT_VIEW), 405)
+    refused(client.get("/nowhere"), 404)

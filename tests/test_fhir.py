@@ -318,3 +318,32 @@ def test_a_relaxant_statement_without_a_start_is_not_understood(mapping: FhirMap
     assert reading.not_understood[0].reason.startswith(
         "counts toward relaxant_days_taken only as a MedicationStatement"
     )
+
+
+def _table_entries(advisor: Advisor) -> list[tuple[str, str, str]]:
+    data = advisor.kb.data["fhir"].data
+    return [
+        (field_name, code, token)
+        for field_name, codes in data["codes"].items()
+        for code, tokens in codes.items()
+        for token in tokens
+    ]
+
+
+def test_every_code_in_the_table_reads_as_its_record_code(advisor: Advisor, mapping: FhirMapping) -> None:
+    systems = {name: system["url"] for name, system in advisor.kb.data["fhir"].data["systems"].items()}
+    resource_of = {
+        "conditions": lambda code: condition(code),
+        "red_flags": lambda code: condition(code),
+        "medications": lambda code: medication_statement(code),
+        "allergies": lambda code: {
+            "resourceType": "AllergyIntolerance",
+            "code": code,
+            "patient": {"reference": "Patient/p1"},
+        },
+    }
+    for field_name, code, token in _table_entries(advisor):
+        system, _, value = token.partition("|")
+        reading = read(mapping, back_pain(), resource_of[field_name](concept(systems[system], value)))
+        found = [entry if isinstance(entry, str) else entry["code"] for entry in reading.record.get(field_name, [])]
+        assert found == [code], f"{token} should read as {field_name} {code}"

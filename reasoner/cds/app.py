@@ -104,6 +104,8 @@ def create_app(
                 data = json.loads(body)
             except (ValueError, UnicodeDecodeError) as error:
                 raise HookError(400, f"the request body is not JSON: {error}") from None
+            except RecursionError:
+                raise HookError(400, "the request body is JSON nested too deeply to read") from None
             cards = hooks.call(service_id, data)
             explanations.keep(cards)
             return json.dumps({"cards": [card.to_json(f"{base}/why/{card.uuid}") for card in cards]}).encode()
