@@ -171,6 +171,7 @@ def test_each_card_links_to_its_explanation_on_the_same_service(
     assert explanation["subject"] == "red-flag"
     assert explanation["item"]["code"] == "urgent_evaluation"
     assert explanation["item"]["rules"][0] == "red_flag_urgent_evaluation"
+    assert explanation["record"]["red_flags"] == ["saddle_anaesthesia", "bladder_dysfunction"]
 
 
 def test_an_unknown_card_has_no_explanation(client: httpx.Client) -> None:

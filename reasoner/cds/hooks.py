@@ -124,7 +124,9 @@ class Hooks:
             card_uuid=card_id(hook_instance, service.id, "reading"),
             subject=answer.subject,
         )
-        return cards + ([reading_notes] if reading_notes else [])
+        cards += [reading_notes] if reading_notes else []
+        # The explanation behind each card shows the record it was reasoned from.
+        return [replace(card, explanation={**card.explanation, "record": reading.record}) for card in cards]
 
     # -- steps ------------------------------------------------------------------
     def _draft_orders(self, context: dict[str, Any]) -> list[tuple[int, Any, dict[str, Any]]]:

@@ -303,7 +303,8 @@ class _Reader:
                 self.problems.append(
                     FieldProblem(
                         f"{resource.name}: onsetDateTime",
-                        f"{shown}; the onset day of the episode is needed for {self.mapping.episode_field}",
+                        f"{shown}; the onset day of the episode (onsetDateTime or onsetPeriod.start) "
+                        f"is needed for {self.mapping.episode_field}",
                     )
                 )
                 return
