@@ -358,3 +358,13 @@ def test_json_nested_too_deeply_is_a_400(client: httpx.Client) -> None:
 def test_other_methods_and_paths_are_refused_with_json(client: httpx.Client) -> None:
     refused(client.get(PATIENT_VIEW), 405)
     refused(client.get("/nowhere"), 404)
+
+
+def test_browser_origins_are_allowed_only_when_named(advisor: Advisor, base_url: str) -> None:
+    origin = "https://sandbox.cds-hooks.org"
+    preflight = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+    with running_server(advisor, clock=lambda: TODAY, cors_origins=(origin,)) as open_url:
+        assert (
+            httpx.options(open_url + PATIENT_VIEW, headers=preflight).headers["access-control-allow-origin"] == origin
+        )
+    assert "access-control-allow-origin" not in httpx.options(base_url + PATIENT_VIEW, headers=preflight).headers

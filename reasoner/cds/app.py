@@ -23,6 +23,7 @@ from typing import Any
 import anyio.to_thread
 from anyio import CapacityLimiter
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
 from reasoner.api import Advisor
@@ -72,8 +73,13 @@ def create_app(
     clock: Callable[[], date] = date.today,
     body_limit: int = BODY_LIMIT,
     reasoning_threads: int = REASONING_THREADS,
+    cors_origins: tuple[str, ...] = (),
 ) -> FastAPI:
-    """The CDS Hooks service of ``advisor`` as an ASGI app (serve it with uvicorn)."""
+    """The CDS Hooks service of ``advisor`` as an ASGI app (serve it with uvicorn).
+
+    ``cors_origins`` lets browser-based EHRs (such as the CDS Hooks sandbox) call the
+    service from those origins; none are allowed unless named.
+    """
     config = read_config(advisor)
     hooks = Hooks(advisor, config, clock)
     explanations = Explanations()
@@ -120,6 +126,13 @@ def create_app(
             raise HookError(404, f"no recent card {card_uuid}; explanations are kept for the last {EXPLANATIONS_KEPT}")
         return explanation
 
+    if cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     app.add_middleware(BodyLimit, limit=body_limit)
     return app
 

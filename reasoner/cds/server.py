@@ -13,16 +13,28 @@ from reasoner.api import Advisor
 from reasoner.cds.app import create_app
 
 
-def serve(advisor: Advisor, host: str = "127.0.0.1", port: int = 8080, *, log_level: str = "info") -> None:
+def serve(
+    advisor: Advisor,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    log_level: str = "info",
+    cors_origins: tuple[str, ...] = (),
+) -> None:
     """Serve until interrupted. Binds to loopback unless told otherwise: the EHR decides who may call."""
     import uvicorn
 
-    uvicorn.run(create_app(advisor), host=host, port=port, log_level=log_level, lifespan="off", ws="none")
+    app = create_app(advisor, cors_origins=cors_origins)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off", ws="none")
 
 
 @contextmanager
 def running_server(
-    advisor: Advisor, host: str = "127.0.0.1", *, clock: Callable[[], date] = date.today
+    advisor: Advisor,
+    host: str = "127.0.0.1",
+    *,
+    clock: Callable[[], date] = date.today,
+    cors_origins: tuple[str, ...] = (),
 ) -> Iterator[str]:
     """A real uvicorn server on a free loopback port, in a background thread; yields its base URL."""
     import uvicorn
@@ -32,7 +44,11 @@ def running_server(
     listener.bind((host, 0))
     port = listener.getsockname()[1]
     config = uvicorn.Config(
-        create_app(advisor, clock=clock), log_level="warning", lifespan="off", ws="none", access_log=False
+        create_app(advisor, clock=clock, cors_origins=cors_origins),
+        log_level="warning",
+        lifespan="off",
+        ws="none",
+        access_log=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
