@@ -308,12 +308,15 @@ def test_concurrent_calls_never_see_each_others_patient(
     assert len({json.dumps(answer, sort_keys=True) for answer in serial}) == len(distinct)
     mixed = [(index * 7) % len(distinct) for index in range(200)]
     results: list[Any] = [None] * len(mixed)
+    explained: list[bool] = [False] * len(mixed)
 
     def worker(start: int) -> None:
         with httpx.Client(base_url=base_url, timeout=60) as own:
             for position in range(start, len(mixed), 16):
                 path, call = distinct[mixed[position]]
                 results[position] = own.post(path, json=call).json()
+                why = own.get(results[position]["cards"][0]["links"][0]["url"]).json()
+                explained[position] = why["record"]["id"] == call["context"]["patientId"]
 
     threads = [threading.Thread(target=worker, args=(start,)) for start in range(16)]
     for thread in threads:
@@ -321,6 +324,7 @@ def test_concurrent_calls_never_see_each_others_patient(
     for thread in threads:
         thread.join()
     assert all(results[position] == serial[which] for position, which in enumerate(mixed))
+    assert all(explained)
 
 
 def test_every_service_and_route_is_documented(client: httpx.Client) -> None:
