@@ -372,3 +372,23 @@ def test_browser_origins_are_allowed_only_when_named(advisor: Advisor, base_url:
             httpx.options(open_url + PATIENT_VIEW, headers=preflight).headers["access-control-allow-origin"] == origin
         )
     assert "access-control-allow-origin" not in httpx.options(base_url + PATIENT_VIEW, headers=preflight).headers
+
+
+def test_urgent_cards_explain_themselves_in_a_sentence_from_the_proof(
+    client: httpx.Client, templates: dict[str, str]
+) -> None:
+    found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "contraindicated-ssri")))
+    critical = next(card for card in found if card["indicator"] == "critical")
+    assert "Why: Do not offer a muscle relaxant to this patient" in critical["detail"]
+    assert "because a contraindication to cyclobenzaprine excludes it" in critical["detail"]
+
+
+def test_the_why_link_serves_the_proof_tree_and_its_sentence(client: httpx.Client, templates: dict[str, str]) -> None:
+    found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "acute")))
+    heat = next(card for card in found if card["source"]["topic"]["code"] == "heat_therapy")
+    explanation = client.get(heat["links"][0]["url"]).json()
+    assert explanation["sentence"].startswith("Apply heat to the affected area")
+    assert (explanation["proof"]["node"], explanation["proof"]["fact"]) == ("fact", "item(heat_therapy, recommend)")
+    jsonschema.validate(
+        explanation["proof"], json.loads((ROOT / "docs" / "schemas" / "explanation.schema.json").read_text())
+    )

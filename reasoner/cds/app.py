@@ -120,11 +120,16 @@ def create_app(
         return Response(content, media_type="application/json")
 
     @app.get("/why/{card_uuid}")
-    async def why(card_uuid: str) -> dict[str, Any]:
+    async def why(card_uuid: str) -> Response:
         explanation = explanations.get(card_uuid)
         if explanation is None:
             raise HookError(404, f"no recent card {card_uuid}; explanations are kept for the last {EXPLANATIONS_KEPT}")
-        return explanation
+
+        def explain() -> bytes:
+            return json.dumps(hooks.explain(explanation)).encode()
+
+        content = await anyio.to_thread.run_sync(explain, limiter=limiter)
+        return Response(content, media_type="application/json")
 
     if cors_origins:
         app.add_middleware(

@@ -71,10 +71,16 @@ def item_card(
     card_uuid: str,
     subject: str,
     lead: str = "",
+    sentence: str | None = None,
 ) -> Card:
-    """The card for one answer item; ``lead`` is a first paragraph (an order's verdict, say)."""
+    """The card for one answer item; ``lead`` is a first paragraph (an order's verdict, say).
+
+    ``sentence`` is the item's proof in words (the explanation tracer), shown first.
+    """
     detail = [lead] if lead else []
     detail.append(f"**{kind_word}: {item.label}**")
+    if sentence:
+        detail.append(f"Why: {sentence}")
     if info is not None and info.description:
         detail.append(info.description)
     if item.statements:
@@ -147,6 +153,7 @@ def answer_cards(
     hook_instance: str,
     service_id: str,
     kinds: Iterable[str] | None = None,
+    sentences: Mapping[tuple[str, str], str] | None = None,
 ) -> list[Card]:
     """A card per answer item (of ``kinds``, or all), in the answer's order (its kinds in display order)."""
     wanted = set(kinds) if kinds is not None else None
@@ -164,6 +171,7 @@ def answer_cards(
                 guideline=guideline,
                 card_uuid=card_id(hook_instance, service_id, f"{item.code}:{item.kind}"),
                 subject=answer.subject,
+                sentence=(sentences or {}).get((item.code, item.kind)),
             )
         )
     return cards

@@ -23,6 +23,7 @@ from reasoner.answer import Answer, Item, assemble
 from reasoner.api import Advisor
 from reasoner.cds.cards import Card, answer_cards, card_id, item_card, notice_card, reading_card, summary
 from reasoner.cds.config import CdsConfig, OrderCheck, Service
+from reasoner.cds.explaining import item_explanation, item_sentence
 from reasoner.errors import EpisodeNotFoundError, ReasonerError, RecordError
 from reasoner.fhir import Coding, bundle_to_record, is_bundle, validate_bundle
 from reasoner.records import Record
@@ -94,7 +95,7 @@ class Hooks:
             record = self.advisor.read_record(reading.record, source="prefetch")
         except RecordError as error:
             raise _unprocessable(error) from None
-        answer, critical = self._answer(record)
+        answer, critical, sentences = self._answer(record)
         common = {
             "codes": self.advisor.answer_spec.codes,
             "indicators": self.config.indicators,
@@ -103,13 +104,16 @@ class Hooks:
             "guideline": self.config.guideline,
             "hook_instance": hook_instance,
             "service_id": service.id,
+            "sentences": sentences,
         }
         if service.hook == "patient-view":
             cards = answer_cards(answer, **common)  # type: ignore[arg-type]
         else:
             assert self.config.order is not None
             cards = [
-                self._order_card(self.config.order, answer, critical, index, order, raw, hook_instance, service)
+                self._order_card(
+                    self.config.order, answer, critical, sentences, index, order, raw, hook_instance, service
+                )
                 for index, order, raw in orders
             ]
             shown = {item.code for item in answer.items if item.code == self.config.order.item}
@@ -175,22 +179,46 @@ class Hooks:
                 raise HookError(400, f"prefetch.{key} must be a FHIR resource, a Bundle or null")
         return {"resourceType": "Bundle", "type": "collection", "entry": entries}
 
-    def _answer(self, record: Record) -> tuple[Answer, list[str]]:
+    def _answer(self, record: Record) -> tuple[Answer, list[str], dict[tuple[str, str], str]]:
+        """The answer, the items turned critical, and a sentence for each item shown above info.
+
+        Proving every item would triple a call's time; info items are explained on demand at /why.
+        """
         kb = self.advisor.kb
+        spec = self.advisor.answer_spec
         with kb.session(record.facts) as session:
-            answer = assemble(session, self.advisor.answer_spec, kb.evidence, record.identifier, self.advisor.identity)
+            answer = assemble(session, spec, kb.evidence, record.identifier, self.advisor.identity)
             critical = [
                 code
                 for code, (predicate, arity) in self.config.critical_when.items()
                 if session.query(predicate, *([None] * arity))
             ]
-        return answer, critical
+            sentences = {}
+            for item in answer.items:
+                if item.code in critical or self.config.indicators[item.kind] != "info":
+                    sentence = item_sentence(session, spec.items, item.code, item.kind)
+                    if sentence:
+                        sentences[(item.code, item.kind)] = sentence
+        return answer, critical, sentences
+
+    def explain(self, explanation: dict[str, Any]) -> dict[str, Any]:
+        """A kept card explanation with the proof of its item added (sentence and tree)."""
+        item, record = explanation.get("item"), explanation.get("record")
+        if not isinstance(item, dict) or not isinstance(record, dict):
+            return explanation
+        checked = self.advisor.read_record(record)
+        with self.advisor.kb.session(checked.facts) as session:
+            proof = item_explanation(
+                session, self.advisor.answer_spec.items, item["code"], item["kind"], self.advisor.kb.evidence
+            )
+        return {**explanation, **proof}
 
     def _order_card(
         self,
         order: OrderCheck,
         answer: Answer,
         critical: list[str],
+        sentences: dict[tuple[str, str], str],
         index: int,
         request: Any,
         raw: dict[str, Any],
@@ -219,6 +247,7 @@ class Hooks:
                 answer,
                 f"**Do not sign this order as written**: for this patient the guideline's advice is "
                 f"*{self.config.kind_words[refused.kind]}: {label}*.",
+                sentences,
             )
             if not raw.get("id"):
                 return card
@@ -244,6 +273,7 @@ class Hooks:
                 uuid,
                 answer,
                 f"**The order covers {days} days**; for this patient the course is at most {longest} days.",
+                sentences,
             )
             shorten = {
                 "uuid": card_id(hook_instance, service.id, f"{key}:shorten"),
@@ -263,9 +293,11 @@ class Hooks:
             lead = "The order gives no duration" + (f"; the course is at most {longest} days." if longest else ".")
         else:
             lead = f"The order covers {days} days" + (f", within the {longest}-day course." if longest else ".")
-        return self._card(allowed, self.config.indicators[allowed.kind], uuid, answer, lead)
+        return self._card(allowed, self.config.indicators[allowed.kind], uuid, answer, lead, sentences)
 
-    def _card(self, item: Item, indicator: str, uuid: str, answer: Answer, lead: str) -> Card:
+    def _card(
+        self, item: Item, indicator: str, uuid: str, answer: Answer, lead: str, sentences: dict[tuple[str, str], str]
+    ) -> Card:
         return item_card(
             item,
             self.advisor.answer_spec.codes.get(item.code),
@@ -275,6 +307,7 @@ class Hooks:
             card_uuid=uuid,
             subject=answer.subject,
             lead=lead,
+            sentence=sentences.get((item.code, item.kind)),
         )
 
 
