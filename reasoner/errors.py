@@ -95,3 +95,18 @@ class EvaluationError(ReasonerError):
 
 class IsolationError(EvaluationError):
     """A session's facts were still present after the session ended: the engine refused to go on."""
+
+
+class BundleError(RecordError):
+    """A FHIR Bundle cannot become a record: a resource is invalid, or a needed element is missing.
+
+    Each problem's field names the resource and element, such as
+    ``entry[2] Condition/c1: onsetDateTime``, so the sender can find it in the Bundle.
+    """
+
+
+class EpisodeNotFoundError(BundleError):
+    """The Bundle holds no current Condition of the episode the knowledge base advises on.
+
+    A decision-support service treats this as "nothing to say", not as a bad request.
+    """

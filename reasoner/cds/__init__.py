@@ -1,0 +1,13 @@
+"""An HL7 CDS Hooks service over the advisor: ``patient-view`` and ``order-sign`` (docs/cds-hooks.md).
+
+:func:`create_app` builds the ASGI app, :func:`serve` runs it with uvicorn, and
+:func:`running_server` runs it in a background thread on a free port for tests and
+benchmarks. What the services are called, what they prefetch and how items become
+cards is data of the knowledge base (the ``cds`` section of its ``fhir`` data file).
+"""
+
+from reasoner.cds.app import BODY_LIMIT, create_app
+from reasoner.cds.hooks import HookError, Hooks
+from reasoner.cds.server import running_server, serve
+
+__all__ = ["BODY_LIMIT", "HookError", "Hooks", "create_app", "running_server", "serve"]

@@ -1,0 +1,197 @@
+"""Cards: the answer's items as CDS Hooks cards, with the words the knowledge base gives them.
+
+A card's summary is the kind's word and the item's label (answer.yaml), cut to the
+spec's 140 characters; its detail is markdown built from the rules' own statements,
+the item's parameters and the evidence with its grade; its indicator comes from the
+kind (and turns critical when the configured predicate holds); its link points at the
+explanation the service keeps for it. Nothing here knows which guideline it serves.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reasoner.answer import Answer, CodeInfo, EvidenceRef, Item
+from reasoner.fhir import FhirReading
+
+SUMMARY_LIMIT = 140
+"""The spec: a summary SHOULD be under 140 characters."""
+
+
+@dataclass(frozen=True)
+class Card:
+    """One card, and the explanation its ``why`` link serves."""
+
+    uuid: str
+    summary: str
+    indicator: str
+    detail: str
+    source: Mapping[str, Any]
+    explanation: Mapping[str, Any] = field(default_factory=dict)
+    suggestions: tuple[Mapping[str, Any], ...] = ()
+
+    def to_json(self, why_url: str) -> dict[str, Any]:
+        card: dict[str, Any] = {
+            "uuid": self.uuid,
+            "summary": self.summary,
+            "indicator": self.indicator,
+            "detail": self.detail,
+            "source": dict(self.source),
+        }
+        if self.suggestions:
+            card["suggestions"] = [dict(suggestion) for suggestion in self.suggestions]
+            card["selectionBehavior"] = "at-most-one"
+        card["links"] = [{"label": "Why this advice", "url": why_url, "type": "absolute"}]
+        return card
+
+
+def card_id(hook_instance: str, service_id: str, key: str) -> str:
+    """A card's uuid: stable for one hook call, so a retried call gives the same cards."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cds:{service_id}:{hook_instance}:{key}"))
+
+
+def summary(text: str) -> str:
+    """``text`` cut on a word boundary to fit under the spec's 140 characters."""
+    if len(text) < SUMMARY_LIMIT:
+        return text
+    cut = text[: SUMMARY_LIMIT - 2].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return cut + "…"
+
+
+def item_card(
+    item: Item,
+    info: CodeInfo | None,
+    *,
+    indicator: str,
+    kind_word: str,
+    guideline: Mapping[str, Any],
+    card_uuid: str,
+    subject: str,
+    lead: str = "",
+    sentence: str | None = None,
+) -> Card:
+    """The card for one answer item; ``lead`` is a first paragraph (an order's verdict, say).
+
+    ``sentence`` is the item's proof in words (the explanation tracer), shown first.
+    """
+    detail = [lead] if lead else []
+    detail.append(f"**{kind_word}: {item.label}**")
+    if sentence:
+        detail.append(f"Why: {sentence}")
+    if info is not None and info.description:
+        detail.append(info.description)
+    if item.statements:
+        detail.append("Why, in the guideline's rules:\n\n" + "\n".join(f"- {text}" for text in item.statements))
+    if item.parameters:
+        lines = [f"- {name.replace('_', ' ')}: {_value(value)}" for name, value in item.parameters.items()]
+        detail.append("Details:\n\n" + "\n".join(lines))
+    detail.append(_evidence("Evidence", item.evidence))
+    if item.conflicting_evidence:
+        detail.append(_evidence("Conflicting evidence", item.conflicting_evidence))
+    return Card(
+        uuid=card_uuid,
+        summary=summary(f"{kind_word}: {item.label}"),
+        indicator=indicator,
+        detail="\n\n".join(part for part in detail if part),
+        source=_source(guideline, item),
+        explanation={"card": card_uuid, "subject": subject, "item": item.to_json()},
+    )
+
+
+def reading_card(reading: FhirReading, *, guideline: Mapping[str, Any], card_uuid: str, subject: str) -> Card | None:
+    """What the Bundle held that the advice does not use, and what it assumed; None when both are empty."""
+    if not reading.not_understood and not reading.assumptions:
+        return None
+    parts: list[str] = []
+    unread = reading.not_understood
+    if unread:
+        count = len(unread)
+        text = f"{count} {'entry' if count == 1 else 'entries'} of the record not understood and not used"
+        parts.append(
+            "**Not understood, so not used by the advice** (no code in the knowledge base's table):\n\n"
+            + "\n".join(
+                f"- {item.resource} {item.element}: {item.value} ({item.reason})" for item in reading.not_understood
+            )
+        )
+    else:
+        text = "Advice given with assumptions about missing data"
+    if reading.assumptions:
+        parts.append("**Assumed**:\n\n" + "\n".join(f"- {assumption}" for assumption in reading.assumptions))
+    return Card(
+        uuid=card_uuid,
+        summary=summary(text),
+        indicator="warning" if reading.not_understood else "info",
+        detail="\n\n".join(parts),
+        source={"label": str(guideline["label"])},
+        explanation={"card": card_uuid, "subject": subject, "reading": reading.to_json()},
+    )
+
+
+def notice_card(text: str, detail: str, *, indicator: str, guideline: Mapping[str, Any], card_uuid: str) -> Card:
+    """A card that is not an answer item (the advice could not be applied, say)."""
+    return Card(
+        uuid=card_uuid,
+        summary=summary(text),
+        indicator=indicator,
+        detail=detail,
+        source={"label": str(guideline["label"])},
+        explanation={"card": card_uuid, "notice": text, "detail": detail},
+    )
+
+
+def answer_cards(
+    answer: Answer,
+    *,
+    codes: Mapping[str, CodeInfo],
+    indicators: Mapping[str, str],
+    critical: Iterable[str],
+    kind_words: Mapping[str, str],
+    guideline: Mapping[str, Any],
+    hook_instance: str,
+    service_id: str,
+    kinds: Iterable[str] | None = None,
+    sentences: Mapping[tuple[str, str], str] | None = None,
+) -> list[Card]:
+    """A card per answer item (of ``kinds``, or all), in the answer's order (its kinds in display order)."""
+    wanted = set(kinds) if kinds is not None else None
+    critical = set(critical)
+    cards = []
+    for item in answer.items:
+        if wanted is not None and item.kind not in wanted:
+            continue
+        cards.append(
+            item_card(
+                item,
+                codes.get(item.code),
+                indicator="critical" if item.code in critical else indicators[item.kind],
+                kind_word=kind_words[item.kind],
+                guideline=guideline,
+                card_uuid=card_id(hook_instance, service_id, f"{item.code}:{item.kind}"),
+                subject=answer.subject,
+                sentence=(sentences or {}).get((item.code, item.kind)),
+            )
+        )
+    return cards
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return ", ".join(str(part).replace("_", " ") for part in value)
+    return str(value).replace("_", " ") if isinstance(value, str) else str(value)
+
+
+def _evidence(title: str, references: Iterable[EvidenceRef]) -> str:
+    lines = [f"- {ref.evidence_id}: {ref.source} (quality: {ref.grade}; {ref.origin})" for ref in references]
+    return f"{title}:\n\n" + "\n".join(lines) if lines else ""
+
+
+def _source(guideline: Mapping[str, Any], item: Item) -> dict[str, Any]:
+    grades = ", ".join(f"{ref.evidence_id} ({ref.grade.split(' ')[0]})" for ref in item.evidence)
+    label = f"{guideline['label']} {guideline.get('version', '')}".strip()
+    source: dict[str, Any] = {"label": f"{label}; evidence: {grades}" if grades else label}
+    if guideline.get("topic_system"):
+        source["topic"] = {"system": guideline["topic_system"], "code": item.code, "display": item.label}
+    return source

@@ -1,0 +1,38 @@
+"""The proof of a card's item, from the explanation tracer: a sentence for the card, JSON for ``/why``.
+
+Both come from the same proof (``reasoner.explain.why``), rendered at the edge, so the
+card's words and the explanation behind its link cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reasoner.evidence import Evidence
+from reasoner.explain import why
+from reasoner.explanation import Proof
+from reasoner.program import Atom, Constant
+from reasoner.render import render_json, render_sentence
+from reasoner.session import Session
+
+
+def item_proof(session: Session, predicate: str, code: str, kind: str) -> Proof | None:
+    """The smallest proof of ``predicate(code, kind)``, or None when it does not hold."""
+    proofs = why(session, Atom(predicate, (Constant(code), Constant(kind))))
+    return proofs[0] if proofs else None
+
+
+def item_sentence(session: Session, predicate: str, code: str, kind: str) -> str | None:
+    proof = item_proof(session, predicate, code, kind)
+    return render_sentence(proof) if proof is not None else None
+
+
+def item_explanation(
+    session: Session, predicate: str, code: str, kind: str, evidence: Mapping[str, Evidence]
+) -> dict[str, Any]:
+    """The sentence and the proof tree (the tracer's published JSON) of one item."""
+    proof = item_proof(session, predicate, code, kind)
+    if proof is None:
+        return {}
+    return {"sentence": render_sentence(proof), "proof": render_json(proof, evidence)}

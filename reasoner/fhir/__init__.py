@@ -1,0 +1,39 @@
+"""FHIR R4 input: read a patient's Bundle into the advisor's record through the KB's code table.
+
+The code table is the knowledge base's ``fhir`` data file; :func:`load_mapping` reads and
+checks it once per advisor. :func:`bundle_to_record` is what a service calls for each
+Bundle; :func:`recommend_bundle` reads a Bundle and answers in one call, for a command line.
+"""
+
+from __future__ import annotations
+
+from reasoner.api import Advisor
+from reasoner.errors import KnowledgeBaseError, Problem, SourcePosition
+from reasoner.fhir.advice import BundleAnswer, recommend_bundle
+from reasoner.fhir.mapping import CodeTable, Coding, FhirMapping, read_mapping
+from reasoner.fhir.reading import FhirReading, NotUnderstood, bundle_to_record, is_bundle, validate_bundle
+
+__all__ = [
+    "BundleAnswer",
+    "CodeTable",
+    "Coding",
+    "FhirMapping",
+    "FhirReading",
+    "NotUnderstood",
+    "bundle_to_record",
+    "is_bundle",
+    "load_mapping",
+    "recommend_bundle",
+    "validate_bundle",
+]
+
+
+def load_mapping(advisor: Advisor) -> FhirMapping:
+    """The advisor's FHIR code table (manifest ``data.fhir``); KnowledgeBaseError when it has none."""
+    data_file = advisor.kb.data.get("fhir")
+    if data_file is None:
+        root = advisor.kb.root or "."
+        raise KnowledgeBaseError(
+            [Problem(SourcePosition(f"{root}/manifest.yaml", 1, 1), "fhir", "data.fhir is required for FHIR input")]
+        )
+    return read_mapping(data_file, advisor.record_spec)

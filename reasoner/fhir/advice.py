@@ -1,0 +1,63 @@
+"""The answer for a FHIR Bundle, with what the Bundle held that the answer could not use.
+
+This is what a command line calls for ``recommend bundle.json``: one function from a
+parsed Bundle to an answer whose JSON also lists the codes not understood and the
+defaults assumed, so a reader of the answer sees them beside the advice.
+
+>>> import json
+>>> from pathlib import Path
+>>> from datetime import date
+>>> from reasoner.api import load_advisor
+>>> root = Path(__file__).resolve().parents[2]
+>>> bundle = json.loads((root / "examples" / "fhir" / "unmapped-code.json").read_text())
+>>> result = recommend_bundle(load_advisor(root / "kb"), bundle, today=date(2026, 11, 26))
+>>> result.answer.codes()["muscle_relaxant_short_course"]
+'consider'
+>>> [item.resource for item in result.reading.not_understood]
+['Condition/um-diabetes', 'MedicationStatement/um-metformin', 'Encounter/um-visit']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from reasoner.answer import Answer
+from reasoner.api import Advisor
+from reasoner.fhir.mapping import FhirMapping
+from reasoner.fhir.reading import FhirReading, bundle_to_record
+
+
+@dataclass(frozen=True)
+class BundleAnswer:
+    """The answer for the patient of a Bundle, and how the Bundle was read."""
+
+    answer: Answer
+    reading: FhirReading
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer's JSON with ``not_understood`` and ``assumptions`` added."""
+        return {
+            **self.answer.to_json(),
+            "not_understood": [item.to_json() for item in self.reading.not_understood],
+            "assumptions": list(self.reading.assumptions),
+        }
+
+
+def recommend_bundle(
+    advisor: Advisor,
+    bundle: dict[str, Any],
+    *,
+    today: date | None = None,
+    mapping: FhirMapping | None = None,
+    source: str = "",
+) -> BundleAnswer:
+    """Read ``bundle`` and answer for its patient; raises BundleError or RecordError naming the problem."""
+    if mapping is None:
+        from reasoner.fhir import load_mapping
+
+        mapping = load_mapping(advisor)
+    reading = bundle_to_record(bundle, mapping, today=today, source=source)
+    record = advisor.read_record(reading.record, source)
+    return BundleAnswer(advisor.recommend(record), reading)

@@ -1,0 +1,551 @@
+"""Read a FHIR R4 Bundle into a patient record, through the knowledge base's code table.
+
+Resources are first validated with the R4B models of ``fhir.resources`` (R4 and R4B share
+these resources; the package's default R5 models rename some of them). A resource that
+fails validation stops the reading with a :class:`BundleError` naming the entry, the
+resource and the element. Then each resource is read by its type:
+
+``Patient``                  its id, and the age in whole years at ``today``
+``Condition``                the episode's onset (symptom days), or a condition or finding
+``Observation``              a record field carried as a value, or a finding
+``MedicationStatement``      a medicine taken now, or stopped N days ago
+``MedicationRequest``        the same, from the request's status and validity period
+``AllergyIntolerance``       a recorded hypersensitivity
+
+Entries recorded in error, refuted, resolved or inactive are left out on purpose: they
+state that something is *not* the case. Everything else the table does not know (a code,
+a resource type) is listed in :attr:`FhirReading.not_understood`; every default the
+reading had to assume is listed in :attr:`FhirReading.assumptions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeGuard
+
+from reasoner.errors import BundleError, EpisodeNotFoundError, FieldProblem
+from reasoner.fhir.mapping import Coding, FhirMapping, ResourceRule
+
+_IGNORED_VERIFICATION = {"refuted", "entered-in-error"}
+_IGNORED_CLINICAL = {"inactive", "remission", "resolved"}
+_IGNORED_OBSERVATION = {"entered-in-error", "cancelled"}
+_NOT_PATIENT_DATA = {"Medication", "OperationOutcome"}
+"""Read only when referred to (a Medication), or messages about a search (an OperationOutcome)."""
+_MEDICATION_STATUS = {
+    # status → "now" (taken now), "stopped" (days since the last dose), or None (not taken)
+    "MedicationStatement": {
+        "active": "now",
+        "on-hold": "now",
+        "intended": "now",
+        "unknown": "now",
+        "completed": "stopped",
+        "stopped": "stopped",
+    },
+    "MedicationRequest": {
+        "active": "now",
+        "on-hold": "now",
+        "unknown": "now",
+        "completed": "stopped",
+        "stopped": "stopped",
+    },
+}
+
+
+@dataclass(frozen=True)
+class NotUnderstood:
+    """Something in the Bundle the code table does not know: reported, never dropped in silence."""
+
+    resource: str
+    element: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.resource}.{self.element}: {self.value}: {self.reason}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"resource": self.resource, "element": self.element, "value": self.value, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class FhirReading:
+    """A record read from a Bundle, with what could not be read and what was assumed."""
+
+    record: dict[str, Any]
+    not_understood: tuple[NotUnderstood, ...] = ()
+    assumptions: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "record": self.record,
+            "not_understood": [item.to_json() for item in self.not_understood],
+            "assumptions": list(self.assumptions),
+        }
+
+
+def is_bundle(data: Any) -> TypeGuard[dict[str, Any]]:
+    """True for parsed JSON that claims to be a FHIR Bundle (``resourceType: Bundle``).
+
+    >>> is_bundle({"resourceType": "Bundle", "type": "collection"}), is_bundle({"id": "p1", "age": 40})
+    (True, False)
+    """
+    return isinstance(data, dict) and data.get("resourceType") == "Bundle"
+
+
+def bundle_to_record(
+    bundle: dict[str, Any], mapping: FhirMapping, *, today: date | None = None, source: str = ""
+) -> FhirReading:
+    """Read ``bundle`` (parsed JSON) into a record for the advisor; raises BundleError naming the element."""
+    resources = validate_bundle(bundle, source)
+    return _Reader(resources, mapping, today or date.today(), source).read()
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A validated resource and where it stands in the Bundle."""
+
+    entry: int
+    full_url: str
+    model: Any
+
+    @property
+    def type(self) -> str:
+        return str(self.model.get_resource_type())
+
+    @property
+    def name(self) -> str:
+        identifier = self.model.id or self.full_url or f"entry[{self.entry}]"
+        return f"{self.type}/{identifier}"
+
+
+def validate_bundle(bundle: Any, source: str = "") -> list[Resource]:
+    """Validate the Bundle and each resource in it with the R4B models; all problems at once."""
+    from fhir.resources.R4B import get_fhir_model_class
+    from pydantic import ValidationError
+
+    if not is_bundle(bundle):
+        raise BundleError([FieldProblem("resourceType", "a FHIR Bundle is expected (resourceType: Bundle)")], source)
+    problems: list[FieldProblem] = []
+    shell = {key: value for key, value in bundle.items() if key != "entry"}
+    try:
+        get_fhir_model_class("Bundle").model_validate(shell)
+    except ValidationError as error:
+        problems += _validation_problems("Bundle", error)
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise BundleError([FieldProblem("Bundle.entry", "must be a list of entries")], source)
+    resources: list[Resource] = []
+    for index, entry in enumerate(entries):
+        where = f"entry[{index}]"
+        raw = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(raw, dict):
+            problems.append(FieldProblem(where, "an entry needs a resource object"))
+            continue
+        resource_type = raw.get("resourceType")
+        try:
+            model_class = get_fhir_model_class(str(resource_type))
+        except (KeyError, ValueError):
+            problems.append(FieldProblem(f"{where}.resource", f"{resource_type!r} is not a FHIR R4 resource type"))
+            continue
+        name = f"{where} {resource_type}/{raw.get('id', '?')}"
+        try:
+            model = model_class.model_validate(raw)
+        except ValidationError as error:
+            problems += _validation_problems(name, error)
+            continue
+        full_url = entry.get("fullUrl")
+        resources.append(Resource(index, full_url if isinstance(full_url, str) else "", model))
+    if problems:
+        raise BundleError(problems, source)
+    return resources
+
+
+def _validation_problems(name: str, error: Any) -> list[FieldProblem]:
+    problems = []
+    for detail in error.errors():
+        location = ".".join(str(part) for part in detail.get("loc", ()) if part != "__root__")
+        message = str(detail.get("msg", "invalid")).removeprefix("Value error, ")
+        problems.append(FieldProblem(f"{name}: {location}" if location else name, message))
+    return problems
+
+
+class _Reader:
+    """One reading: the Bundle's resources and the record being filled."""
+
+    def __init__(self, resources: list[Resource], mapping: FhirMapping, today: date, source: str) -> None:
+        self.resources = resources
+        self.mapping = mapping
+        self.today = today
+        self.source = source
+        self.problems: list[FieldProblem] = []
+        self.not_understood: list[NotUnderstood] = []
+        self.assumptions: list[str] = []
+        self.codes: dict[str, dict[str, dict[str, Any]]] = {}
+        self.values: dict[str, tuple[tuple[int, int], Any]] = {}
+        self.onsets: list[tuple[date, Resource]] = []
+        self.counted: dict[str, list[tuple[date, date]]] = {}
+        by_reference: dict[str, Resource] = {}
+        for resource in resources:
+            by_reference[f"{resource.type}/{resource.model.id}"] = resource
+            if resource.full_url:
+                by_reference[resource.full_url] = resource
+        self.by_reference = by_reference
+
+    def read(self) -> FhirReading:
+        patient = self._patient()
+        record: dict[str, Any] = {}
+        if patient is not None:
+            record[self.mapping.identifier_field] = patient.model.id or patient.full_url or "patient"
+            age = self._age(patient)
+            if age is not None:
+                record[self.mapping.age_field] = age
+        references = _patient_references(patient)
+        for resource in self.resources:
+            if resource.type == "Patient":
+                continue
+            if not self._belongs(resource, references):
+                continue
+            reader = getattr(self, f"_read_{resource.type}", None)
+            if reader is not None:
+                reader(resource)
+            elif resource.type not in _NOT_PATIENT_DATA:
+                self._not_understood(resource, "resourceType", resource.type, "this resource type is not read")
+        if self.problems:
+            raise BundleError(self.problems, self.source)
+        if not self.onsets:
+            wanted = ", ".join(sorted(self._episode_codings()))
+            raise EpisodeNotFoundError(
+                [FieldProblem("Condition", f"no current Condition of the episode; its code is one of: {wanted}")],
+                self.source,
+            )
+        onset, episode = max(self.onsets, key=lambda pair: pair[0])
+        days = (self.today - onset).days
+        if days < 0:
+            raise BundleError(
+                [FieldProblem(f"{episode.name}: onset", f"{onset} is after today ({self.today})")], self.source
+            )
+        record[self.mapping.episode_field] = days
+        for observation in self.mapping.observations:
+            counted = self._counted_days(observation.field, onset, days)
+            if observation.field in self.values:
+                record[observation.field] = self.values[observation.field][1]
+            elif counted is not None:
+                record[observation.field] = counted
+            elif observation.default is not None:
+                record[observation.field] = observation.default
+                self.assumptions.append(
+                    f"{observation.field}: no Observation with its code; taken as {observation.default}"
+                )
+        for field_name, codes in self.codes.items():
+            record[field_name] = [entry if len(entry) > 1 else entry["code"] for entry in codes.values()]
+        return FhirReading(record, tuple(self.not_understood), tuple(self.assumptions))
+
+    # -- Patient ----------------------------------------------------------------
+    def _patient(self) -> Resource | None:
+        patients = [resource for resource in self.resources if resource.type == "Patient"]
+        if not patients:
+            self.problems.append(FieldProblem("Patient", "the Bundle has no Patient resource"))
+            return None
+        if len({patient.name for patient in patients}) > 1:
+            names = ", ".join(patient.name for patient in patients)
+            self.problems.append(FieldProblem("Patient", f"the Bundle holds several patients ({names}); send one"))
+            return None
+        return patients[0]
+
+    def _age(self, patient: Resource) -> int | None:
+        born = patient.model.birthDate
+        if born is None:
+            self.problems.append(FieldProblem(f"{patient.name}: birthDate", "is required to know the age"))
+            return None
+        if not isinstance(born, date):
+            self.problems.append(
+                FieldProblem(
+                    f"{patient.name}: birthDate", f"{born} is a partial date; the age needs year, month and day"
+                )
+            )
+            return None
+        if born > self.today:
+            self.problems.append(FieldProblem(f"{patient.name}: birthDate", f"{born} is after today ({self.today})"))
+            return None
+        return self.today.year - born.year - ((self.today.month, self.today.day) < (born.month, born.day))
+
+    def _belongs(self, resource: Resource, references: set[str]) -> bool:
+        subject = getattr(resource.model, "subject", None) or getattr(resource.model, "patient", None)
+        reference = getattr(subject, "reference", None)
+        if reference is None or not references:
+            return True
+        if reference in references or any(reference.endswith("/" + known) for known in references if "/" in known):
+            return True
+        element = "subject" if getattr(resource.model, "subject", None) is not None else "patient"
+        self.problems.append(
+            FieldProblem(f"{resource.name}: {element}", f"refers to {reference}, not to the Bundle's patient")
+        )
+        return False
+
+    # -- Condition --------------------------------------------------------------
+    def _read_Condition(self, resource: Resource) -> None:  # noqa: N802 - named after the FHIR type
+        model = resource.model
+        if (
+            _status(model.verificationStatus) in _IGNORED_VERIFICATION
+            or _status(model.clinicalStatus) in _IGNORED_CLINICAL
+        ):
+            return
+        codings = _codings(model.code)
+        if self.mapping.episode.first(codings) is not None:
+            onset = model.onsetDateTime or (model.onsetPeriod.start if model.onsetPeriod else None)
+            if isinstance(onset, datetime):
+                onset = onset.date()
+            if not isinstance(onset, date):
+                shown = f"{onset} is a partial date" if onset else "is missing"
+                self.problems.append(
+                    FieldProblem(
+                        f"{resource.name}: onsetDateTime",
+                        f"{shown}; the onset day of the episode (onsetDateTime or onsetPeriod.start) "
+                        f"is needed for {self.mapping.episode_field}",
+                    )
+                )
+                return
+            self.onsets.append((onset, resource))
+            return
+        attributes: dict[str, Any] = {}
+        rule = self.mapping.resources["Condition"]
+        if rule.severity is not None and model.severity is not None:
+            severity = self.mapping.severity.first(_codings(model.severity))
+            if severity is None:
+                self._not_understood(resource, "severity", _shown(model.severity), "not a severity in the code table")
+            else:
+                attributes[rule.severity] = severity
+        self._code(resource, "Condition", "code", model.code, attributes)
+
+    # -- Observation ------------------------------------------------------------
+    def _read_Observation(self, resource: Resource) -> None:  # noqa: N802
+        model = resource.model
+        if model.status in _IGNORED_OBSERVATION:
+            return
+        codings = _codings(model.code)
+        for observation in self.mapping.observations:
+            if observation.codes.first(codings) is None:
+                continue
+            value = _observation_value(model, observation.type)
+            if value is None:
+                wanted = "valueBoolean" if observation.type == "boolean" else "valueInteger or valueQuantity in days"
+                self._not_understood(resource, "value[x]", _shown_value(model), f"{observation.field} needs {wanted}")
+                return
+            when = _effective(model)
+            order = (when.toordinal() if when else 0, resource.entry)
+            if observation.field not in self.values or self.values[observation.field][0] <= order:
+                self.values[observation.field] = (order, value)
+            return
+        if model.valueBoolean is False:
+            return  # the finding was looked for and is absent
+        self._code(resource, "Observation", "code", model.code, {})
+
+    # -- Medications ------------------------------------------------------------
+    def _read_MedicationStatement(self, resource: Resource) -> None:  # noqa: N802
+        model = resource.model
+        end = model.effectivePeriod.end if model.effectivePeriod else model.effectiveDateTime
+        self._medication(resource, end)
+
+    def _read_MedicationRequest(self, resource: Resource) -> None:  # noqa: N802
+        model = resource.model
+        period = model.dispenseRequest.validityPeriod if model.dispenseRequest else None
+        self._medication(resource, period.end if period else None)
+
+    def _medication(self, resource: Resource, end: Any) -> None:
+        model = resource.model
+        taken = _MEDICATION_STATUS[resource.type].get(model.status)
+        if taken is None:
+            return
+        concept = model.medicationCodeableConcept
+        if concept is None:
+            concept = self._referenced_medication(resource)
+            if concept is None:
+                return
+        counted = next(
+            (field for field in self.mapping.observations if field.days_of and field.days_of.first(_codings(concept))),
+            None,
+        )
+        if counted is not None:
+            self._count_days(resource, counted.field, taken)
+            return
+        attributes: dict[str, Any] = {}
+        rule = self.mapping.resources[resource.type]
+        if taken == "stopped" and rule.stopped_days is not None:
+            if isinstance(end, datetime):
+                end = end.date()
+            if not isinstance(end, date):
+                self.assumptions.append(
+                    f"{resource.name}: {model.status} without a full end date; counted as taken now"
+                )
+            elif end <= self.today:
+                days = (self.today - end).days
+                limit = rule.stopped_days_maximum
+                if limit is not None and days > limit:
+                    self.assumptions.append(f"{resource.name}: last taken {days} days ago, more than {limit}; left out")
+                    return
+                attributes[rule.stopped_days] = days
+        self._code(resource, resource.type, "medication", concept, attributes)
+
+    def _count_days(self, resource: Resource, field_name: str, taken: str) -> None:
+        """A medicine whose days of use make a record field: keep the days it covers, counted later."""
+        model = resource.model
+        period = getattr(model, "effectivePeriod", None)
+        start = _day(period.start) if period is not None else None
+        if resource.type != "MedicationStatement" or period is None or start is None:
+            self._not_understood(
+                resource,
+                "effectivePeriod",
+                str(start or "(no start)"),
+                f"counts toward {field_name} only as a MedicationStatement with effectivePeriod.start",
+            )
+            return
+        end = _day(period.end) if taken == "stopped" else None
+        self.counted.setdefault(field_name, []).append((start, min(end or self.today, self.today)))
+
+    def _counted_days(self, field_name: str, onset: date, limit: int) -> int | None:
+        """Distinct days of use since the episode's onset, at most ``limit`` (the symptom days)."""
+        periods = self.counted.get(field_name)
+        if not periods:
+            return None
+        days = {day for start, end in periods for day in range(max(start, onset).toordinal(), end.toordinal() + 1)}
+        return min(len(days), limit)
+
+    def _referenced_medication(self, resource: Resource) -> Any:
+        reference = getattr(resource.model.medicationReference, "reference", None) or ""
+        if reference.startswith("#"):
+            for contained in resource.model.contained or []:
+                if contained.get_resource_type() == "Medication" and contained.id == reference[1:]:
+                    return contained.code
+        target = self.by_reference.get(reference)
+        if target is not None and target.type == "Medication":
+            return target.model.code
+        self._not_understood(
+            resource, "medicationReference", reference or "(none)", "the Medication is not in the Bundle"
+        )
+        return None
+
+    # -- AllergyIntolerance -----------------------------------------------------
+    def _read_AllergyIntolerance(self, resource: Resource) -> None:  # noqa: N802
+        model = resource.model
+        if (
+            _status(model.verificationStatus) in _IGNORED_VERIFICATION
+            or _status(model.clinicalStatus) in _IGNORED_CLINICAL
+        ):
+            return
+        self._code(resource, "AllergyIntolerance", "code", model.code, {})
+
+    # -- shared -----------------------------------------------------------------
+    def _code(
+        self, resource: Resource, resource_type: str, element: str, concept: Any, attributes: dict[str, Any]
+    ) -> None:
+        codings = _codings(concept)
+        rule = self.mapping.resources.get(resource_type)
+        if rule is None:
+            self._not_understood(resource, element, _shown(concept), f"{resource_type} is not read by this table")
+            return
+        for field_name in rule.fields:
+            code = self.mapping.codes[field_name].first(codings)
+            if code is None:
+                continue
+            entries = self.codes.setdefault(field_name, {})
+            known = entries.get(code)
+            entry = {"code": code, **attributes}
+            entries[code] = entry if known is None else _merge(known, entry, rule, self.mapping.severity_order)
+            return
+        fields = ", ".join(rule.fields)
+        self._not_understood(resource, element, _shown(concept), f"no code in the table for {fields}")
+
+    def _not_understood(self, resource: Resource, element: str, value: str, reason: str) -> None:
+        self.not_understood.append(NotUnderstood(resource.name, element, value, reason))
+
+    def _episode_codings(self) -> Iterator[str]:
+        table = self.mapping.episode
+        yield from (str(coding) for coding in table.exact)
+        for system, codes in table.prefixes.items():
+            yield from (f"{system}|{code}" for code in codes)
+
+
+def _merge(
+    known: dict[str, Any], new: dict[str, Any], rule: ResourceRule, severities: tuple[str, ...]
+) -> dict[str, Any]:
+    """Two resources give the same code: taken now beats stopped, the latest dose and the worst severity win."""
+    merged: dict[str, Any] = {"code": known["code"]}
+    if rule.stopped_days is not None and rule.stopped_days in known and rule.stopped_days in new:
+        merged[rule.stopped_days] = min(known[rule.stopped_days], new[rule.stopped_days])
+    if rule.severity is not None:
+        found = [entry[rule.severity] for entry in (known, new) if rule.severity in entry]
+        if found:
+            merged[rule.severity] = max(found, key=lambda value: severities.index(value) if value in severities else -1)
+    return merged
+
+
+def _status(concept: Any) -> str | None:
+    for coding in getattr(concept, "coding", None) or []:
+        if coding.code:
+            return str(coding.code)
+    return None
+
+
+def _codings(concept: Any) -> list[Coding]:
+    return [
+        Coding(str(coding.system), str(coding.code))
+        for coding in getattr(concept, "coding", None) or []
+        if coding.system and coding.code
+    ]
+
+
+def _shown(concept: Any) -> str:
+    parts: list[str] = []
+    for coding in getattr(concept, "coding", None) or []:
+        token = f"{coding.system or '?'}|{coding.code or '?'}"
+        parts.append(f"{token} ({coding.display})" if coding.display else token)
+    if getattr(concept, "text", None):
+        parts.append(repr(concept.text))
+    return ", ".join(parts) or "(no coding)"
+
+
+def _observation_value(model: Any, kind: str) -> bool | int | None:
+    if kind == "boolean":
+        return model.valueBoolean if isinstance(model.valueBoolean, bool) else None
+    if model.valueInteger is not None:
+        return int(model.valueInteger)
+    quantity = model.valueQuantity
+    if quantity is not None and isinstance(quantity.value, Decimal | int) and quantity.value == int(quantity.value):
+        unit = quantity.code or quantity.unit
+        if unit in (None, "d", "day", "days"):
+            return int(quantity.value)
+    return None
+
+
+def _shown_value(model: Any) -> str:
+    for name in ("valueBoolean", "valueInteger", "valueQuantity", "valueString", "valueCodeableConcept"):
+        value = getattr(model, name, None)
+        if value is not None:
+            return f"{name} {value}"
+    return "(no value)"
+
+
+def _day(value: Any) -> date | None:
+    """A full date or dateTime as a day; None for a partial date or nothing."""
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else None
+
+
+def _effective(model: Any) -> date | None:
+    when = model.effectiveDateTime or (model.effectivePeriod.end if model.effectivePeriod else None) or model.issued
+    if isinstance(when, datetime):
+        return when.date()
+    return when if isinstance(when, date) else None
+
+
+def _patient_references(patient: Resource | None) -> set[str]:
+    if patient is None:
+        return set()
+    references = {f"Patient/{patient.model.id}"} if patient.model.id else set()
+    if patient.full_url:
+        references.add(patient.full_url)
+    return references
