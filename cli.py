@@ -164,17 +164,34 @@ def load_knowledge_base(kb_path: Path | None) -> KnowledgeBase:
     return load_kb_cached(kb_path or BUNDLED_KB)
 
 
-def read_patient(advisor: Advisor, patient: str) -> Record:
-    """The validated record of a JSON/YAML file, or of standard input for ``-``."""
+def read_patient_data(patient: str) -> tuple[Any, str]:
+    """The parsed value of a JSON/YAML file, or of standard input for ``-``, and its source name."""
     from reasoner.inputs import parse_record_text, read_record_file
 
     if patient == "-":
-        source = "<stdin>"
-        data = parse_record_text(sys.stdin.read(), source)
-    else:
-        source = patient
-        data = read_record_file(Path(patient))
+        return parse_record_text(sys.stdin.read(), "<stdin>"), "<stdin>"
+    return read_record_file(Path(patient)), patient
+
+
+def read_patient(advisor: Advisor, patient: str) -> Record:
+    """The validated record of a JSON/YAML file, or of standard input for ``-``."""
+    data, source = read_patient_data(patient)
     return advisor.read_record(data, source)
+
+
+def fhir_module() -> Any:
+    """The FHIR reader, which needs the ``cds`` extra (fhir.resources)."""
+    try:
+        import reasoner.fhir as fhir
+    except ImportError as error:
+        raise click.ClickException(
+            f"FHIR input needs the cds extra ({error.name} is missing): pip install 'backspasm[cds]'"
+        ) from None
+    return fhir
+
+
+def is_fhir_bundle(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("resourceType") == "Bundle"
 
 
 def patient_argument(function: F) -> F:
@@ -337,6 +354,11 @@ def answer_lines(answer: Answer, advisor: Advisor) -> Iterator[Line]:
 @click.option("--red-flag", "red_flags", multiple=True, help="A red-flag finding, e.g. fever.")
 @click.option("--preference", "preferences", multiple=True, help="A preferred exercise, e.g. walking.")
 @click.option("--allergy", "allergies", multiple=True, help="A drug hypersensitivity, e.g. cyclobenzaprine.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="For a FHIR Bundle: the date it is read at (ages and symptom days count to it); default today.",
+)
 @output_options()
 @click.pass_context
 def recommend(
@@ -344,7 +366,9 @@ def recommend(
 ) -> None:
     """Advise on one patient: items grouped by kind (red flags first), with parameters and evidence.
 
-    PATIENT is a JSON or YAML record file, or - to read it from standard input. Instead
+    PATIENT is a JSON or YAML record file, a FHIR R4 Bundle (Patient, Condition,
+    MedicationStatement/Request, Observation, AllergyIntolerance; codes it cannot map
+    are listed as not understood), or - to read either from standard input. Instead
     of a file, give the record as options for a quick question (codes are the record's
     codes: see docs/schemas/patient.schema.json).
 
@@ -355,6 +379,7 @@ def recommend(
         backspasm recommend --age 45 --symptom-days 10 --medication ssri
         backspasm recommend --age 70 --symptom-days 3 --condition hepatic_impairment:mild --format json
         cat patient.json | backspasm recommend -
+        backspasm recommend examples/fhir/acute.json --today 2026-11-26
     """
     given = [name for name in QUICK_FIELDS if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE]
     if patient is not None and given:
@@ -362,8 +387,17 @@ def recommend(
     if patient is None and not given:
         raise click.UsageError("give a PATIENT file, - for standard input, or the record options (--age ...)")
     advisor = load_advisor(kb_path)
+    today = options.pop("today")
     if patient is not None:
-        record = read_patient(advisor, patient)
+        data, source = read_patient_data(patient)
+        if is_fhir_bundle(data):
+            result = fhir_module().recommend_bundle(advisor, data, today=today.date() if today else None, source=source)
+            if output_format == "json":
+                emit_json(result.to_json())
+            else:
+                emit([*answer_lines(result.answer, advisor), *bundle_reading_lines(result.reading)])
+            return
+        record = advisor.read_record(data, source)
     else:
         record = advisor.read_record(quick_record(advisor, options), "command line")
     answer = advisor.recommend(record)
@@ -371,6 +405,18 @@ def recommend(
         emit_json(answer.to_json())
     else:
         emit(answer_lines(answer, advisor))
+
+
+def bundle_reading_lines(reading: Any) -> Iterator[Line]:
+    """What the Bundle held that the answer could not use, and the defaults it assumed."""
+    if reading.not_understood:
+        yield Line(1, "NOT UNDERSTOOD (not used by this answer)", "bold red")
+        for item in reading.not_understood:
+            yield Line(2, " ".join(f"{key}: {value}" for key, value in item.to_json().items() if value))
+    if reading.assumptions:
+        yield Line(1, "ASSUMED", "bold")
+        for assumption in reading.assumptions:
+            yield Line(2, str(assumption))
 
 
 # -- why, why-not --------------------------------------------------------------------
@@ -971,6 +1017,60 @@ def verify(examples: Path | None, generated: bool, workers: int, kb_path: Path |
 
 
 # -- documentation ------------------------------------------------------------------------
+
+
+# -- serve ----------------------------------------------------------------------------
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; loopback by default.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
+@click.option(
+    "--cors-origin", "cors_origins", multiple=True, help="A browser origin allowed to call the service (repeatable)."
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    help="How much the server logs.",
+)
+@output_options()
+def serve(
+    host: str, port: int, cors_origins: tuple[str, ...], log_level: str, kb_path: Path | None, output_format: str
+) -> None:
+    """Run the CDS Hooks service (patient-view and order-sign) over HTTP until interrupted.
+
+    Discovery is at GET /cds-services; each card links to GET /why/{card} for the full
+    explanation. Patients arrive as FHIR R4 in the request's prefetch (see
+    docs/cds-hooks.md). Before serving it prints where it listens: a sentence, or with
+    --format json one JSON line {"url", "discovery", "knowledge_base"} for a supervisor to
+    read. Needs the cds extra: pip install 'backspasm[cds]'.
+
+    Example:
+
+    \b
+        curl -s http://127.0.0.1:8080/cds-services
+        backspasm serve --port 8080
+    """
+    advisor = load_advisor(kb_path)
+    try:
+        from reasoner.cds import serve as run_service
+    except ImportError as error:
+        raise click.ClickException(
+            f"the CDS Hooks service needs the cds extra ({error.name} is missing): pip install 'backspasm[cds]'"
+        ) from None
+    url = f"http://{host}:{port}"
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {"url": url, "discovery": f"{url}/cds-services", "knowledge_base": advisor.identity}, sort_keys=True
+            )
+        )
+    else:
+        click.echo(f"CDS Hooks service for {advisor.kb.name} {advisor.kb.version} at {url}/cds-services")
+    sys.stdout.flush()
+    run_service(advisor, host, port, log_level=log_level, cors_origins=cors_origins)
 
 
 def all_commands() -> Iterator[tuple[list[str], click.Command]]:
