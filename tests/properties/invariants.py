@@ -1,0 +1,155 @@
+"""The safety invariants of docs/safety.md as plain Python checks on one answer.
+
+Each check takes the patient record (the dict a clinician wrote) and the advisor's
+answer, and raises AssertionError saying what broke. The checks are written from the
+guideline's words, independently of the Datalog rules that produce the answer, so a
+wrong rule and a wrong check would have to be wrong the same way to go unnoticed.
+The property tests, the exhaustive boundary tests and the mutation run all use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reasoner.answer import Answer
+
+RELAXANT = "muscle_relaxant_short_course"
+CUMULATIVE_LIMIT_DAYS = 21
+CHRONIC_AFTER_DAYS = 84
+CONTRAINDICATING_CONDITIONS = frozenset(
+    {"hyperthyroidism", "arrhythmia", "heart_block", "heart_failure", "recent_myocardial_infarction"}
+)
+SEROTONERGIC_DRUGS = frozenset(
+    {"ssri", "snri", "tricyclic", "tramadol", "bupropion", "meperidine", "verapamil", "maoi"}
+)
+MAOI_WASHOUT_DAYS = 14
+NEVER_RECOMMENDED = ("lumbar_support", "tens", "prolonged_muscle_relaxant")
+OFFERING_KINDS = frozenset({"recommend", "consider"})
+
+Record = dict[str, Any]
+Invariant = Callable[[Record, Answer], None]
+
+
+def _codes(record: Record, field: str) -> dict[str, dict[str, Any]]:
+    """Code → its attributes, for a list field whose entries are codes or {code: …} objects."""
+    entries: dict[str, dict[str, Any]] = {}
+    for entry in record.get(field) or []:
+        if isinstance(entry, dict):
+            entries[entry["code"]] = {key: value for key, value in entry.items() if key != "code"}
+        else:
+            entries[entry] = {}
+    return entries
+
+
+def relaxant_offered(answer: Answer) -> bool:
+    return any(item.code == RELAXANT and item.kind == "consider" for item in answer.items)
+
+
+def contraindications(record: Record) -> list[str]:
+    """Every reason of the label and the guideline that rules cyclobenzaprine out, from the record alone."""
+    reasons = sorted(CONTRAINDICATING_CONDITIONS & set(_codes(record, "conditions")))
+    hepatic = _codes(record, "conditions").get("hepatic_impairment")
+    if hepatic is not None and hepatic.get("severity") in ("moderate", "severe"):
+        reasons.append("moderate or severe hepatic impairment")
+    maoi = _codes(record, "medications").get("maoi")
+    if maoi is not None and maoi.get("days_since_last_dose", 0) < MAOI_WASHOUT_DAYS:
+        reasons.append("MAOI now or stopped under 14 days ago")
+    if "cyclobenzaprine" in _codes(record, "allergies"):
+        reasons.append("allergy to cyclobenzaprine")
+    if record["age"] < 15:
+        reasons.append("age under 15")
+    return reasons
+
+
+def no_relaxant_past_21_days(record: Record, answer: Answer) -> None:
+    """1. No relaxant once 21 days are reached; taken + offered never exceeds 21."""
+    if not relaxant_offered(answer):
+        return
+    taken = record["relaxant_days_taken"]
+    assert taken < CUMULATIVE_LIMIT_DAYS, f"relaxant offered after {taken} days taken"
+    item = answer.item(RELAXANT)
+    assert item is not None
+    offered = item.parameters.get("course_days_max")
+    assert isinstance(offered, int), f"offered course has no single course_days_max: {offered!r}"
+    assert taken + offered <= CUMULATIVE_LIMIT_DAYS, f"{taken} days taken + {offered} offered > 21"
+
+
+def chronic_relaxant_only_in_flare_up(record: Record, answer: Answer) -> None:
+    """2. In the chronic phase a relaxant is offered only during a flare-up."""
+    if record["symptom_days"] > CHRONIC_AFTER_DAYS and relaxant_offered(answer):
+        assert record.get("flare_up") is True, "relaxant offered in chronic spasm without a flare-up"
+
+
+def no_relaxant_with_contraindication(record: Record, answer: Answer) -> None:
+    """3. A relaxant is never offered with one of its contraindications."""
+    if relaxant_offered(answer):
+        assert not contraindications(record), f"relaxant offered despite {contraindications(record)}"
+
+
+def pitfalls_never_recommended(record: Record, answer: Answer) -> None:
+    """4. Lumbar supports, TENS and prolonged relaxant use are only ever advised against."""
+    for item in answer.items:
+        if item.code in NEVER_RECOMMENDED:
+            assert item.kind == "avoid", f"{item.code} given as {item.kind}"
+    assert answer.codes().get("prolonged_muscle_relaxant") == "avoid"
+
+
+def red_flag_referred_first(record: Record, answer: Answer) -> None:
+    """5. Any red flag gives urgent evaluation, first, naming every flag."""
+    flags = set(record.get("red_flags") or [])
+    if not flags:
+        assert "urgent_evaluation" not in answer.codes(), "urgent evaluation without a red flag"
+        return
+    first = answer.items[0]
+    assert (first.code, first.kind) == ("urgent_evaluation", "refer"), f"first item is {first.code}"
+    named = first.parameters.get("flags")
+    assert isinstance(named, tuple) and set(named) == flags, f"flags named {named!r}, recorded {sorted(flags)}"
+
+
+def warnings_given(record: Record, answer: Answer) -> None:
+    """6. CNS warning with every relaxant; Beers warning and no relaxant at 65+; serotonin warning."""
+    codes = answer.codes()
+    if relaxant_offered(answer):
+        assert codes.get("cns_side_effects") == "warn", "relaxant offered without the CNS warning"
+    if record["age"] >= 65:
+        assert codes.get("beers_muscle_relaxant") == "warn", "no Beers warning at 65 or over"
+        assert not relaxant_offered(answer), "routine relaxant offered at 65 or over"
+    if SEROTONERGIC_DRUGS & set(_codes(record, "medications")):
+        assert codes.get("serotonin_syndrome_risk") == "warn", "serotonergic drug without the serotonin warning"
+
+
+def never_offered_and_avoided(record: Record, answer: Answer) -> None:
+    """7. No code is both offered (recommend or consider) and advised against."""
+    offered = {item.code for item in answer.items if item.kind in OFFERING_KINDS}
+    avoided = {item.code for item in answer.items if item.kind == "avoid"}
+    assert not offered & avoided, f"offered and avoided: {sorted(offered & avoided)}"
+
+
+def answer_not_empty(record: Record, answer: Answer) -> None:
+    """8. Every patient gets a non-empty answer."""
+    assert answer.items, "empty answer"
+
+
+INVARIANTS: dict[str, Invariant] = {
+    "no_relaxant_past_21_days": no_relaxant_past_21_days,
+    "chronic_relaxant_only_in_flare_up": chronic_relaxant_only_in_flare_up,
+    "no_relaxant_with_contraindication": no_relaxant_with_contraindication,
+    "pitfalls_never_recommended": pitfalls_never_recommended,
+    "red_flag_referred_first": red_flag_referred_first,
+    "warnings_given": warnings_given,
+    "never_offered_and_avoided": never_offered_and_avoided,
+    "answer_not_empty": answer_not_empty,
+}
+"""Invariants 1-8 by name; 9 (proofs) and 10 (determinism) need more than one answer."""
+
+
+def broken_invariants(record: Record, answer: Answer) -> list[str]:
+    """Names and messages of the invariants this answer breaks; empty when it keeps all of them."""
+    broken: list[str] = []
+    for name, check in INVARIANTS.items():
+        try:
+            check(record, answer)
+        except AssertionError as error:
+            broken.append(f"{name}: {error}")
+    return broken

@@ -1,0 +1,67 @@
+"""The safety invariants of docs/safety.md, each checked on generated patients.
+
+Each test reads as its invariant; the strategies (tests/strategies.py) put the patients
+at the rules' thresholds, and shrinking reports a minimal failing patient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+
+from reasoner.api import Advisor
+from tests.properties import invariants
+from tests.strategies import chronic_patients, elderly_patients, patients
+
+Record = dict[str, Any]
+
+
+@given(patients())
+def test_1_no_relaxant_past_21_cumulative_days(advisor: Advisor, patient: Record) -> None:
+    invariants.no_relaxant_past_21_days(patient, advisor.recommend(patient))
+
+
+@given(chronic_patients())
+def test_2_chronic_phase_relaxant_only_in_a_flare_up(advisor: Advisor, patient: Record) -> None:
+    invariants.chronic_relaxant_only_in_flare_up(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_3_no_relaxant_with_a_contraindication(advisor: Advisor, patient: Record) -> None:
+    invariants.no_relaxant_with_contraindication(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_4_lumbar_support_tens_and_prolonged_relaxant_are_only_avoided(advisor: Advisor, patient: Record) -> None:
+    invariants.pitfalls_never_recommended(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_5_a_red_flag_comes_first_as_urgent_evaluation_naming_it(advisor: Advisor, patient: Record) -> None:
+    invariants.red_flag_referred_first(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_6_relaxant_serotonin_and_beers_warnings_are_given(advisor: Advisor, patient: Record) -> None:
+    invariants.warnings_given(patient, advisor.recommend(patient))
+
+
+@given(elderly_patients())
+def test_6_at_65_or_over_beers_warning_and_no_routine_relaxant(advisor: Advisor, patient: Record) -> None:
+    invariants.warnings_given(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_7_no_code_is_both_offered_and_avoided(advisor: Advisor, patient: Record) -> None:
+    invariants.never_offered_and_avoided(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_8_every_patient_gets_a_non_empty_answer(advisor: Advisor, patient: Record) -> None:
+    invariants.answer_not_empty(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_the_integrity_constraints_of_verify_dl_hold(advisor: Advisor, patient: Record) -> None:
+    assert advisor.violations(patient) == []
