@@ -13,8 +13,13 @@ machine's load; the fuzz tests set their own deadline to show that no input hang
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import HealthCheck, settings
+
+from reasoner.api import Advisor
+from reasoner.verify import Level, VerificationReport, verify_boundaries
 
 CI_EXAMPLES = 100
 SLOW_EXAMPLES = 2000
@@ -29,3 +34,20 @@ settings.register_profile(
 
 def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile("slow" if config.getoption("--slow") else "ci")
+
+
+@pytest.fixture(scope="session")
+def boundary_report(advisor: Advisor, request: pytest.FixtureRequest) -> VerificationReport:
+    """Every boundary patient of the knowledge base, evaluated once (default level, or full with --slow)."""
+    level: Level = "full" if request.config.getoption("--slow") else "default"
+    report = verify_boundaries(advisor, level, keep=True)
+    request.config.stash[CHECKED] = f"{report.records} boundary patients ({level} level)"
+    return report
+
+
+CHECKED = pytest.StashKey[str]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if CHECKED in config.stash:
+        terminalreporter.write_line(f"safety: exhaustive check covered {config.stash[CHECKED]}")
