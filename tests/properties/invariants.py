@@ -131,6 +131,51 @@ def answer_not_empty(record: Record, answer: Answer) -> None:
     assert answer.items, "empty answer"
 
 
+def relaxant_allowed(record: Record) -> bool:
+    """What the guideline allows, read from the record: the converse of invariants 1, 2, 3 and 6."""
+    in_window = record["symptom_days"] <= CHRONIC_AFTER_DAYS or record.get("flare_up") is True
+    return (
+        in_window
+        and record["age"] < 65
+        and record["relaxant_days_taken"] < CUMULATIVE_LIMIT_DAYS
+        and not contraindications(record)
+    )
+
+
+def relaxant_decision_follows_the_guideline(record: Record, answer: Answer) -> None:
+    """A. The relaxant is offered exactly when allowed, with the guideline's course; otherwise avoided, with reasons.
+
+    Invariants 1-3 and 6 say when a relaxant must not be offered; this says the advice is
+    never silently withheld either: 3 to 7 days, shortened to the days left under 21.
+    """
+    kinds = [item.kind for item in answer.items if item.code == RELAXANT]
+    if relaxant_allowed(record):
+        assert kinds == ["consider"], f"relaxant allowed but given as {kinds}"
+        item = answer.item(RELAXANT)
+        assert item is not None
+        longest = min(7, CUMULATIVE_LIMIT_DAYS - record["relaxant_days_taken"])
+        course = (item.parameters.get("course_days_min"), item.parameters.get("course_days_max"))
+        assert course == (min(3, longest), longest), f"course {course}, expected {(min(3, longest), longest)}"
+    else:
+        assert kinds == ["avoid"], f"relaxant not allowed but given as {kinds}"
+        item = answer.item(RELAXANT)
+        assert item is not None and item.parameters.get("reasons"), "relaxant avoided without a reason"
+
+
+def first_line_care_for_everyone(record: Record, answer: Answer) -> None:
+    """B. Every patient, in every phase, gets the first-line plan: heat and supervised exercise."""
+    codes = answer.codes()
+    assert codes.get("heat_therapy") == "recommend", "no heat therapy"
+    assert codes.get("supervised_exercise") == "recommend", "no supervised exercise"
+
+
+def red_flag_screening_by_age(record: Record, answer: Answer) -> None:
+    """C. Screening for red flags is asked for exactly when the age is over 50 or under 20."""
+    expected = record["age"] > 50 or record["age"] < 20
+    given = answer.codes().get("red_flag_screening") == "warn"
+    assert given == expected, f"red-flag screening {'given' if given else 'missing'} at age {record['age']}"
+
+
 INVARIANTS: dict[str, Invariant] = {
     "no_relaxant_past_21_days": no_relaxant_past_21_days,
     "chronic_relaxant_only_in_flare_up": chronic_relaxant_only_in_flare_up,
@@ -140,8 +185,11 @@ INVARIANTS: dict[str, Invariant] = {
     "warnings_given": warnings_given,
     "never_offered_and_avoided": never_offered_and_avoided,
     "answer_not_empty": answer_not_empty,
+    "relaxant_decision_follows_the_guideline": relaxant_decision_follows_the_guideline,
+    "first_line_care_for_everyone": first_line_care_for_everyone,
+    "red_flag_screening_by_age": red_flag_screening_by_age,
 }
-"""Invariants 1-8 by name; 9 (proofs) and 10 (determinism) need more than one answer."""
+"""Invariants 1-8 and A-C by name; 9 (proofs) and 10 (determinism) need more than one answer."""
 
 
 def broken_invariants(record: Record, answer: Answer) -> list[str]:

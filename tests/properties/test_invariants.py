@@ -65,3 +65,20 @@ def test_8_every_patient_gets_a_non_empty_answer(advisor: Advisor, patient: Reco
 @given(patients())
 def test_the_integrity_constraints_of_verify_dl_hold(advisor: Advisor, patient: Record) -> None:
     assert advisor.violations(patient) == []
+
+
+@given(patients())
+def test_A_the_relaxant_is_offered_exactly_when_allowed_and_otherwise_avoided_with_reasons(
+    advisor: Advisor, patient: Record
+) -> None:
+    invariants.relaxant_decision_follows_the_guideline(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_B_every_patient_gets_heat_and_supervised_exercise(advisor: Advisor, patient: Record) -> None:
+    invariants.first_line_care_for_everyone(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_C_red_flag_screening_exactly_over_50_or_under_20(advisor: Advisor, patient: Record) -> None:
+    invariants.red_flag_screening_by_age(patient, advisor.recommend(patient))
