@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from reasoner.api import Advisor
-from reasoner.verify import Level, VerificationReport, verify_boundaries
+from reasoner.verify import VerificationReport, verify_boundaries
 
 CI_EXAMPLES = 100
 SLOW_EXAMPLES = 2000
@@ -38,16 +38,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def boundary_report(advisor: Advisor, request: pytest.FixtureRequest) -> VerificationReport:
-    """Every boundary patient of the knowledge base, evaluated once (default level, or full with --slow)."""
-    level: Level = "full" if request.config.getoption("--slow") else "default"
-    report = verify_boundaries(advisor, level, keep=True)
-    request.config.stash[CHECKED] = f"{report.records} boundary patients ({level} level)"
+    """Every boundary patient of the default level, evaluated once and shared by the tests that read it."""
+    report = verify_boundaries(advisor, "default", keep=True)
+    record_checked(request.config, f"{report.records} boundary patients (default level)")
     return report
 
 
-CHECKED = pytest.StashKey[str]()
+CHECKED = pytest.StashKey[list[str]]()
+
+
+def record_checked(config: pytest.Config, what: str) -> None:
+    """Note what a safety test covered, for the summary at the end of the run."""
+    config.stash.setdefault(CHECKED, []).append(what)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    if CHECKED in config.stash:
-        terminalreporter.write_line(f"safety: exhaustive check covered {config.stash[CHECKED]}")
+    for what in config.stash.get(CHECKED, []):
+        terminalreporter.write_line(f"safety: exhaustive check covered {what}")
