@@ -4,7 +4,8 @@ One mutant at a time, one rule of ``kb/*.dl`` is changed the way rules go wrong 
 hand: a comparison flipped at its boundary (``<`` to ``<=``, ``>=`` to ``>``, ``=`` to
 ``!=`` and back) or a negation dropped (the ``not`` literal removed, or made positive).
 The mutant is written to a temporary copy of ``kb/``, loaded by the ordinary loader, and
-checked with the seeded faults of its integrity constraints (tests/properties/seeded_faults.py),
+checked with the seeded faults of its integrity constraints and its redundant guards
+(tests/properties/seeded_faults.py),
 then on the boundary patients of the original knowledge base with the Python invariants
 (tests/properties/invariants.py) and the mutant's own integrity constraints.
 A mutant is *killed* when any patient breaks an invariant or a constraint, or the mutant
@@ -27,7 +28,7 @@ from reasoner.errors import ReasonerError
 from reasoner.program import BodyLiteral, Comparison, Negation, Program, Rule
 from reasoner.verify import boundary_records, evaluate
 from tests.properties.invariants import broken_invariants
-from tests.properties.seeded_faults import missed_faults
+from tests.properties.seeded_faults import broken_guards, missed_faults
 
 FLIPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "=": "!=", "!=": "="}
 KB = Path(__file__).resolve().parents[2] / "kb"
@@ -110,9 +111,9 @@ def check(advisor: Advisor, mutant: Mutant, records: Sequence[dict[str, Any]], o
             mutated = load_advisor(directory)
         except ReasonerError as error:
             return Result(mutant, False, f"rejected by the loader: {str(error).splitlines()[0]}", stillborn=True)
-        missed = missed_faults(mutated)
+        missed = missed_faults(mutated) + broken_guards(mutated)
         if missed:
-            return Result(mutant, True, f"constraint misses its seeded fault: {missed[0]}")
+            return Result(mutant, True, f"seeded fault or redundant guard: {missed[0]}")
         changes = False
         for record, expected in zip(records, original, strict=True):
             try:

@@ -115,3 +115,39 @@ def missed_faults(advisor: Advisor) -> list[str]:
         if fault.violation not in outcome.violations:
             missed.append(f"{fault.violation} for {fault.patient} (reported {list(outcome.violations)})")
     return missed
+
+
+@dataclass(frozen=True)
+class RedundantGuard:
+    """A promise kept by two rules: with ``remove`` gone, the other rule alone must still keep it."""
+
+    name: str
+    remove: tuple[str, ...]
+    patients: tuple[dict[str, Any], ...]
+    invariant: str
+    """The name of the promise (in ``tests.properties.invariants.INVARIANTS``) that must still hold."""
+
+
+REDUNDANT_GUARDS = (
+    RedundantGuard(
+        "the 21-day limit holds through the days left alone (Left > 0), without the exclusion rule",
+        ("relaxant_excluded_limit_reached",),
+        tuple(_patient(symptom_days=30, relaxant_days_taken=taken) for taken in (20, 21, 22)),
+        "no_relaxant_past_21_days",
+    ),
+)
+
+
+def broken_guards(advisor: Advisor) -> list[str]:
+    """The redundant guards under which some patient breaks an invariant."""
+    from tests.properties.invariants import INVARIANTS
+
+    broken = []
+    for guard in REDUNDANT_GUARDS:
+        fault = SeededFault("", guard.remove, "", {})
+        for patient in guard.patients:
+            try:
+                INVARIANTS[guard.invariant](patient, evaluate(with_fault(advisor, fault), patient).answer)
+            except AssertionError as error:
+                broken.append(f"{guard.name}: {error} for {patient}")
+    return broken

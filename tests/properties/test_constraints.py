@@ -8,7 +8,7 @@ Each numbered invariant of docs/safety.md that can be said in Datalog has a
 from __future__ import annotations
 
 from reasoner.api import Advisor
-from tests.properties.seeded_faults import SEEDED_FAULTS, missed_faults
+from tests.properties.seeded_faults import SEEDED_FAULTS, broken_guards, missed_faults
 
 INVARIANT_CONSTRAINTS = {
     1: {"relaxant_past_cumulative_limit", "course_exceeds_cumulative_limit"},
@@ -54,3 +54,7 @@ def test_every_constraint_has_a_seeded_fault(advisor: Advisor) -> None:
 
 def test_every_constraint_catches_its_seeded_fault(advisor: Advisor) -> None:
     assert missed_faults(advisor) == []
+
+
+def test_redundant_guards_each_keep_their_promise_alone(advisor: Advisor) -> None:
+    assert broken_guards(advisor) == []
