@@ -27,7 +27,7 @@ from reasoner.api import Advisor, load_advisor
 from reasoner.errors import ReasonerError
 from reasoner.program import BodyLiteral, Comparison, Negation, Program, Rule
 from reasoner.verify import boundary_records, evaluate
-from tests.properties.invariants import broken_invariants
+from tests.properties.invariants import broken_invariants, grid_sample, rows_with_two_reasons
 from tests.properties.seeded_faults import broken_guards, missed_faults
 
 FLIPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "=": "!=", "!=": "="}
@@ -114,6 +114,10 @@ def check(advisor: Advisor, mutant: Mutant, records: Sequence[dict[str, Any]], o
         missed = missed_faults(mutated) + broken_guards(mutated)
         if missed:
             return Result(mutant, True, f"seeded fault or redundant guard: {missed[0]}")
+        for record in grid_sample(mutated):
+            twice = rows_with_two_reasons(mutated, record)
+            if twice:
+                return Result(mutant, True, f"two reasons for one fact: {twice[0]} for {_short(record)}")
         changes = False
         for record, expected in zip(records, original, strict=True):
             try:

@@ -9,10 +9,13 @@ The property tests, the exhaustive boundary tests and the mutation run all use t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from reasoner.answer import Answer
+from reasoner.api import Advisor
 
 RELAXANT = "muscle_relaxant_short_course"
 CUMULATIVE_LIMIT_DAYS = 21
@@ -201,3 +204,36 @@ def broken_invariants(record: Record, answer: Answer) -> list[str]:
         except AssertionError as error:
             broken.append(f"{name}: {error}")
     return broken
+
+
+def rows_with_two_reasons(advisor: Advisor, record: Record) -> list[str]:
+    """D. Facts derived by more than one rule, for a predicate with several rules; none expected.
+
+    The rules of one predicate state complementary cases ("at least 7 days left", "fewer
+    than 7 days left"; acute, subacute, chronic). If two fired for one fact, the answer
+    would cite both statements, one of them false for this patient.
+    """
+    program = advisor.kb.program
+    counts = Counter(rule.head.key for rule in program.rules if not rule.is_fact)
+    found: list[str] = []
+    with advisor.session(record) as session:
+        for (predicate, arity), count in sorted(counts.items()):
+            if count < 2:
+                continue
+            reasons: dict[tuple[object, ...], set[str]] = defaultdict(set)
+            for rule, row in session.derivations(predicate, *([None] * arity)):
+                reasons[row].add(rule.rule_id or str(rule))
+            found += [f"{predicate}{row} by {sorted(ids)}" for row, ids in reasons.items() if len(ids) > 1]
+    return found
+
+
+def grid_sample(advisor: Advisor) -> Iterator[Record]:
+    """Every 7th record of the boundary grid (288 patients): every value of every numeric field, cheaply."""
+    from reasoner.verify import boundary_records
+
+    records = boundary_records(advisor, "full")
+    grid = itertools.takewhile(lambda record: not set(record) & CODE_FIELDS, records)
+    return itertools.islice(grid, 0, None, 7)
+
+
+CODE_FIELDS = frozenset({"conditions", "medications", "red_flags", "preferences", "allergies"})

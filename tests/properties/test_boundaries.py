@@ -25,7 +25,7 @@ from reasoner.verify import (
 )
 from tests.properties.asp import clingo_models, differences
 from tests.properties.conftest import record_checked
-from tests.properties.invariants import broken_invariants
+from tests.properties.invariants import broken_invariants, grid_sample, rows_with_two_reasons
 from tests.strategies import AGE_THRESHOLDS, MAOI_STOPPED_THRESHOLDS, RELAXANT_DAY_THRESHOLDS, SYMPTOM_DAY_THRESHOLDS
 
 
@@ -71,6 +71,12 @@ def test_every_boundary_patient_keeps_every_invariant(boundary_report: Verificat
 
 def test_every_boundary_patient_breaks_no_integrity_constraint(boundary_report: VerificationReport) -> None:
     assert boundary_report.ok, boundary_report.summary() + f"; first: {boundary_report.violations[:3]}"
+
+
+def test_D_no_fact_of_the_grid_patients_is_derived_by_two_rules(advisor: Advisor) -> None:
+    sample = list(grid_sample(advisor))
+    assert [(record, found) for record in sample if (found := rows_with_two_reasons(advisor, record))] == []
+    assert len(sample) > 250
 
 
 def test_a_broken_answer_is_reported_by_its_constraint(advisor: Advisor) -> None:
