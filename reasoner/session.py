@@ -14,7 +14,7 @@ from types import TracebackType
 
 from reasoner.engine import Engine, Fact, Materialized, Row, answer_variables
 from reasoner.errors import QueryError
-from reasoner.program import Atom, BodyLiteral, Constant, Rule, Term, Value, Variable
+from reasoner.program import Atom, BodyLiteral, Constant, Program, Rule, Term, Value, Variable
 from reasoner.syntax import parse_query
 from reasoner.validate import check_query
 
@@ -27,7 +27,13 @@ class Session:
         self.facts: tuple[Fact, ...] = tuple(sorted({engine.check_fact(fact) for fact in facts}, key=str))
         self._memo: dict[object, list[Row]] = {}
         self._materialized: Materialized = {}
+        """Fixpoints of recursive components, computed once per session: the facts cannot change."""
         self._closed = False
+
+    @property
+    def program(self) -> Program:
+        """The program this session evaluates, for tools that reason about its rules (the tracer)."""
+        return self._engine.program
 
     def query(self, predicate: str, *arguments: Value | None) -> list[Row]:
         """Rows of ``predicate`` whose arguments equal the given ones; ``None`` matches anything.

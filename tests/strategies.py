@@ -9,6 +9,10 @@ property is tested where a rule flips and shrinking walks to a minimal patient.
 Every record drawn is valid by the record's own rules (``kb/record.yaml``): codes are
 known and distinct, relaxant days never exceed symptom days, hepatic impairment always
 has a severity.
+
+The last section holds the strategies of the explanation tests, for subjects of the small
+TRIAGE-shaped test knowledge base (tests/explaining.py); they lean on its boundaries
+(day 28, a course of 21 days) in the same way.
 """
 
 from __future__ import annotations
@@ -180,3 +184,32 @@ def chronic_patients() -> st.SearchStrategy[dict[str, Any]]:
 
 def elderly_patients() -> st.SearchStrategy[dict[str, Any]]:
     return st.builds(lambda record, age: {**record, "age": age}, patients(), st.integers(65, 120))
+
+
+# -- subjects of the TRIAGE-shaped test knowledge base (explanation tests) ----------------
+
+Facts = list[tuple[str, tuple[int | str, ...]]]
+
+
+def days() -> st.SearchStrategy[int]:
+    return st.one_of(st.sampled_from([0, 1, 27, 28, 29]), st.integers(min_value=0, max_value=90))
+
+
+def taken() -> st.SearchStrategy[int]:
+    return st.one_of(st.sampled_from([0, 1, 20, 21, 22]), st.integers(min_value=0, max_value=30))
+
+
+def flags() -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(["fever", "weakness", "trauma"]), max_size=2, unique=True)
+
+
+@st.composite
+def subjects(draw: st.DrawFn) -> Facts:
+    """A record: usually days and days taken (each missing now and then), and a few warning flags."""
+    facts: Facts = []
+    if draw(st.integers(min_value=0, max_value=4)):
+        facts.append(("days", (draw(days()),)))
+    if draw(st.integers(min_value=0, max_value=4)):
+        facts.append(("taken", (draw(taken()),)))
+    facts += [("flag", (flag,)) for flag in draw(flags())]
+    return facts

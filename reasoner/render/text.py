@@ -1,0 +1,137 @@
+"""An indented plain-text tree a clinician can read in a terminal, and a test can compare.
+
+At each derived fact the rule's human statement comes first, then its Datalog, its
+evidence with grades and the values it was used with; every leaf says where it comes
+from. No colour codes: the output is golden-tested.
+"""
+
+from __future__ import annotations
+
+from reasoner.explanation import Absence, Attempt, Bindings, Check, Explanation, Failure, Proof, Step, WhyNot
+from reasoner.program import Rule
+from reasoner.render.words import (
+    EvidenceRegistry,
+    bindings_text,
+    cited_evidence,
+    failure_words,
+    rule_label,
+)
+
+INDENT = "  "
+
+
+def render_text(explanation: Explanation, evidence: EvidenceRegistry | None = None) -> str:
+    """The explanation as an indented tree, one line per statement, ending with a newline."""
+    lines = _proof(explanation, 0, evidence) if isinstance(explanation, Proof) else _why_not(explanation, 0, evidence)
+    return "\n".join(lines) + "\n"
+
+
+def _rule_lines(rule: Rule, depth: int, evidence: EvidenceRegistry | None) -> list[str]:
+    pad = INDENT * depth
+    lines: list[str] = []
+    if rule.metadata.statement:
+        lines.append(f"{pad}{rule.metadata.statement}")
+    lines.append(f"{pad}{rule_label(rule)}: {rule}")
+    cited = cited_evidence(rule, evidence)
+    if cited:
+        lines.append(f"{pad}evidence: {', '.join(str(item) for item in cited)}")
+    return lines
+
+
+def _proof(proof: Proof, depth: int, evidence: EvidenceRegistry | None, bullet: str = "") -> list[str]:
+    pad = INDENT * depth
+    if proof.source == "record":
+        return [f"{pad}{bullet}{proof.fact}: from the record"]
+    if proof.source == "kb-fact":
+        lines = [f"{pad}{bullet}{proof.fact}: knowledge-base fact"]
+        if proof.rule is not None and (proof.rule.rule_id or proof.rule.metadata.statement):
+            lines += _rule_lines(proof.rule, depth + 2, evidence)
+        return lines
+    assert proof.rule is not None
+    lines = [f"{pad}{bullet}{proof.fact}"]
+    detail = depth + (2 if bullet else 1)
+    lines += _rule_lines(proof.rule, detail, evidence)
+    where = bindings_text(proof.bindings)
+    if where:
+        lines.append(f"{INDENT * detail}with {where}")
+    for step in proof.steps:
+        lines += _step(step, detail, evidence)
+    return lines
+
+
+def _step(step: Step, depth: int, evidence: EvidenceRegistry | None) -> list[str]:
+    pad = INDENT * depth
+    if isinstance(step, Proof):
+        return _proof(step, depth, evidence, "- ")
+    if isinstance(step, Check):
+        return [f"{pad}- {step.instantiated}: {step.kind} {step.literal}"]
+    return _absence(step, depth, evidence)
+
+
+def _absence(step: Absence, depth: int, evidence: EvidenceRegistry | None) -> list[str]:
+    pad = INDENT * depth
+    return [f"{pad}- {step.literal}: {step.fact} does not hold"] + _why_not_body(step.why_not, depth + 2, evidence)
+
+
+def _why_not(explanation: WhyNot, depth: int, evidence: EvidenceRegistry | None, bullet: str = "") -> list[str]:
+    pad = INDENT * depth
+    fact = explanation.fact
+    headline = {
+        "holds": f"{fact} holds; ask why, not why not",
+        "not-in-record": f"{fact} is not in the record",
+        "rules-fail": f"{fact} does not hold",
+        "no-rule": f"{fact} does not hold",
+        "cycle": f"{fact} does not hold (already being explained above)",
+        "depth-limit": f"{fact} does not hold (not explored further)",
+    }[explanation.kind]
+    detail = depth + (2 if bullet else 1)
+    return [f"{pad}{bullet}{headline}"] + _why_not_body(explanation, detail, evidence)
+
+
+def _why_not_body(explanation: WhyNot, depth: int, evidence: EvidenceRegistry | None) -> list[str]:
+    pad = INDENT * depth
+    if explanation.kind == "not-in-record":
+        held = ", ".join(str(fact) for fact in explanation.record)
+        return [f"{pad}the record has {held}" if held else f"{pad}the record has no {explanation.fact.predicate} fact"]
+    if explanation.kind == "no-rule":
+        if not explanation.related:
+            return [f"{pad}no rule or fact of the knowledge base can conclude it"]
+        instead = [f"{pad}no rule concludes it; the knowledge base holds instead:"]
+        for rule in explanation.related:
+            instead.append(f"{pad}- {rule.head}")
+            instead += _rule_lines(rule, depth + 2, evidence)
+        return instead
+    return [line for attempt in explanation.attempts for line in _attempt(attempt, depth, evidence)]
+
+
+def _attempt(attempt: Attempt, depth: int, evidence: EvidenceRegistry | None) -> list[str]:
+    pad = INDENT * depth
+    name = f"rule {attempt.rule.rule_id}" if attempt.rule.rule_id else "a rule"
+    lines = [f"{pad}- {name} does not apply"]
+    lines += _rule_lines(attempt.rule, depth + 2, evidence)
+    inner = INDENT * (depth + 2)
+    where = bindings_text(attempt.bindings)
+    if where:
+        lines.append(f"{inner}with {where}")
+    if attempt.literal is None:
+        lines.append(f"{inner}its body holds")
+        return lines
+    lines.append(f"{inner}fails at {attempt.literal}:")
+    for failure in attempt.failures:
+        lines += _failure(failure, attempt.bindings, depth + 2, evidence)
+    if attempt.more:
+        lines.append(f"{inner}- and {attempt.more} more binding(s) of the earlier literals, each failing here")
+    return lines
+
+
+def _failure(failure: Failure, known: Bindings, depth: int, evidence: EvidenceRegistry | None) -> list[str]:
+    pad = INDENT * depth
+    lines = [f"{pad}- {failure_words(failure, known)}"]
+    if failure.proof is not None:
+        lines += _proof(failure.proof, depth + 2, evidence, "- ")
+    if failure.why_not is not None and failure.why_not.kind not in ("not-in-record",):
+        lines += _why_not_body(failure.why_not, depth + 2, evidence)
+        if failure.why_not.kind in ("cycle", "depth-limit"):
+            reason = "already being explained above" if failure.why_not.kind == "cycle" else "not explored further"
+            lines.append(f"{INDENT * (depth + 2)}({reason})")
+    return lines
