@@ -237,3 +237,25 @@ def grid_sample(advisor: Advisor) -> Iterator[Record]:
 
 
 CODE_FIELDS = frozenset({"conditions", "medications", "red_flags", "preferences", "allergies"})
+
+
+def items_without_a_checked_proof(advisor: Advisor, record: Record) -> list[str]:
+    """9. Every item of the answer has a proof, found by the tracer, that the proof checker accepts.
+
+    The checker is strict (guideline mode): every rule used has an @id, a @statement and
+    evidence that resolves in the registry.
+    """
+    from reasoner.explain import check_proof, why
+    from reasoner.program import Atom, Constant
+
+    problems: list[str] = []
+    with advisor.session(record) as session:
+        for code, kind in session.query("item", None, None):
+            atom = Atom("item", (Constant(code), Constant(kind)))
+            proofs = why(session, atom)
+            if not proofs:
+                problems.append(f"{atom} holds but has no proof")
+                continue
+            found = check_proof(session, proofs[0], require_evidence=True, evidence=advisor.kb.evidence)
+            problems += [f"{atom}: {problem}" for problem in found]
+    return problems

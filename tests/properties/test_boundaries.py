@@ -25,7 +25,12 @@ from reasoner.verify import (
 )
 from tests.properties.asp import clingo_models, differences
 from tests.properties.conftest import record_checked
-from tests.properties.invariants import broken_invariants, grid_sample, rows_with_two_reasons
+from tests.properties.invariants import (
+    broken_invariants,
+    grid_sample,
+    items_without_a_checked_proof,
+    rows_with_two_reasons,
+)
 from tests.strategies import AGE_THRESHOLDS, MAOI_STOPPED_THRESHOLDS, RELAXANT_DAY_THRESHOLDS, SYMPTOM_DAY_THRESHOLDS
 
 
@@ -77,6 +82,12 @@ def test_D_no_fact_of_the_grid_patients_is_derived_by_two_rules(advisor: Advisor
     sample = list(grid_sample(advisor))
     assert [(record, found) for record in sample if (found := rows_with_two_reasons(advisor, record))] == []
     assert len(sample) > 250
+
+
+def test_9_every_item_of_the_grid_patients_has_a_proof_that_checks(advisor: Advisor) -> None:
+    assert [
+        (record, found) for record in grid_sample(advisor) if (found := items_without_a_checked_proof(advisor, record))
+    ] == []
 
 
 def test_a_broken_answer_is_reported_by_its_constraint(advisor: Advisor) -> None:

@@ -6,11 +6,13 @@ at the rules' thresholds, and shrinking reports a minimal failing patient.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import given
 
 from reasoner.api import Advisor
+from tests.conftest import EXAMPLES
 from tests.properties import invariants
 from tests.strategies import chronic_patients, elderly_patients, patients
 
@@ -60,6 +62,16 @@ def test_7_no_code_is_both_offered_and_avoided(advisor: Advisor, patient: Record
 @given(patients())
 def test_8_every_patient_gets_a_non_empty_answer(advisor: Advisor, patient: Record) -> None:
     invariants.answer_not_empty(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_9_every_item_has_a_proof_that_checks(advisor: Advisor, patient: Record) -> None:
+    assert invariants.items_without_a_checked_proof(advisor, patient) == []
+
+
+def test_9_every_item_of_the_example_answers_has_a_proof_that_checks(advisor: Advisor) -> None:
+    for path in sorted(EXAMPLES.glob("*.json")):
+        assert invariants.items_without_a_checked_proof(advisor, json.loads(path.read_text())) == [], path.name
 
 
 @given(patients())
