@@ -11,10 +11,11 @@ conditions), and one code per class is tried, with the boundary values of its in
 attributes and one value per class of its code attributes.
 
 :func:`boundary_records` combines them: every combination of the numeric and boolean
-boundary values with no codes; then every code option with one representative of each
-distinct answer of that grid (``level="default"``), or with the whole grid
-(``level="full"``). :func:`verify` evaluates each record once and collects the integrity
-constraints (``violation/1``) it breaks and the output model of every record.
+boundary values with no codes (the grid); then every code option with one grid record per
+distinct set of items in the grid's answers (``level="default"``), or with the whole grid
+(``level="full"``). :func:`verify` (and :func:`verify_boundaries`, which ``backspasm kb
+verify`` calls) evaluates each record once, collects the integrity constraints
+(``violation/1``) it breaks, and can keep every record's answer and output model.
 
 >>> from pathlib import Path
 >>> from reasoner.api import load_advisor

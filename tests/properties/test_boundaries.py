@@ -14,6 +14,7 @@ import itertools
 import pytest
 
 from reasoner.api import Advisor
+from reasoner.syntax import parse_program
 from reasoner.verify import (
     VerificationReport,
     boundary_records,
@@ -44,6 +45,23 @@ def test_thresholds_are_read_from_the_rules_comparisons(advisor: Advisor) -> Non
     assert {value for (predicate, _), value in found if predicate == "medication_stopped_days"} == set(
         MAOI_STOPPED_THRESHOLDS
     )
+
+
+def test_thresholds_follow_facts_arithmetic_and_other_rules_heads() -> None:
+    program = parse_program(
+        ".input taken(days: number). .input age(years: number). limit(10). course(4). course(6). "
+        "left(L) :- taken(T), limit(M), L = M - T. "
+        "full :- left(L), course(C), L >= C. "
+        "double :- age(A), A * 2 > 41. "
+        "mixed :- taken(T), age(A), T < A."
+    )
+    found = {(threshold.slot[0], threshold.value, threshold.rule) for threshold in thresholds(program)}
+    assert found == {
+        ("taken", 6, "full :- left(L), course(C), L >= C."),
+        ("taken", 4, "full :- left(L), course(C), L >= C."),
+        ("age", 20, "double :- age(A), A * 2 > 41."),
+        ("age", 21, "double :- age(A), A * 2 > 41."),
+    }
 
 
 def test_each_threshold_gives_the_values_either_side_and_the_field_limits(advisor: Advisor) -> None:
