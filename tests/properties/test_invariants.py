@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given
+from hypothesis import find, given, settings
 
 from reasoner.api import Advisor
 from tests.conftest import EXAMPLES
 from tests.properties import invariants
+from tests.properties.invariants import broken_invariants
+from tests.properties.seeded_faults import SeededFault, with_fault
 from tests.strategies import chronic_patients, elderly_patients, patients
 
 Record = dict[str, Any]
@@ -94,3 +96,16 @@ def test_B_every_patient_gets_heat_and_supervised_exercise(advisor: Advisor, pat
 @given(patients())
 def test_C_red_flag_screening_exactly_over_50_or_under_20(advisor: Advisor, patient: Record) -> None:
     invariants.red_flag_screening_by_age(patient, advisor.recommend(patient))
+
+
+def test_shrinking_reports_a_minimal_patient_at_the_threshold(advisor: Advisor) -> None:
+    """With the Beers exclusion removed, the search lands on 65 exactly and shrinks everything else away."""
+    broken = with_fault(advisor, SeededFault("", ("relaxant_excluded_elderly",), "", {}))
+
+    def breaks_invariant_6(patient: Record) -> bool:
+        return any(
+            problem.startswith("warnings_given") for problem in broken_invariants(patient, broken.recommend(patient))
+        )
+
+    minimal = find(patients(), breaks_invariant_6, settings=settings(max_examples=500, database=None))
+    assert minimal == {"id": "generated", "age": 65, "symptom_days": 0, "relaxant_days_taken": 0}
