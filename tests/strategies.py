@@ -57,9 +57,13 @@ def _codes(name: str) -> tuple[str, ...]:
 
 
 def near(thresholds: tuple[int, ...], minimum: int, maximum: int) -> st.SearchStrategy[int]:
-    """Integers in ``minimum..maximum``, half of them a threshold or one either side of it."""
-    boundary = sorted({value for t in thresholds for value in (t - 1, t, t + 1) if minimum <= value <= maximum})
-    return st.one_of(st.sampled_from(boundary + [minimum, maximum]), st.integers(minimum, maximum))
+    """Integers in ``minimum..maximum``, half of them a threshold or one either side of it.
+
+    The minimum comes first, so a failing example shrinks toward it along either branch.
+    """
+    boundary = {value for t in thresholds for value in (t - 1, t, t + 1) if minimum < value < maximum}
+    choices = [minimum, *sorted(boundary), maximum]
+    return st.one_of(st.sampled_from(choices), st.integers(minimum, maximum))
 
 
 def ages() -> st.SearchStrategy[int]:
