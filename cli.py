@@ -961,6 +961,9 @@ def docs(output_dir: Path, kb_path: Path | None, output_format: str) -> None:
 )
 @click.option("--generated/--no-generated", default=True, show_default=True, help="Also check a boundary cohort.")
 @click.option(
+    "--full", is_flag=True, help="Combine every code with every grid patient, not one per distinct answer (slower)."
+)
+@click.option(
     "--workers",
     "-w",
     type=click.IntRange(0),
@@ -970,11 +973,14 @@ def docs(output_dir: Path, kb_path: Path | None, output_format: str) -> None:
     help="Worker processes; 0 for one per core.",
 )
 @output_options()
-def verify(examples: Path | None, generated: bool, workers: int, kb_path: Path | None, output_format: str) -> None:
+def verify(
+    examples: Path | None, generated: bool, full: bool, workers: int, kb_path: Path | None, output_format: str
+) -> None:
     """Check the integrity constraints (violation/1) over the examples and a generated boundary cohort.
 
-    The boundary cohort puts every number of the record at its limits and beside every
-    threshold of the rules, and adds every code on its own (see reasoner/verify.py).
+    The boundary cohort puts every number of the record at its limits and on both sides
+    of every threshold the rules compare it with, then adds each class of codes to one
+    patient per distinct answer (every patient with --full; see reasoner/verify.py).
     Exit code 1 when any answer breaks an invariant.
 
     Example:
@@ -987,7 +993,7 @@ def verify(examples: Path | None, generated: bool, workers: int, kb_path: Path |
 
     from reasoner.batch import Audit, run
     from reasoner.inputs import Entry, read_directory
-    from reasoner.verify import boundary_cohort
+    from reasoner.verify import boundary_records
 
     kb = kb_path or BUNDLED_KB
     advisor = load_advisor(kb)
@@ -996,7 +1002,7 @@ def verify(examples: Path | None, generated: bool, workers: int, kb_path: Path |
     if example_dir.is_dir():
         sources.append(read_directory(example_dir))
     if generated:
-        cohort = boundary_cohort(advisor.record_spec, advisor.kb.program)
+        cohort = boundary_records(advisor, "full" if full else "default")
         sources.append(
             Entry(index, f"generated:{record['id']}", None, record) for index, record in enumerate(cohort, start=1)
         )
