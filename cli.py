@@ -9,6 +9,7 @@ need them, so answering one patient starts fast.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -182,7 +183,8 @@ def read_patient(advisor: Advisor, patient: str) -> Record:
 def fhir_module() -> Any:
     """The FHIR reader, which needs the ``cds`` extra (fhir.resources)."""
     try:
-        import reasoner.fhir as fhir
+        importlib.import_module("fhir.resources.R4B")  # the extra's models, which the reader imports lazily
+        fhir = importlib.import_module("reasoner.fhir")
     except ImportError as error:
         raise click.ClickException(
             f"FHIR input needs the cds extra ({error.name} is missing): pip install 'backspasm[cds]'"

@@ -86,10 +86,24 @@ class RecordSpec:
                     problems.append(FieldProblem(spec.name, f"is required: {spec.description or spec.type}"))
                 continue
             facts += _read_field(spec, record[spec.name], record, problems)
+        problems += self._cross_field_problems(record, {problem.field for problem in problems})
         if problems:
             raise RecordError(problems, source)
         identifier = record.get(self.identifier)
         return Record(str(identifier) if identifier is not None else "", tuple(facts))
+
+    def _cross_field_problems(self, record: dict[str, Any], invalid: set[str]) -> list[FieldProblem]:
+        """``at_most`` limits between two fields, checked only when both fields are valid on their own."""
+        problems: list[FieldProblem] = []
+        for spec in self.fields:
+            if spec.at_most is None or spec.name in invalid or spec.at_most in invalid:
+                continue
+            value, bound = record.get(spec.name), record.get(spec.at_most)
+            if isinstance(value, int) and isinstance(bound, int) and value > bound:
+                problems.append(
+                    FieldProblem(spec.name, f"{value} is more than {spec.at_most} ({bound}); it cannot exceed it")
+                )
+        return problems
 
     def check_against(self, program: Program, data_file: DataFile) -> list[Problem]:
         """Every fact a record can produce must be a declared ``.input`` of the right arity."""
@@ -195,13 +209,6 @@ def _read_field(spec: FieldSpec, value: Any, record: dict[str, Any], problems: l
         number = _read_integer(spec.name, value, spec.minimum, spec.maximum, problems)
         if number is None:
             return []
-        if spec.at_most is not None:
-            bound = record.get(spec.at_most)
-            if isinstance(bound, int) and not isinstance(bound, bool) and number > bound:
-                problems.append(
-                    FieldProblem(spec.name, f"{number} is more than {spec.at_most} ({bound}); it cannot exceed it")
-                )
-                return []
         return [Fact(spec.fact, (number,))] if spec.fact else []
     return _read_codes(spec, value, problems)
 

@@ -132,10 +132,7 @@ def test_recommend_missing_required_option_names_the_field(runner: CliRunner) ->
 def test_recommend_negative_days_is_an_invalid_record(runner: CliRunner) -> None:
     result = run(runner, "recommend", "--age", "45", "--symptom-days", "-3")
     assert result.exit_code == 1
-    assert result.stderr == (
-        "Error: command line: symptom_days: -3 is below the minimum 0; allowed: 0 to 36500\n"
-        "Error: command line: relaxant_days_taken: 0 is more than symptom_days (-3); it cannot exceed it\n"
-    )
+    assert result.stderr == "Error: command line: symptom_days: -3 is below the minimum 0; allowed: 0 to 36500\n"
 
 
 def test_recommend_unknown_field_names_it_and_what_is_allowed(runner: CliRunner, tmp_path: Path) -> None:

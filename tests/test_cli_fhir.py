@@ -10,6 +10,7 @@ import sys
 import time
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 import cli
@@ -103,3 +104,13 @@ def served(process: subprocess.Popen[str], port: int) -> None:
     assert response.status_code == 200
     hooks = {service["hook"] for service in response.json()["services"]}
     assert hooks == {"patient-view", "order-sign"}
+
+
+def test_without_the_cds_extra_a_bundle_gets_a_clear_message(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "fhir.resources.R4B", None)  # as if fhir.resources were not installed
+    result = runner.invoke(cli.main, ["recommend", "examples/fhir/acute.json"])
+    assert result.exit_code == 1
+    assert "FHIR input needs the cds extra" in result.output
+    assert "pip install 'backspasm[cds]'" in result.output

@@ -142,3 +142,9 @@ def test_the_schema_rejects_what_the_validator_rejects(advisor: Advisor, record:
         jsonschema.validate(record, advisor.record_spec.json_schema())
     with pytest.raises(RecordError):
         advisor.read_record(record)
+
+
+def test_a_limit_between_two_fields_is_only_checked_when_both_are_valid(advisor: Advisor) -> None:
+    assert problems(advisor, {**VALID, "symptom_days": -3, "relaxant_days_taken": 0}) == [
+        "symptom_days: -3 is below the minimum 0; allowed: 0 to 36500"
+    ]
