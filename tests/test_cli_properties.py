@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from cli import main
 from reasoner.api import Advisor
-from tests.patients import patients
+from tests.strategies import patients
 
 
 def as_options(record: dict[str, Any]) -> list[str]:
@@ -19,7 +19,13 @@ def as_options(record: dict[str, Any]) -> list[str]:
     options += ["--relaxant-days-taken", str(record["relaxant_days_taken"])]
     if record.get("flare_up"):
         options.append("--flare-up")
-    for field, option in (("conditions", "--condition"), ("medications", "--medication"), ("red_flags", "--red-flag")):
+    for field, option in (
+        ("conditions", "--condition"),
+        ("medications", "--medication"),
+        ("red_flags", "--red-flag"),
+        ("preferences", "--preference"),
+        ("allergies", "--allergy"),
+    ):
         for item in record.get(field, []):
             if isinstance(item, dict):
                 value = next(value for key, value in item.items() if key != "code")
