@@ -483,9 +483,9 @@ def why(
     check_code(advisor, code)
     check_kind(advisor, kind)
     record = read_patient(advisor, patient)
-    held = advisor.recommend(record).codes().get(code)
-    chosen = kind or held
     with advisor.session(record) as session:
+        held = [str(row[1]) for row in session.query(advisor.answer_spec.items, code, None)]
+        chosen = kind or (held[0] if held else None)
         proofs = (
             explain.why(session, item_atom(advisor, code, chosen), all_proofs=all_proofs, limit=limit) if chosen else []
         )

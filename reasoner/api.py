@@ -65,7 +65,7 @@ class Advisor:
         with self.session(record) as session:
             return [
                 (str(kind), why(session, self._item_atom(code, str(kind)))[0])
-                for (kind,) in [row[1:] for row in session.query(self.answer_spec.items, code, None)]
+                for _, kind in session.query(self.answer_spec.items, code, None)
             ]
 
     def why_not(self, record: Record | dict[str, Any], code: str, kind: str | None = None) -> list[tuple[str, WhyNot]]:
