@@ -1,6 +1,8 @@
-"""The ``backspasm`` command line: click commands over :mod:`reasoner`'s API, nothing more.
+"""The ``backspasm`` command line: click commands over :mod:`backspasm.reasoner`'s API, nothing more.
 
-Each command turns its arguments into calls of the library and renders what comes back.
+Each command parses its options, calls the library, and prints what the renderers of
+:mod:`backspasm.reasoner.render` make of the result; no answer or explanation is
+formatted here.
 Errors are the library's own exception types; this module alone turns them into exit
 codes: 0 answered, 1 an invalid record, query or knowledge base, 2 a usage error.
 Heavy modules (the parser, rich, the tracer) are imported only by the commands that
@@ -14,25 +16,23 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
 
-from reasoner.errors import Problem, ReasonerError
+from . import __version__, bundled_kb
+from .reasoner.errors import ReasonerError
 
 if TYPE_CHECKING:
-    from reasoner.answer import Answer
-    from reasoner.api import Advisor
-    from reasoner.kb import KnowledgeBase
-    from reasoner.program import Atom
-    from reasoner.records import Record
+    from .reasoner.advisor.records import Record
+    from .reasoner.api import Advisor
+    from .reasoner.knowledge.kb import KnowledgeBase
+    from .reasoner.render.lines import Line
 
-ROOT = Path(__file__).resolve().parent
-BUNDLED_KB = ROOT / "kb"
-EXAMPLES = ROOT / "examples" / "patients"
+BUNDLED_KB = bundled_kb()
+EXAMPLES = BUNDLED_KB.parent / "examples" / "patients"
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 HELP_WIDTH = 100
 
@@ -82,92 +82,41 @@ def output_options(*extra: str) -> Callable[[F], F]:
 # -- output -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Line:
-    """One line of text output: its depth in the tree, its text and a rich style for terminals."""
-
-    depth: int
-    text: str
-    style: str = ""
-
-
-def on_terminal(stream: IO[str] | None = None) -> bool:
-    stream = stream or sys.stdout
-    return hasattr(stream, "isatty") and stream.isatty()
-
-
 def emit(lines: Iterable[Line]) -> None:
-    """Plain indented text when piped; a coloured tree (rich) on a terminal."""
-    if not on_terminal():
-        for line in lines:
-            click.echo("  " * line.depth + line.text)
-        return
-    from rich.console import Console
-    from rich.text import Text
-    from rich.tree import Tree
+    """Lines to standard output: plain when piped, a coloured tree on a terminal."""
+    from .reasoner.render.terminal import write_lines
 
-    console = Console(force_terminal=None, highlight=False)
-    stack: list[Tree] = []
-    for line in lines:
-        text = Text(line.text, style=line.style)
-        if line.depth == 0 or not stack:
-            if stack:
-                console.print(stack[0])
-            stack = [Tree(text, guide_style="dim")]
-            continue
-        del stack[line.depth :]
-        stack.append(stack[-1].add(text))
-    if stack:
-        console.print(stack[0])
+    write_lines(lines, sys.stdout)
 
 
 def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
 
 
-def relative(path: str) -> str:
-    """A path relative to the working directory when it lies beneath it, for shorter output."""
-    try:
-        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else path
-    except (OSError, ValueError):
-        return path
+def on_terminal(stream: Any = None) -> bool:
+    from .reasoner.render.terminal import on_terminal as is_terminal
 
-
-def problem_json(problem: Problem) -> dict[str, Any]:
-    return {
-        "file": relative(problem.position.file),
-        "line": problem.position.line,
-        "column": problem.position.column,
-        "severity": problem.severity,
-        "check": problem.check,
-        "message": problem.message,
-    }
-
-
-def problem_text(problem: Problem) -> str:
-    position = problem.position
-    where = f"{relative(position.file)}:{position.line}:{position.column}"
-    return f"{where}: {problem.severity}: {problem.message} [{problem.check}]"
+    return is_terminal(stream)
 
 
 # -- loading ------------------------------------------------------------------------
 
 
 def load_advisor(kb_path: Path | None) -> Advisor:
-    from reasoner.kbcache import load_advisor_cached
+    from .reasoner.advisor.cache import load_advisor_cached
 
     return load_advisor_cached(kb_path or BUNDLED_KB)
 
 
 def load_knowledge_base(kb_path: Path | None) -> KnowledgeBase:
-    from reasoner.kbcache import load_kb_cached
+    from .reasoner.advisor.cache import load_kb_cached
 
     return load_kb_cached(kb_path or BUNDLED_KB)
 
 
 def read_patient_data(patient: str) -> tuple[Any, str]:
     """The parsed value of a JSON/YAML file, or of standard input for ``-``, and its source name."""
-    from reasoner.inputs import parse_record_text, read_record_file
+    from .reasoner.advisor.inputs import parse_record_text, read_record_file
 
     if patient == "-":
         return parse_record_text(sys.stdin.read(), "<stdin>"), "<stdin>"
@@ -184,7 +133,7 @@ def fhir_module() -> Any:
     """The FHIR reader, which needs the ``cds`` extra (fhir.resources)."""
     try:
         importlib.import_module("fhir.resources.R4B")  # the extra's models, which the reader imports lazily
-        fhir = importlib.import_module("reasoner.fhir")
+        fhir = importlib.import_module(".reasoner.fhir", __package__)
     except ImportError as error:
         raise click.ClickException(
             f"FHIR input needs the cds extra ({error.name} is missing): pip install 'backspasm[cds]'"
@@ -223,16 +172,8 @@ class Commands(click.Group):
 def print_version(ctx: click.Context, _parameter: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        package = version("backspasm")
-    except PackageNotFoundError:
-        import tomllib
-
-        package = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
     kb = load_knowledge_base(None)
-    click.echo(f"backspasm {package}, knowledge base {kb.name} {kb.version}")
+    click.echo(f"backspasm {__version__}, knowledge base {kb.name} {kb.version}")
     ctx.exit(0)
 
 
@@ -255,9 +196,10 @@ def main() -> None:
     Example:
 
     \b
-        backspasm recommend examples/patients/acute.json
+        backspasm example acute > acute.json
+        backspasm recommend acute.json
         backspasm recommend --age 45 --symptom-days 10 --medication ssri
-        backspasm why examples/patients/acute.json muscle_relaxant_short_course
+        backspasm why acute.json muscle_relaxant_short_course
     """
 
 
@@ -307,37 +249,6 @@ def code_item(attributes: Iterable[Any], text: str) -> Any:
     return {"code": code, attribute.name: value}
 
 
-def evidence_of(kb: KnowledgeBase, evidence_ids: Iterable[str]) -> str:
-    """``ref1 (moderate), ref2 (low)``: each evidence id with its quality from the registry."""
-    parts = []
-    for evidence_id in evidence_ids:
-        entry = kb.evidence.get(evidence_id)
-        parts.append(f"{evidence_id} ({entry.quality})" if entry else evidence_id)
-    return ", ".join(parts)
-
-
-def answer_lines(answer: Answer, advisor: Advisor) -> Iterator[Line]:
-    kb = answer.knowledge_base
-    yield Line(0, f"Answer for {answer.subject} ({kb['name']} {kb['version']})", "bold")
-    styles = {"refer": "bold red", "warn": "yellow", "recommend": "green", "consider": "cyan", "avoid": "magenta"}
-    for kind in advisor.answer_spec.kinds:
-        items = [item for item in answer.items if item.kind == kind]
-        if not items:
-            continue
-        yield Line(1, kind.upper(), styles.get(kind, "bold"))
-        for item in items:
-            yield Line(2, f"{item.label} [{item.code}]", "bold")
-            if item.statements:
-                yield Line(3, item.statements[0], "italic")
-            for name, value in item.parameters.items():
-                shown = ", ".join(str(part) for part in value) if isinstance(value, tuple) else str(value)
-                yield Line(3, f"{name}: {shown}")
-            yield Line(3, "evidence: " + evidence_of(advisor.kb, [ref.evidence_id for ref in item.evidence]), "dim")
-            if item.conflicting_evidence:
-                conflicting = [ref.evidence_id for ref in item.conflicting_evidence]
-                yield Line(3, "conflicting evidence: " + evidence_of(advisor.kb, conflicting), "red")
-
-
 @main.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("patient", required=False, type=click.Path(dir_okay=False, allow_dash=True, exists=True))
 @click.option("--id", "record_id", default="command-line", show_default=True, help="Identifier of the patient.")
@@ -377,11 +288,13 @@ def recommend(
     Example:
 
     \b
-        backspasm recommend examples/patients/acute.json
+        backspasm example acute > acute.json
+        backspasm recommend acute.json
         backspasm recommend --age 45 --symptom-days 10 --medication ssri
         backspasm recommend --age 70 --symptom-days 3 --condition hepatic_impairment:mild --format json
-        cat patient.json | backspasm recommend -
-        backspasm recommend examples/fhir/acute.json --today 2026-11-26
+        backspasm example elderly | backspasm recommend -
+        backspasm example acute --fhir > acute-bundle.json
+        backspasm recommend acute-bundle.json --today 2026-11-26
     """
     given = [name for name in QUICK_FIELDS if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE]
     if patient is not None and given:
@@ -397,7 +310,7 @@ def recommend(
             if output_format == "json":
                 emit_json(result.to_json())
             else:
-                emit([*answer_lines(result.answer, advisor), *bundle_reading_lines(result.reading)])
+                emit([*answer_lines(result.answer, advisor), *reading_lines(result.reading)])
             return
         record = advisor.read_record(data, source)
     else:
@@ -409,16 +322,16 @@ def recommend(
         emit(answer_lines(answer, advisor))
 
 
-def bundle_reading_lines(reading: Any) -> Iterator[Line]:
-    """What the Bundle held that the answer could not use, and the defaults it assumed."""
-    if reading.not_understood:
-        yield Line(1, "NOT UNDERSTOOD (not used by this answer)", "bold red")
-        for item in reading.not_understood:
-            yield Line(2, " ".join(f"{key}: {value}" for key, value in item.to_json().items() if value))
-    if reading.assumptions:
-        yield Line(1, "ASSUMED", "bold")
-        for assumption in reading.assumptions:
-            yield Line(2, str(assumption))
+def answer_lines(answer: Any, advisor: Advisor) -> Iterator[Line]:
+    from .reasoner.render.answer import answer_lines as lines_of
+
+    return lines_of(answer, advisor.answer_spec.kinds, advisor.kb.evidence)
+
+
+def reading_lines(reading: Any) -> Iterator[Line]:
+    from .reasoner.render.answer import reading_lines as lines_of
+
+    return lines_of(reading)
 
 
 # -- why, why-not --------------------------------------------------------------------
@@ -434,13 +347,6 @@ def kind_option(function: F) -> F:
     return click.option(
         "--kind", help="The item's kind (refer, warn, recommend, consider, avoid); default: see above."
     )(function)
-
-
-def item_atom(advisor: Advisor, code: str, kind: str) -> Atom:
-    """The ground atom ``item(CODE, KIND)`` of the answer's item predicate."""
-    from reasoner.program import Atom, Constant
-
-    return Atom(advisor.answer_spec.items, (Constant(code), Constant(kind)))
 
 
 def check_kind(advisor: Advisor, kind: str | None) -> None:
@@ -474,51 +380,25 @@ def why(
     Example:
 
     \b
-        backspasm why examples/patients/acute.json muscle_relaxant_short_course
-        backspasm why examples/patients/acute.json tens --format dot | dot -Tsvg > tens.svg
+        backspasm example acute > acute.json
+        backspasm why acute.json muscle_relaxant_short_course
+        backspasm why acute.json heat_therapy --format dot > heat.dot
     """
-    from reasoner import explain, render
+    from .reasoner.render.formats import render_many, why_json
 
     advisor = load_advisor(kb_path)
     check_code(advisor, code)
     check_kind(advisor, kind)
     record = read_patient(advisor, patient)
-    with advisor.session(record) as session:
-        held = [str(row[1]) for row in session.query(advisor.answer_spec.items, code, None)]
-        chosen = kind or (held[0] if held else None)
-        proofs = (
-            explain.why(session, item_atom(advisor, code, chosen), all_proofs=all_proofs, limit=limit) if chosen else []
-        )
-        if not proofs:
-            message = f"{code} is not in the answer for {record.identifier}" + (f" as {kind}" if kind else "")
-            if output_format == "json":
-                emit_json(
-                    {"fact": f"{advisor.answer_spec.items}({code}, {chosen or '_'})", "holds": False, "proofs": []}
-                )
-            else:
-                click.echo(f"{message}; ask `backspasm why-not {patient} {code}` for the reason.")
-            return
-        evidence = advisor.kb.evidence
-        if output_format == "json":
-            emit_json(
-                {
-                    "fact": str(proofs[0].fact),
-                    "holds": True,
-                    "proofs": [render.render_json(p, evidence) for p in proofs],
-                }
-            )
-            return
-        for number, proof in enumerate(proofs):
-            if number:
-                click.echo("")
-            if output_format == "dot":
-                click.echo(render.render_dot(proof), nl=False)
-            elif output_format == "mermaid":
-                click.echo(render.render_mermaid(proof), nl=False)
-            elif output_format == "sentence":
-                click.echo(render.render_sentence(proof))
-            else:
-                click.echo(render.render_text(proof, evidence), nl=False)
+    fact, proofs = advisor.proofs(record, code, kind, every=all_proofs, limit=limit)
+    if output_format == "json":
+        emit_json(why_json(str(fact), proofs, advisor.kb.evidence))
+    elif not proofs:
+        where = f" as {kind}" if kind else ""
+        hint = f"ask `backspasm why-not {patient} {code}` for the reason"
+        click.echo(f"{code} is not in the answer for {record.identifier}{where}; {hint}.")
+    else:
+        click.echo(render_many(proofs, output_format, advisor.kb.evidence), nl=False)
 
 
 @main.command("why-not", context_settings=CONTEXT_SETTINGS)
@@ -536,40 +416,22 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
     Example:
 
     \b
-        backspasm why-not examples/patients/elderly.json muscle_relaxant_short_course
-        backspasm why-not examples/patients/acute.json tens --kind recommend --format json
-        backspasm why-not examples/patients/elderly.json muscle_relaxant_short_course --format mermaid
+        backspasm example elderly > elderly.json
+        backspasm why-not elderly.json muscle_relaxant_short_course
+        backspasm why-not elderly.json tens --kind recommend --format json
+        backspasm why-not elderly.json muscle_relaxant_short_course --format mermaid
     """
-    from reasoner import explain, render
-    from reasoner.program import Constant
+    from .reasoner.render.formats import render_many, why_not_json
 
     advisor = load_advisor(kb_path)
     check_code(advisor, code)
     check_kind(advisor, kind)
     record = read_patient(advisor, patient)
-    kinds = [kind] if kind else [name for name in advisor.answer_spec.kinds if name != "avoid"]
-    with advisor.session(record) as session:
-        every = [explain.why_not(session, item_atom(advisor, code, name)) for name in kinds]
-    # Kinds no rule could give at all are noise beside the ones a rule could give; when no
-    # rule offers the code at all (tens), one of them says what the knowledge base holds instead.
-    explanations = [explanation for explanation in every if explanation.kind != "no-rule"]
-    if not explanations:
-        explanations = [next((e for e in every if e.fact.arguments[1] == Constant("recommend")), every[0])]
-    evidence = advisor.kb.evidence
+    explanations = advisor.absences(record, code, kind)
     if output_format == "json":
-        emit_json({"code": code, "explanations": [render.render_json(e, evidence) for e in explanations]})
-        return
-    for number, explanation in enumerate(explanations):
-        if number:
-            click.echo("")
-        if output_format == "dot":
-            click.echo(render.render_dot(explanation), nl=False)
-        elif output_format == "mermaid":
-            click.echo(render.render_mermaid(explanation), nl=False)
-        elif output_format == "sentence":
-            click.echo(render.render_sentence(explanation))
-        else:
-            click.echo(render.render_text(explanation, evidence), nl=False)
+        emit_json(why_not_json(code, explanations, advisor.kb.evidence))
+    else:
+        click.echo(render_many(explanations, output_format, advisor.kb.evidence), nl=False)
 
 
 # -- batch --------------------------------------------------------------------------------
@@ -614,11 +476,14 @@ def batch(
     Example:
 
     \b
+        backspasm example cohort > cohort.jsonl
         backspasm batch cohort.jsonl --output answers.jsonl --workers 0 --audit
         cat cohort.jsonl | backspasm batch - > answers.jsonl
     """
-    from reasoner.batch import Audit, run
-    from reasoner.inputs import read_cohort
+    from .reasoner.advisor.batch import Audit, run
+    from .reasoner.advisor.inputs import read_cohort
+    from .reasoner.render.cohort import audit_lines, record_error_text
+    from .reasoner.render.lines import plain
 
     kb = kb_path or BUNDLED_KB
     advisor = load_advisor(kb)
@@ -639,11 +504,7 @@ def batch(
             summary.add(outcome)
             stream.write(json.dumps(outcome.to_json(), sort_keys=True, separators=(",", ":")) + "\n")
             if outcome.error is not None:
-                problems = "; ".join(
-                    f"{problem['field']}: {problem['message']}" if problem["field"] else problem["message"]
-                    for problem in outcome.error["problems"]
-                )
-                message = f"Error: {outcome.error['source']}: {problems}"
+                message = record_error_text(outcome.error)
                 if progress is not None:
                     progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
                 else:
@@ -662,8 +523,7 @@ def batch(
         if output_format == "json":
             click.echo(json.dumps(summary.to_json(), indent=2, sort_keys=True), err=to_stderr)
         else:
-            for line in audit_lines(summary):
-                click.echo("  " * line.depth + line.text, err=to_stderr)
+            click.echo(plain(list(audit_lines(summary))), err=to_stderr, nl=False)
     if summary.errors or summary.violations:
         sys.exit(1)
 
@@ -673,19 +533,6 @@ def _count_lines(path: Path) -> int | None:
         return None
     with path.open("rb") as file:
         return sum(1 for line in file if line.strip())
-
-
-def audit_lines(summary: Any) -> Iterator[Line]:
-    yield Line(0, f"{summary.patients} patients answered, {summary.errors} invalid records")
-    yield Line(0, "codes (patients):")
-    for (code, kind), count in sorted(summary.codes.items()):
-        yield Line(1, f"{code} {kind}: {count}")
-    if not summary.violations:
-        yield Line(0, "invariants: none violated")
-        return
-    yield Line(0, "invariants violated:")
-    for name, count in sorted(summary.violations.items()):
-        yield Line(1, f"{name}: {count} patients, e.g. {', '.join(summary.examples[name])}")
 
 
 # -- query -------------------------------------------------------------------------------
@@ -709,16 +556,19 @@ def query(query: str, facts: Path | None, kb_path: Path | None, output_format: s
     Example:
 
     \b
-        backspasm query --facts examples/patients/acute.json 'item(Code, consider)'
+        backspasm example acute > acute.json
+        backspasm query --facts acute.json 'item(Code, consider)'
+        printf 'reach(X, Y) :- edge(X, Y).\\nreach(X, Z) :- reach(X, Y), edge(Y, Z).\\n' > graph.dl
+        printf 'edge(a, b).\\nedge(b, c).\\n' > edges.facts
         backspasm query --kb graph.dl --facts edges.facts 'reach(a, X)' --format json
     """
     kb = load_knowledge_base(kb_path)
     input_facts: list[Any] = []
     if facts is not None:
-        from reasoner.inputs import read_facts_file, read_record_file
+        from .reasoner.advisor.inputs import read_facts_file, read_record_file
 
         if facts.suffix in (".json", ".yaml", ".yml") and "record" in kb.data:
-            from reasoner.api import advisor_for
+            from .reasoner.api import advisor_for
 
             advisor = advisor_for(kb, kb_path or BUNDLED_KB)
             input_facts = list(advisor.read_record(read_record_file(facts), str(facts)).facts)
@@ -729,15 +579,54 @@ def query(query: str, facts: Path | None, kb_path: Path | None, output_format: s
     if output_format == "json":
         emit_json(rows)
         return
-    names = list(rows[0]) if rows else []
-    if not names:
-        click.echo("yes" if rows else "no")
+    from .reasoner.render.listing import rows_table
+
+    for line in rows_table(rows):
+        click.echo(line)
+
+
+# -- example ---------------------------------------------------------------------------
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("name", required=False)
+@click.option("--fhir", is_flag=True, help="The example as a FHIR R4 Bundle instead of a patient record.")
+@click.option("--path", "show_path", is_flag=True, help="Print where the example file is instead of its content.")
+def example(name: str | None, fhir: bool, show_path: bool) -> None:
+    """Print a shipped example patient (or, with --fhir, a FHIR Bundle) to copy or pipe.
+
+    Without NAME, list the examples there are. The cohort example (one record a line)
+    is named cohort.
+
+    Example:
+
+    \b
+        backspasm example
+        backspasm example acute > acute.json
+        backspasm example cohort > cohort.jsonl
+        backspasm example acute --fhir > acute-bundle.json
+    """
+    from . import example_names, example_path
+
+    kind = "fhir" if fhir else "patient"
+    if name is None:
+        for known in example_names(kind):
+            click.echo(known)
+        if not fhir:
+            click.echo("cohort")
         return
-    cells = [[str(row[name]) for name in names] for row in rows]
-    widths = [max(len(name), *(len(line[index]) for line in cells)) for index, name in enumerate(names)]
-    click.echo("  ".join(name.ljust(width) for name, width in zip(names, widths, strict=True)).rstrip())
-    for line in cells:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
+    if name == "cohort" and not fhir:
+        path = EXAMPLES.parent / "cohort.jsonl"
+    else:
+        try:
+            path = example_path(name, kind)
+        except KeyError:
+            allowed = ", ".join([*example_names(kind), *([] if fhir else ["cohort"])])
+            raise click.BadParameter(f"no example {name!r}; allowed: {allowed}", param_hint="'NAME'") from None
+    if show_path:
+        click.echo(str(path))
+    else:
+        click.echo(path.read_text(encoding="utf-8"), nl=False)
 
 
 # -- kb ---------------------------------------------------------------------------------
@@ -756,6 +645,19 @@ def kb() -> None:
     """
 
 
+@kb.command("path", context_settings=CONTEXT_SETTINGS)
+def kb_path_command() -> None:
+    """Print the directory of the bundled knowledge base, to read, copy or pass to --kb.
+
+    Example:
+
+    \b
+        backspasm kb path
+        cp -r "$(backspasm kb path)" my-kb && backspasm kb lint my-kb
+    """
+    click.echo(str(BUNDLED_KB))
+
+
 @kb.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @output_options()
@@ -769,10 +671,12 @@ def lint(path: Path | None, kb_path: Path | None, output_format: str) -> None:
 
     \b
         backspasm kb lint
+        printf 'p(X) :- q(X).\\n' > my-rules.dl
         backspasm kb lint my-rules.dl --format json
     """
-    from reasoner.errors import KnowledgeBaseError
-    from reasoner.lint import lint as lint_kb
+    from .reasoner.errors import KnowledgeBaseError
+    from .reasoner.kbtools.lint import lint as lint_kb
+    from .reasoner.render.listing import lint_summary, problem_json, problem_text
 
     target = path or kb_path or BUNDLED_KB
     try:
@@ -785,10 +689,7 @@ def lint(path: Path | None, kb_path: Path | None, output_format: str) -> None:
     else:
         for problem in problems:
             click.echo(problem_text(problem))
-        warnings = len(problems) - errors
-        click.echo(
-            f"{relative(str(target))}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-        )
+        click.echo(lint_summary(str(target), problems))
     if errors:
         sys.exit(1)
 
@@ -805,7 +706,7 @@ def rules(code: str | None, kb_path: Path | None, output_format: str) -> None:
         backspasm kb rules --code muscle_relaxant_short_course
         backspasm kb rules --format json
     """
-    from reasoner.program import Constant
+    from .reasoner.language.program import Constant
 
     kb = load_knowledge_base(kb_path)
     selected = [
@@ -813,29 +714,12 @@ def rules(code: str | None, kb_path: Path | None, output_format: str) -> None:
         for rule in kb.program.rules
         if code is None or any(isinstance(term, Constant) and term.value == code for term in rule.head.arguments)
     ]
+    from .reasoner.render.listing import rules_json, rules_lines
+
     if output_format == "json":
-        emit_json(
-            [
-                {
-                    "id": rule.rule_id,
-                    "statement": rule.metadata.statement,
-                    "datalog": str(rule),
-                    "evidence": list(rule.metadata.evidence),
-                    "position": f"{relative(rule.position.file)}:{rule.position.line}:{rule.position.column}",
-                }
-                for rule in selected
-            ]
-        )
-        return
-    lines: list[Line] = []
-    for rule in selected:
-        lines.append(Line(0, rule.rule_id or "(fact)", "bold"))
-        if rule.metadata.statement:
-            lines.append(Line(1, rule.metadata.statement, "italic"))
-        lines.append(Line(1, str(rule), "cyan"))
-        if rule.metadata.evidence:
-            lines.append(Line(1, "evidence: " + evidence_of(kb, rule.metadata.evidence), "dim"))
-    emit(lines)
+        emit_json(rules_json(selected))
+    else:
+        emit(rules_lines(selected, kb.evidence))
 
 
 @kb.command(context_settings=CONTEXT_SETTINGS)
@@ -849,31 +733,13 @@ def evidence(kb_path: Path | None, output_format: str) -> None:
         backspasm kb evidence
         backspasm kb evidence --format json
     """
+    from .reasoner.render.listing import evidence_json, evidence_lines
+
     kb = load_knowledge_base(kb_path)
     if output_format == "json":
-        emit_json(
-            [
-                {
-                    "id": entry.evidence_id,
-                    "quality": entry.quality,
-                    "grade": entry.grade,
-                    "origin": entry.origin,
-                    "source": entry.source,
-                    "backs": entry.backs,
-                    "direction": entry.direction,
-                    "strength": entry.strength,
-                    "link": entry.link,
-                }
-                for entry in kb.evidence.values()
-            ]
-        )
-        return
-    lines: list[Line] = []
-    for entry in kb.evidence.values():
-        lines.append(Line(0, f"{entry.evidence_id} ({entry.grade})", "bold"))
-        lines.append(Line(1, f"{entry.origin}: {entry.source}"))
-        lines.append(Line(1, f"backs: {entry.backs}", "dim"))
-    emit(lines)
+        emit_json(evidence_json(kb.evidence))
+    else:
+        emit(evidence_lines(kb.evidence))
 
 
 @kb.command(context_settings=CONTEXT_SETTINGS)
@@ -887,34 +753,17 @@ def coverage(kb_path: Path | None, output_format: str) -> None:
         backspasm kb coverage
         backspasm kb coverage --format json
     """
-    from reasoner.traceability import read_traceability
+    from .reasoner.knowledge.traceability import read_traceability
+    from .reasoner.render.listing import coverage_json, coverage_lines
 
     kb = load_knowledge_base(kb_path)
     if "traceability" not in kb.data or kb.root is None:
         raise click.UsageError(f"{kb.name} has no traceability data file (data.traceability in its manifest)")
     matrix = read_traceability(kb.data["traceability"], kb.root)
     if output_format == "json":
-        emit_json(
-            [
-                {
-                    "line": number,
-                    "text": statement.text,
-                    "heading": statement.heading,
-                    "rules": list(statement.rules),
-                    "not_actionable": statement.not_actionable,
-                }
-                for number, statement in enumerate(matrix.statements, start=1)
-            ]
-        )
-        return
-    lines: list[Line] = []
-    for number, statement in enumerate(matrix.statements, start=1):
-        lines.append(Line(0, f"{number}. {statement.text}", "bold" if statement.heading else ""))
-        if statement.rules:
-            lines.append(Line(1, "encoded by: " + ", ".join(statement.rules), "green"))
-        else:
-            lines.append(Line(1, f"not actionable: {statement.not_actionable}", "dim"))
-    emit(lines)
+        emit_json(coverage_json(matrix))
+    else:
+        emit(coverage_lines(matrix))
 
 
 @kb.command(context_settings=CONTEXT_SETTINGS)
@@ -935,7 +784,8 @@ def docs(output_dir: Path, kb_path: Path | None, output_format: str) -> None:
         backspasm kb docs
         backspasm kb docs --output-dir /tmp/docs
     """
-    from reasoner.kbdocs import write_pages
+    from .reasoner.kbtools.docs import write_pages
+    from .reasoner.render.listing import relative
 
     advisor = load_advisor(kb_path)
     written = write_pages(advisor, output_dir)
@@ -959,7 +809,7 @@ def docs(output_dir: Path, kb_path: Path | None, output_format: str) -> None:
     "--examples",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Directory of example records (default: examples/patients beside cli.py).",
+    help="Directory of example records (default: the shipped example patients).",
 )
 @click.option("--generated/--no-generated", default=True, show_default=True, help="Also check a boundary cohort.")
 @click.option(
@@ -982,7 +832,7 @@ def verify(
 
     The boundary cohort puts every number of the record at its limits and on both sides
     of every threshold the rules compare it with, then adds each class of codes to one
-    patient per distinct answer (every patient with --full; see reasoner/verify.py).
+    patient per distinct answer (every patient with --full; see reasoner/kbtools/verify.py).
     Exit code 1 when any answer breaks an invariant.
 
     Example:
@@ -993,9 +843,10 @@ def verify(
     """
     from itertools import chain
 
-    from reasoner.batch import Audit, run
-    from reasoner.inputs import Entry, read_directory
-    from reasoner.verify import boundary_records
+    from .reasoner.advisor.batch import Audit, run
+    from .reasoner.advisor.inputs import Entry, read_directory
+    from .reasoner.kbtools.verify import boundary_records
+    from .reasoner.render.cohort import verify_lines
 
     kb = kb_path or BUNDLED_KB
     advisor = load_advisor(kb)
@@ -1015,16 +866,10 @@ def verify(
         result = summary.to_json()
         emit_json({"patients": result["patients"], "errors": result["errors"], "violations": result["violations"]})
     else:
-        click.echo(f"{summary.patients} patients checked ({summary.errors} invalid records)")
-        if not summary.violations:
-            click.echo("no invariant violated")
-        for name, count in sorted(summary.violations.items()):
-            click.echo(f"violated {name}: {count} patients, e.g. {', '.join(summary.examples[name])}")
+        for line in verify_lines(summary):
+            click.echo(line.text)
     if summary.violations or summary.errors:
         sys.exit(1)
-
-
-# -- documentation ------------------------------------------------------------------------
 
 
 # -- serve ----------------------------------------------------------------------------
@@ -1058,12 +903,12 @@ def serve(
     Example:
 
     \b
-        curl -s http://127.0.0.1:8080/cds-services
         backspasm serve --port 8080
+        curl -s http://127.0.0.1:8080/cds-services
     """
     advisor = load_advisor(kb_path)
     try:
-        from reasoner.cds import serve as run_service
+        from .reasoner.cds import serve as run_service
     except ImportError as error:
         raise click.ClickException(
             f"the CDS Hooks service needs the cds extra ({error.name} is missing): pip install 'backspasm[cds]'"
@@ -1123,7 +968,7 @@ def cli_reference() -> str:
 
 def extra_schemas() -> dict[str, Any]:
     """Schemas of the JSON the CLI prints besides answers and explanations."""
-    from reasoner.schemas import CLI_SCHEMAS
+    from .reasoner.advisor.schemas import CLI_SCHEMAS
 
     return CLI_SCHEMAS
 

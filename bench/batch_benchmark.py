@@ -11,9 +11,9 @@ Then the whole command answering one patient, ``backspasm recommend
 examples/patients/acute.json`` (median of several runs, KB cache warm), is timed against
 ``python -c "import click, pyDatalog"``. Targets are printed, never asserted.
 
-    PYTHONPATH=. python bench/batch_benchmark.py                              # sizes 1000,10000
-    PYTHONPATH=. python bench/batch_benchmark.py --sizes 1000,10000,100000 --workers 2   # the full run
-    PYTHONPATH=. python bench/batch_benchmark.py --sizes "" --startup-runs 15          # start-up only
+    python bench/batch_benchmark.py                              # sizes 1000,10000
+    python bench/batch_benchmark.py --sizes 1000,10000,100000 --workers 2   # the full run
+    python bench/batch_benchmark.py --sizes "" --startup-runs 15          # start-up only
 """
 
 from __future__ import annotations
@@ -114,9 +114,9 @@ def write_cohort(size: int, results: Path) -> Path:
 
 
 def child_batch(cohort: Path, output: Path, workers: int) -> dict[str, Any]:
-    from reasoner.batch import run
-    from reasoner.inputs import read_cohort
-    from reasoner.kbcache import load_advisor_cached
+    from backspasm.reasoner.advisor.batch import run
+    from backspasm.reasoner.advisor.cache import load_advisor_cached
+    from backspasm.reasoner.advisor.inputs import read_cohort
 
     start = time.perf_counter()
     kb = ROOT / "kb"
@@ -224,7 +224,7 @@ def main() -> None:
     compileall.compile_dir(ROOT / "reasoner", quiet=1)
     compileall.compile_file(ROOT / "cli.py", quiet=1)
     environment_note = f"bytecode compiled, KB cache warm; median of {options.startup_runs} runs"
-    cli = [sys.executable, "-m", "cli", "recommend", "examples/patients/acute.json"]
+    cli = [sys.executable, "-m", "backspasm", "recommend", "examples/patients/acute.json"]
     subprocess.run(cli, capture_output=True, check=True, cwd=ROOT)
     baseline = median_seconds([sys.executable, "-c", "import click, pyDatalog"], options.startup_runs)
     whole = median_seconds(cli, options.startup_runs)

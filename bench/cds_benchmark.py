@@ -6,7 +6,7 @@ interpreter, then sends patient-view calls built from the example Bundles and pr
 median and 99th percentile of the response time at each level of concurrency. Figures
 are printed, never asserted: they depend on the machine.
 
-Run:  PYTHONPATH=. python bench/cds_benchmark.py [--calls 300] [--clients 1 8 32]
+Run:  python bench/cds_benchmark.py [--calls 300] [--clients 1 8 32]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = "/cds-services/backspasm-patient-view"
 SERVER = (
-    "import sys; from reasoner.api import load_advisor; from reasoner.cds import serve; "
+    "import sys; from backspasm.reasoner.api import load_advisor; from backspasm.reasoner.cds import serve; "
     "serve(load_advisor(sys.argv[1]), port=int(sys.argv[2]), log_level='warning')"
 )
 
@@ -39,7 +39,7 @@ def free_port() -> int:
 
 
 def calls(templates: dict[str, str]) -> list[dict[str, Any]]:
-    from reasoner.cds.hooks import prefetch_for
+    from backspasm.reasoner.cds.hooks import prefetch_for
 
     made = []
     for path in sorted((ROOT / "examples" / "fhir").glob("*.json")):
@@ -91,8 +91,8 @@ def main() -> None:
     parser.add_argument("--kb", default=str(ROOT / "kb"))
     options = parser.parse_args()
 
-    from reasoner.api import load_advisor
-    from reasoner.cds.config import read_config
+    from backspasm.reasoner.api import load_advisor
+    from backspasm.reasoner.cds.config import read_config
 
     templates = dict(read_config(load_advisor(options.kb)).prefetch)
     bodies = calls(templates)

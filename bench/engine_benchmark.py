@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reasoner.api import load_advisor  # noqa: E402
-from reasoner.engine import Engine  # noqa: E402
+from backspasm.reasoner.api import load_advisor  # noqa: E402
+from backspasm.reasoner.language.engine import Engine  # noqa: E402
 
 
 def record(rng: random.Random, number: int) -> dict[str, object]:

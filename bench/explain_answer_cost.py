@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reasoner.api import load_advisor  # noqa: E402
+from backspasm.reasoner.api import load_advisor  # noqa: E402
 
 
 def median_seconds(action: Callable[[], object], repeats: int) -> float:

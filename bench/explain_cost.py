@@ -5,7 +5,7 @@ program, time in a fresh session each: the query that produces the answer, ``why
 one answer and ``why_not`` of an absent fact; print medians and their ratios. Figures
 only, no thresholds: timing is not asserted anywhere.
 
-    PYTHONPATH=. python bench/explain_cost.py [--repeats 5]
+    python bench/explain_cost.py [--repeats 5]
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from reasoner import KnowledgeBase, Session, load_kb
-from reasoner.explain import why, why_not
-from reasoner.program import Atom
-from reasoner.syntax import parse_query
+from backspasm.reasoner import KnowledgeBase, Session, load_kb
+from backspasm.reasoner.explain.tracer import why, why_not
+from backspasm.reasoner.language.program import Atom
+from backspasm.reasoner.language.syntax import parse_query
 
 ROOT = Path(__file__).resolve().parent.parent
 TRIAGE = ROOT / "tests" / "kbs" / "triage"

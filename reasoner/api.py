@@ -1,10 +1,11 @@
 """The small facade another program embeds: load an advisor, give it records, read answers.
 
-An advisor is a guideline knowledge base together with its record description and its
-answer vocabulary (``record`` and ``answer`` data files of the manifest).
+Everything here is defined in the layers below (see docs/architecture.md); this module
+only names what an embedding program needs, so that its imports never depend on where a
+class lives inside the package.
 
->>> from pathlib import Path
->>> advisor = load_advisor(Path(__file__).resolve().parent.parent / "kb")
+>>> from backspasm import bundled_kb
+>>> advisor = load_advisor(bundled_kb())
 >>> answer = advisor.recommend({"id": "doc", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0})
 >>> answer.codes()["muscle_relaxant_short_course"]
 'consider'
@@ -14,111 +15,23 @@ answer vocabulary (``record`` and ``answer`` data files of the manifest).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from .advisor.advisor import Advisor, advisor_for, load_advisor
+from .advisor.answer import Answer, Item
+from .advisor.records import Record
+from .knowledge.kb import KnowledgeBase, load_kb
+from .language.engine import Engine, Fact
+from .language.session import Session
 
-from reasoner import answer as answers
-from reasoner import records
-from reasoner.answer import Answer, AnswerSpec
-from reasoner.errors import KnowledgeBaseError, Problem, QueryError, SourcePosition
-from reasoner.explain import why, why_not
-from reasoner.explanation import Proof, WhyNot
-from reasoner.kb import KnowledgeBase, load_kb
-from reasoner.program import Atom, Constant
-from reasoner.records import Record, RecordSpec
-from reasoner.session import Session
-
-
-@dataclass(frozen=True)
-class Advisor:
-    """A loaded guideline advisor. Immutable and safe to share between threads."""
-
-    kb: KnowledgeBase
-    record_spec: RecordSpec
-    answer_spec: AnswerSpec
-
-    @property
-    def identity(self) -> dict[str, str]:
-        return {"name": self.kb.name, "version": self.kb.version}
-
-    def read_record(self, data: Any, source: str = "") -> Record:
-        """Validate a parsed record (dict from JSON or YAML); raises RecordError naming the field."""
-        return self.record_spec.read(data, source)
-
-    def session(self, record: Record | dict[str, Any]) -> Session:
-        """Open a session on one record's facts, for queries beyond the answer."""
-        return self.kb.session(self._record(record).facts)
-
-    def recommend(self, record: Record | dict[str, Any]) -> Answer:
-        """The answer for one patient: items by kind, each with parameters, rules and evidence."""
-        checked = self._record(record)
-        with self.kb.session(checked.facts) as session:
-            return answers.assemble(session, self.answer_spec, self.kb.evidence, checked.identifier, self.identity)
-
-    def why(self, record: Record | dict[str, Any], code: str) -> list[tuple[str, Proof]]:
-        """The smallest proof of each item the answer holds for ``code``, as (kind, proof).
-
-        Empty when the answer has no item with that code: ask :meth:`why_not` instead.
-        """
-        self._check_code(code)
-        with self.session(record) as session:
-            return [
-                (str(kind), why(session, self._item_atom(code, str(kind)))[0])
-                for _, kind in session.query(self.answer_spec.items, code, None)
-            ]
-
-    def why_not(self, record: Record | dict[str, Any], code: str, kind: str | None = None) -> list[tuple[str, WhyNot]]:
-        """Why ``code`` is not offered: one explanation per offering kind the answer lacks.
-
-        With ``kind``, only that kind. An item the answer does hold is not explained here.
-        """
-        self._check_code(code)
-        if kind is not None and kind not in self.answer_spec.kinds:
-            raise QueryError(f"unknown kind {kind!r}; allowed: {', '.join(self.answer_spec.kinds)}")
-        kinds = (kind,) if kind is not None else self.answer_spec.offering_kinds or self.answer_spec.kinds
-        with self.session(record) as session:
-            held = {str(row[1]) for row in session.query(self.answer_spec.items, code, None)}
-            return [(wanted, why_not(session, self._item_atom(code, wanted))) for wanted in kinds if wanted not in held]
-
-    def _item_atom(self, code: str, kind: str) -> Atom:
-        return Atom(self.answer_spec.items, (Constant(code), Constant(kind)))
-
-    def _check_code(self, code: str) -> None:
-        if code not in self.answer_spec.codes:
-            known = ", ".join(self.answer_spec.codes)
-            raise QueryError(f"unknown answer code {code!r}; known codes: {known}")
-
-    def violations(self, record: Record | dict[str, Any]) -> list[str]:
-        """Names of the integrity constraints (``violation/1``) the answer breaks; none when sound."""
-        if ("violation", 1) not in self.kb.program.defined_predicates():
-            return []
-        with self.session(record) as session:
-            return [str(row[0]) for row in session.query("violation", None)]
-
-    def _record(self, record: Record | dict[str, Any]) -> Record:
-        return record if isinstance(record, Record) else self.read_record(record)
-
-
-def load_advisor(path: str | Path) -> Advisor:
-    """Load a guideline knowledge base directory with its ``record`` and ``answer`` data files."""
-    return advisor_for(load_kb(path), path)
-
-
-def advisor_for(kb: KnowledgeBase, path: str | Path) -> Advisor:
-    """The advisor of an already loaded knowledge base (read from ``path``): checks its record and answer."""
-    problems: list[Problem] = []
-    for name in ("record", "answer"):
-        if name not in kb.data:
-            problems.append(
-                Problem(SourcePosition(str(Path(path) / "manifest.yaml"), 1, 1), "manifest", f"data.{name} is required")
-            )
-    if problems:
-        raise KnowledgeBaseError(problems)
-    record_spec = records.read_spec(kb.data["record"])
-    answer_spec = answers.read_spec(kb.data["answer"])
-    problems += record_spec.check_against(kb.program, kb.data["record"])
-    problems += answer_spec.check_against(kb.program, kb.data["answer"])
-    if problems:
-        raise KnowledgeBaseError(problems)
-    return Advisor(kb, record_spec, answer_spec)
+__all__ = [
+    "Advisor",
+    "Answer",
+    "Engine",
+    "Fact",
+    "Item",
+    "KnowledgeBase",
+    "Record",
+    "Session",
+    "advisor_for",
+    "load_advisor",
+    "load_kb",
+]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reasoner.errors import KnowledgeBaseError, Problem, SourcePosition
+from .errors import KnowledgeBaseError, Problem, SourcePosition
 
 PathKey = tuple[str | int, ...]
 

@@ -37,7 +37,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def advisor():  # type: ignore[no-untyped-def]
     """The bundled back-spasm advisor, loaded once."""
-    from reasoner.api import load_advisor
+    from backspasm.reasoner.api import load_advisor
 
     return load_advisor(ROOT / "kb")
 

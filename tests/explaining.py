@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reasoner.explanation import Check, Proof, Step
-from reasoner.program import Atom
-from reasoner.syntax import parse_query
+from backspasm.reasoner.explain.explanation import Check, Proof, Step
+from backspasm.reasoner.language.program import Atom
+from backspasm.reasoner.language.syntax import parse_query
 
 TRIAGE_KB = Path(__file__).parent / "kbs" / "triage"
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from reasoner.datafile import load_yaml
-from reasoner.records import FieldSpec, RecordSpec, read_spec
+from backspasm.reasoner.advisor.records import FieldSpec, RecordSpec, read_spec
+from backspasm.reasoner.datafile import load_yaml
 from tests.conftest import ROOT
 
 RECORD_SPEC: RecordSpec = read_spec(load_yaml(ROOT / "kb" / "record.yaml", "kb/record.yaml"))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from reasoner.api import Advisor
-from reasoner.batch import Audit, chunks, run
-from reasoner.inputs import Entry, read_cohort, read_jsonl
+from backspasm.reasoner.advisor.batch import Audit, chunks, run
+from backspasm.reasoner.advisor.inputs import Entry, read_cohort, read_jsonl
+from backspasm.reasoner.api import Advisor
 from tests.conftest import EXAMPLES, ROOT
 
 

@@ -17,10 +17,10 @@ import httpx
 import jsonschema
 import pytest
 
-from reasoner.api import Advisor
-from reasoner.cds import running_server
-from reasoner.cds.config import read_config
-from reasoner.cds.hooks import prefetch_for
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.cds import running_server
+from backspasm.reasoner.cds.config import read_config
+from backspasm.reasoner.cds.hooks import prefetch_for
 from tests.conftest import ROOT
 from tests.fhir_bundles import RXNORM, concept
 

@@ -17,7 +17,8 @@ import pytest
 from click.testing import CliRunner, Result
 from referencing import Registry, Resource
 
-from cli import main
+import backspasm
+from backspasm.cli import main
 from tests.conftest import EXAMPLES, ROOT
 from tests.golden import assert_golden
 
@@ -207,7 +208,7 @@ def test_recommend_with_an_invalid_kb_names_file_line_and_column(runner: CliRunn
 def test_version_names_package_and_knowledge_base(runner: CliRunner) -> None:
     result = run(runner, "--version")
     assert result.exit_code == 0
-    assert result.output.startswith("backspasm 0.1.0, knowledge base back-spasm 1.0.0")
+    assert result.output.startswith(f"backspasm {backspasm.__version__}, knowledge base back-spasm 1.0.0")
 
 
 def test_unknown_command_is_a_usage_error(runner: CliRunner) -> None:
@@ -591,7 +592,7 @@ def test_kb_verify_with_the_generated_cohort(runner: CliRunner) -> None:
 
 
 def test_on_a_terminal_the_answer_is_a_tree(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    import cli
+    from backspasm import cli
 
     monkeypatch.setattr(cli, "on_terminal", lambda stream=None: True)
     monkeypatch.setenv("COLUMNS", "200")
@@ -636,7 +637,7 @@ def test_why_not_draws_the_failed_attempts(runner: CliRunner, output_format: str
 def test_batch_on_a_terminal_shows_progress_and_still_writes_every_answer(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import cli
+    from backspasm import cli
 
     monkeypatch.setattr(cli, "on_terminal", lambda stream=None: True)
     cohort = tmp_path / "cohort.jsonl"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-import cli
+from backspasm import cli
 from tests.conftest import ROOT
 
 COMMANDS = [path for path, _command in cli.all_commands()]

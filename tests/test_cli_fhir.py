@@ -13,7 +13,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-import cli
+from backspasm import cli
 from tests.conftest import ROOT
 
 TODAY = "2026-11-26"
@@ -74,7 +74,7 @@ def test_serve_starts_the_cds_hooks_service_on_loopback() -> None:
     port = free_port()
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     with subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--port", str(port), "--format", "json", "--log-level", "warning"],
+        [sys.executable, "-m", "backspasm", "serve", "--port", str(port), "--format", "json", "--log-level", "warning"],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,

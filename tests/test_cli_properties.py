@@ -8,8 +8,8 @@ from typing import Any
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 
-from cli import main
-from reasoner.api import Advisor
+from backspasm.cli import main
+from backspasm.reasoner.api import Advisor
 from tests.strategies import patients
 
 

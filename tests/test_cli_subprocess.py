@@ -27,7 +27,7 @@ def installed_script() -> str | None:
 
 
 def backspasm(*arguments: str, stdin: str | None = None, script: bool = False) -> subprocess.CompletedProcess[str]:
-    command = [installed_script() or "backspasm"] if script else [sys.executable, "-m", "cli"]
+    command = [installed_script() or "backspasm"] if script else [sys.executable, "-m", "backspasm"]
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     return subprocess.run(
         [*command, *arguments],

@@ -7,8 +7,8 @@ import json
 import jsonschema
 import pytest
 
-from reasoner.api import Advisor
-from reasoner.kbdocs import generated_pages
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.kbtools.docs import generated_pages
 from tests.conftest import EXAMPLES, ROOT
 
 

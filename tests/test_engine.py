@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from reasoner import EvaluationError, QueryError, load_kb
-from reasoner.program import Atom, Constant, Variable
+from backspasm.reasoner import EvaluationError, QueryError, load_kb
+from backspasm.reasoner.language.program import Atom, Constant, Variable
 from tests.programs import REACHABILITY
 
 EDGES = [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d"), ("e", "f")]

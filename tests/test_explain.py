@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from reasoner import QueryError, load_kb
-from reasoner.explain import check_proof, why
-from reasoner.explanation import Absence, Check, Proof
+from backspasm.reasoner import QueryError, load_kb
+from backspasm.reasoner.explain.explanation import Absence, Check, Proof
+from backspasm.reasoner.explain.tracer import check_proof, why
 from tests.explaining import EDGES, TRIAGE_KB, branches, fact, graph, leaf_texts, nodes_of
 from tests.programs import REACHABILITY, TRIAGE
 

@@ -8,7 +8,7 @@ from typing import get_args
 
 import pytest
 
-from reasoner.explanation import CheckKind, FailureReason, ProofSource, WhyNotKind
+from backspasm.reasoner.explain.explanation import CheckKind, FailureReason, ProofSource, WhyNotKind
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "explanations.md"
 

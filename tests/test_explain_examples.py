@@ -13,11 +13,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from reasoner.api import Advisor
-from reasoner.explain import why
-from reasoner.program import Atom, Constant
-from reasoner.proofcheck import check_proof
-from reasoner.render import render_dot, render_json, render_sentence, render_text
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.explain.proofcheck import check_proof
+from backspasm.reasoner.explain.tracer import why
+from backspasm.reasoner.language.program import Atom, Constant
+from backspasm.reasoner.render import render_dot, render_json, render_sentence, render_text
 from tests.conftest import EXAMPLES, ROOT
 from tests.golden import assert_golden
 

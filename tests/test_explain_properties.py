@@ -6,11 +6,11 @@ from functools import cache
 
 from hypothesis import HealthCheck, given, settings
 
-from reasoner import KnowledgeBase, Session, load_kb
-from reasoner.explain import check_proof, why, why_not
-from reasoner.explanation import Attempt, WhyNot
-from reasoner.instantiate import atom_values, ground_atom, value_equalities
-from reasoner.program import Atom
+from backspasm.reasoner import KnowledgeBase, Session, load_kb
+from backspasm.reasoner.explain.explanation import Attempt, WhyNot
+from backspasm.reasoner.explain.instantiate import atom_values, ground_atom, value_equalities
+from backspasm.reasoner.explain.tracer import check_proof, why, why_not
+from backspasm.reasoner.language.program import Atom
 from tests.explaining import TRIAGE_KB, fact
 from tests.strategies import Facts, subjects
 

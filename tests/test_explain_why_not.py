@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from reasoner import load_kb
-from reasoner.engine import Fact
-from reasoner.explain import why_not
-from reasoner.explanation import Attempt, WhyNot
+from backspasm.reasoner import load_kb
+from backspasm.reasoner.explain.explanation import Attempt, WhyNot
+from backspasm.reasoner.explain.tracer import why_not
+from backspasm.reasoner.language.engine import Fact
 from tests.explaining import EDGES, TRIAGE_KB, fact, graph
 from tests.programs import REACHABILITY
 

@@ -10,11 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from reasoner.api import Advisor
-from reasoner.datafile import DataFile
-from reasoner.errors import BundleError, EpisodeNotFoundError, KnowledgeBaseError, RecordError
-from reasoner.fhir import FhirMapping, bundle_to_record, is_bundle, load_mapping
-from reasoner.fhir.mapping import read_mapping
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.datafile import DataFile
+from backspasm.reasoner.errors import BundleError, EpisodeNotFoundError, KnowledgeBaseError, RecordError
+from backspasm.reasoner.fhir import FhirMapping, bundle_to_record, is_bundle, load_mapping
+from backspasm.reasoner.fhir.mapping import read_mapping
 from tests.conftest import ROOT
 from tests.fhir_bundles import (
     ATC,
@@ -262,14 +262,16 @@ def test_the_table_may_only_name_record_fields_and_codes(advisor: Advisor) -> No
 
 
 def test_the_code_table_in_the_docs_is_up_to_date(advisor: Advisor) -> None:
-    from reasoner.fhir.table import code_table, replace_section
+    from backspasm.reasoner.fhir.table import code_table, replace_section
 
     page = (ROOT / "docs" / "cds-hooks.md").read_text(encoding="utf-8")
-    assert replace_section(page, code_table(advisor)) == page, "run `python -m reasoner.fhir.table docs/cds-hooks.md`"
+    assert replace_section(page, code_table(advisor)) == page, (
+        "run `python -m backspasm.reasoner.fhir.table docs/cds-hooks.md`"
+    )
 
 
 def test_recommend_bundle_answers_with_what_it_did_not_understand(advisor: Advisor) -> None:
-    from reasoner.fhir import recommend_bundle
+    from backspasm.reasoner.fhir import recommend_bundle
 
     result = recommend_bundle(advisor, example("unmapped-code"), today=TODAY).to_json()
     schema = json.loads((ROOT / "docs" / "schemas" / "answer.schema.json").read_text())

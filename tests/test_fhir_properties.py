@@ -13,8 +13,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reasoner.api import load_advisor
-from reasoner.fhir import bundle_to_record, load_mapping
+from backspasm.reasoner.api import load_advisor
+from backspasm.reasoner.fhir import bundle_to_record, load_mapping
 from tests.conftest import ROOT
 from tests.fhir_bundles import LOCAL, back_pain, bundle, concept, condition, medication_statement, observation, patient
 

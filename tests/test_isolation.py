@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from reasoner import EvaluationError, KnowledgeBase, load_kb
-from reasoner.engine import Fact
+from backspasm.reasoner import EvaluationError, KnowledgeBase, load_kb
+from backspasm.reasoner.language.engine import Fact
 from tests.programs import REACHABILITY, TRIAGE, triage_facts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,7 @@ def fresh_process_answers() -> dict[int, Answer]:
     """Answers computed in a new interpreter, one brand-new knowledge base per patient."""
     script = (
         "import json, sys\n"
-        "from reasoner import load_kb\n"
+        "from backspasm.reasoner import load_kb\n"
         "from tests.programs import TRIAGE\n"
         "from tests.test_isolation import answer\n"
         f"print(json.dumps({{p: answer(load_kb(text=TRIAGE), p) for p in range({len(PATIENTS)})}}))\n"

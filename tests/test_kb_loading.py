@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reasoner import KnowledgeBaseError, load_kb
-from reasoner.api import load_advisor
+from backspasm.reasoner import KnowledgeBaseError, load_kb
+from backspasm.reasoner.api import load_advisor
 
 
 def write(directory: Path, files: dict[str, str]) -> Path:

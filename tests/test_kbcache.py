@@ -8,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from reasoner import kbcache
-from reasoner.kb import load_kb
-from reasoner.kbcache import decode_kb, encode_kb, entry_path, load_advisor_cached, load_kb_cached, signature
+from backspasm.reasoner.advisor import cache as kbcache
+from backspasm.reasoner.advisor.cache import (
+    decode_kb,
+    encode_kb,
+    entry_path,
+    load_advisor_cached,
+    load_kb_cached,
+    signature,
+)
+from backspasm.reasoner.knowledge.kb import load_kb
 from tests.conftest import ROOT
 from tests.programs import REACHABILITY
 

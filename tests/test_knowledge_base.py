@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from reasoner.api import Advisor
-from reasoner.traceability import check as check_traceability
-from reasoner.traceability import read_traceability
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.knowledge.traceability import check as check_traceability
+from backspasm.reasoner.knowledge.traceability import read_traceability
 from tests.conftest import EXAMPLES, ROOT
 from tests.golden import assert_golden
 

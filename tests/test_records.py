@@ -8,9 +8,9 @@ import json
 import jsonschema
 import pytest
 
-from reasoner import RecordError
-from reasoner.api import Advisor
-from reasoner.engine import Fact
+from backspasm.reasoner import RecordError
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.language.engine import Fact
 from tests.conftest import EXAMPLES, ROOT
 
 VALID = {"id": "p1", "age": 45, "symptom_days": 10, "relaxant_days_taken": 2}

@@ -13,10 +13,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from reasoner import KnowledgeBase, Session, load_kb
-from reasoner.explain import why, why_not
-from reasoner.explanation import Explanation, Proof
-from reasoner.render import render_dot, render_json, render_mermaid, render_sentence, render_text
+from backspasm.reasoner import KnowledgeBase, Session, load_kb
+from backspasm.reasoner.explain.explanation import Explanation, Proof
+from backspasm.reasoner.explain.tracer import why, why_not
+from backspasm.reasoner.render import render_dot, render_json, render_mermaid, render_sentence, render_text
 from tests.explaining import EDGES, TRIAGE_KB, fact, graph
 from tests.golden import assert_golden, assert_golden_json
 from tests.programs import REACHABILITY

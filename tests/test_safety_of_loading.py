@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from reasoner import KnowledgeBaseError, load_kb
-from reasoner.syntax import parse_program, parse_query
+from backspasm.reasoner import KnowledgeBaseError, load_kb
+from backspasm.reasoner.language.syntax import parse_program, parse_query
 
 PAYLOAD = "__import__('os').system('touch {marker}')"
 

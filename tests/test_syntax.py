@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from reasoner import KnowledgeBaseError
-from reasoner.program import Arithmetic, Atom, Comparison, Constant, Declaration, Negation, Parameter, Rule, Variable
-from reasoner.syntax import parse_program, parse_query
+from backspasm.reasoner import KnowledgeBaseError
+from backspasm.reasoner.language.program import (
+    Arithmetic,
+    Atom,
+    Comparison,
+    Constant,
+    Declaration,
+    Negation,
+    Parameter,
+    Rule,
+    Variable,
+)
+from backspasm.reasoner.language.syntax import parse_program, parse_query
 
 
 def only_rule(text: str) -> Rule:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from reasoner import KnowledgeBaseError, load_kb
-from reasoner.syntax import parse_program
-from reasoner.validate import check, infer_types
+from backspasm.reasoner import KnowledgeBaseError, load_kb
+from backspasm.reasoner.language.syntax import parse_program
+from backspasm.reasoner.language.validate import check, infer_types
 
 
 def errors_of(text: str, **options: object) -> list[str]:
     with pytest.raises(KnowledgeBaseError) as caught:
         program = parse_program(text, "kb.dl")
-        from reasoner.validate import validate
+        from backspasm.reasoner.language.validate import validate
 
         validate(program, **options)  # type: ignore[arg-type]
     return [str(problem) for problem in caught.value.problems]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from reasoner.api import Advisor
-from reasoner.verify import boundary_records, boundary_values
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.kbtools.verify import boundary_records, boundary_values
 
 
 def test_the_program_thresholds_give_the_boundary_values(advisor: Advisor) -> None:

@@ -6,8 +6,8 @@ benchmarks. What the services are called, what they prefetch and how items becom
 cards is data of the knowledge base (the ``cds`` section of its ``fhir`` data file).
 """
 
-from reasoner.cds.app import BODY_LIMIT, create_app
-from reasoner.cds.hooks import HookError, Hooks
-from reasoner.cds.server import running_server, serve
+from .app import BODY_LIMIT, create_app
+from .hooks import HookError, Hooks
+from .server import running_server, serve
 
 __all__ = ["BODY_LIMIT", "HookError", "Hooks", "create_app", "running_server", "serve"]

@@ -26,10 +26,10 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
-from reasoner.api import Advisor
-from reasoner.cds.cards import Card
-from reasoner.cds.config import read_config
-from reasoner.cds.hooks import HookError, Hooks
+from ..advisor.advisor import Advisor
+from .cards import Card
+from .config import read_config
+from .hooks import HookError, Hooks
 
 BODY_LIMIT = 1024 * 1024
 """Largest request body accepted (1 MiB): a patient's prefetch is far smaller."""

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reasoner.answer import Answer, CodeInfo, EvidenceRef, Item
-from reasoner.fhir import FhirReading
+from ..advisor.answer import Answer, CodeInfo, EvidenceRef, Item
+from ..fhir import FhirReading
 
 SUMMARY_LIMIT = 140
 """The spec: a summary SHOULD be under 140 characters."""

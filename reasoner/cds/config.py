@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reasoner.api import Advisor
-from reasoner.datafile import DataFile, PathKey
-from reasoner.errors import KnowledgeBaseError, Problem
-from reasoner.fhir import CodeTable, FhirMapping, load_mapping
+from ..advisor.advisor import Advisor
+from ..datafile import DataFile, PathKey
+from ..errors import KnowledgeBaseError, Problem
+from ..fhir import CodeTable, FhirMapping, load_mapping
 
 HOOKS = ("patient-view", "order-sign")
 INDICATORS = ("info", "warning", "critical")

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reasoner.evidence import Evidence
-from reasoner.explain import why
-from reasoner.explanation import Proof
-from reasoner.program import Atom, Constant
-from reasoner.render import render_json, render_sentence
-from reasoner.session import Session
+from ..explain.explanation import Proof
+from ..explain.tracer import why
+from ..knowledge.evidence import Evidence
+from ..language.program import Atom, Constant
+from ..language.session import Session
+from ..render import render_json, render_sentence
 
 
 def item_proof(session: Session, predicate: str, code: str, kind: str) -> Proof | None:

@@ -19,14 +19,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from reasoner.answer import Answer, Item, assemble
-from reasoner.api import Advisor
-from reasoner.cds.cards import Card, answer_cards, card_id, item_card, notice_card, reading_card, summary
-from reasoner.cds.config import CdsConfig, OrderCheck, Service
-from reasoner.cds.explaining import item_explanation, item_sentence
-from reasoner.errors import EpisodeNotFoundError, ReasonerError, RecordError
-from reasoner.fhir import Coding, bundle_to_record, is_bundle, validate_bundle
-from reasoner.records import Record
+from ..advisor.advisor import Advisor
+from ..advisor.answer import Answer, Item, assemble
+from ..advisor.records import Record
+from ..errors import EpisodeNotFoundError, ReasonerError, RecordError
+from ..fhir import Coding, bundle_to_record, is_bundle, validate_bundle
+from .cards import Card, answer_cards, card_id, item_card, notice_card, reading_card, summary
+from .config import CdsConfig, OrderCheck, Service
+from .explaining import item_explanation, item_sentence
 
 _DURATION_DAYS = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "weeks": 7}
 

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
-from reasoner.api import Advisor
-from reasoner.cds.app import create_app
+from ..advisor.advisor import Advisor
+from .app import create_app
 
 
 def serve(

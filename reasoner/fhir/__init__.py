@@ -7,11 +7,11 @@ Bundle; :func:`recommend_bundle` reads a Bundle and answers in one call, for a c
 
 from __future__ import annotations
 
-from reasoner.api import Advisor
-from reasoner.errors import KnowledgeBaseError, Problem, SourcePosition
-from reasoner.fhir.advice import BundleAnswer, recommend_bundle
-from reasoner.fhir.mapping import CodeTable, Coding, FhirMapping, read_mapping
-from reasoner.fhir.reading import FhirReading, NotUnderstood, bundle_to_record, is_bundle, validate_bundle
+from ..advisor.advisor import Advisor
+from ..errors import KnowledgeBaseError, Problem, SourcePosition
+from .advice import BundleAnswer, recommend_bundle
+from .mapping import CodeTable, Coding, FhirMapping, read_mapping
+from .reading import FhirReading, NotUnderstood, bundle_to_record, is_bundle, validate_bundle
 
 __all__ = [
     "BundleAnswer",

@@ -7,7 +7,7 @@ defaults assumed, so a reader of the answer sees them beside the advice.
 >>> import json
 >>> from pathlib import Path
 >>> from datetime import date
->>> from reasoner.api import load_advisor
+>>> from backspasm.reasoner.api import load_advisor
 >>> root = Path(__file__).resolve().parents[2]
 >>> bundle = json.loads((root / "examples" / "fhir" / "unmapped-code.json").read_text())
 >>> result = recommend_bundle(load_advisor(root / "kb"), bundle, today=date(2026, 11, 26))
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from reasoner.answer import Answer
-from reasoner.api import Advisor
-from reasoner.fhir.mapping import FhirMapping
-from reasoner.fhir.reading import FhirReading, bundle_to_record
+from ..advisor.advisor import Advisor
+from ..advisor.answer import Answer
+from .mapping import FhirMapping
+from .reading import FhirReading, bundle_to_record
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def recommend_bundle(
 ) -> BundleAnswer:
     """Read ``bundle`` and answer for its patient; raises BundleError or RecordError naming the problem."""
     if mapping is None:
-        from reasoner.fhir import load_mapping
+        from . import load_mapping
 
         mapping = load_mapping(advisor)
     reading = bundle_to_record(bundle, mapping, today=today, source=source)

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reasoner.datafile import DataFile, PathKey
-from reasoner.errors import KnowledgeBaseError, Problem
-from reasoner.records import RecordSpec
+from ..advisor.records import RecordSpec
+from ..datafile import DataFile, PathKey
+from ..errors import KnowledgeBaseError, Problem
 
 RESOURCE_TYPES = ("Condition", "Observation", "MedicationStatement", "MedicationRequest", "AllergyIntolerance")
 OBSERVATION_TYPES = ("boolean", "integer")

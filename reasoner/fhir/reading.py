@@ -26,8 +26,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeGuard
 
-from reasoner.errors import BundleError, EpisodeNotFoundError, FieldProblem
-from reasoner.fhir.mapping import Coding, FhirMapping, ResourceRule
+from ..errors import BundleError, EpisodeNotFoundError, FieldProblem
+from .mapping import Coding, FhirMapping, ResourceRule
 
 _IGNORED_VERIFICATION = {"refuted", "entered-in-error"}
 _IGNORED_CLINICAL = {"inactive", "remission", "resolved"}

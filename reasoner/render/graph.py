@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reasoner.explanation import Absence, Check, Explanation, Proof, Step, WhyNot
-from reasoner.program import Rule
-from reasoner.render.words import SOURCE_WORDS, WHY_NOT_WORDS, failure_words
+from ..explain.explanation import Absence, Check, Explanation, Proof, Step, WhyNot
+from ..language.program import Rule
+from .words import SOURCE_WORDS, WHY_NOT_WORDS, failure_words
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reasoner.explanation import Absence, Attempt, Bindings, Check, Explanation, Failure, Proof, Step, WhyNot
-from reasoner.instantiate import atom_values
-from reasoner.program import Rule
-from reasoner.render.words import EvidenceRegistry, cited_evidence
+from ..explain.explanation import Absence, Attempt, Bindings, Check, Explanation, Failure, Proof, Step, WhyNot
+from ..explain.instantiate import atom_values
+from ..language.program import Rule
+from .words import EvidenceRegistry, cited_evidence
 
 SCHEMA_ID = "https://backspasm.invalid/schemas/explanation.schema.json"
 JSON = dict[str, Any]

@@ -10,8 +10,8 @@ holds``).
 
 from __future__ import annotations
 
-from reasoner.explanation import Absence, Check, Explanation, Step, WhyNot
-from reasoner.render.words import assignment_words, failure_words, input_fact_words, rule_label, statement_text
+from ..explain.explanation import Absence, Check, Explanation, Step, WhyNot
+from .words import assignment_words, failure_words, input_fact_words, rule_label, statement_text
 
 
 def render_sentence(explanation: Explanation) -> str:

@@ -7,9 +7,9 @@ from. No colour codes: the output is golden-tested.
 
 from __future__ import annotations
 
-from reasoner.explanation import Absence, Attempt, Bindings, Check, Explanation, Failure, Proof, Step, WhyNot
-from reasoner.program import Rule
-from reasoner.render.words import (
+from ..explain.explanation import Absence, Attempt, Bindings, Check, Explanation, Failure, Proof, Step, WhyNot
+from ..language.program import Rule
+from .words import (
     EvidenceRegistry,
     bindings_text,
     cited_evidence,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reasoner.evidence import Evidence
-from reasoner.explanation import Bindings, Check, Failure, Proof, ProofSource, WhyNotKind
-from reasoner.program import Arithmetic, Constant, Rule, Variable, format_value
+from ..explain.explanation import Bindings, Check, Failure, Proof, ProofSource, WhyNotKind
+from ..knowledge.evidence import Evidence
+from ..language.program import Arithmetic, Constant, Rule, Variable, format_value
 
 EvidenceRegistry = Mapping[str, Evidence]
 

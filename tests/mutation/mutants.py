@@ -23,10 +23,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from reasoner.api import Advisor, load_advisor
-from reasoner.errors import ReasonerError
-from reasoner.program import BodyLiteral, Comparison, Negation, Program, Rule
-from reasoner.verify import boundary_records, evaluate
+from backspasm.reasoner.api import Advisor, load_advisor
+from backspasm.reasoner.errors import ReasonerError
+from backspasm.reasoner.kbtools.verify import boundary_records, evaluate
+from backspasm.reasoner.language.program import BodyLiteral, Comparison, Negation, Program, Rule
 from tests.properties.invariants import broken_invariants, grid_sample, rows_with_two_reasons
 from tests.properties.seeded_faults import broken_guards, missed_faults
 

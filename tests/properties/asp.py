@@ -6,9 +6,9 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import clingo
 
-from reasoner.engine import Fact, Row, row_order
-from reasoner.program import PredicateKey, Program, Value
-from reasoner.to_asp import facts_to_asp, to_asp
+from backspasm.reasoner.language.engine import Fact, Row, row_order
+from backspasm.reasoner.language.program import PredicateKey, Program, Value
+from backspasm.reasoner.language.to_asp import facts_to_asp, to_asp
 
 Model = dict[str, tuple[Row, ...]]
 """Rows per output predicate, keyed ``name/arity`` like ``reasoner.verify.Outcome.model``."""

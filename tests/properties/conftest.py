@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from reasoner.api import Advisor
-from reasoner.verify import VerificationReport, verify_boundaries
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.kbtools.verify import VerificationReport, verify_boundaries
 
 CI_EXAMPLES = 100
 SLOW_EXAMPLES = 2000

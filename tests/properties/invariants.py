@@ -14,8 +14,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from reasoner.answer import Answer
-from reasoner.api import Advisor
+from backspasm.reasoner.advisor.answer import Answer
+from backspasm.reasoner.api import Advisor
 
 RELAXANT = "muscle_relaxant_short_course"
 CUMULATIVE_LIMIT_DAYS = 21
@@ -229,7 +229,7 @@ def rows_with_two_reasons(advisor: Advisor, record: Record) -> list[str]:
 
 def grid_sample(advisor: Advisor) -> Iterator[Record]:
     """Every 13th record of the boundary grid (156 patients): every value of every numeric field, cheaply."""
-    from reasoner.verify import boundary_records
+    from backspasm.reasoner.kbtools.verify import boundary_records
 
     records = boundary_records(advisor, "full")
     grid = itertools.takewhile(lambda record: not set(record) & CODE_FIELDS, records)
@@ -245,8 +245,8 @@ def items_without_a_checked_proof(advisor: Advisor, record: Record) -> list[str]
     The checker is strict (guideline mode): every rule used has an @id, a @statement and
     evidence that resolves in the registry.
     """
-    from reasoner.explain import check_proof, why
-    from reasoner.program import Atom, Constant
+    from backspasm.reasoner.explain.tracer import check_proof, why
+    from backspasm.reasoner.language.program import Atom, Constant
 
     problems: list[str] = []
     with advisor.session(record) as session:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reasoner.api import Advisor
-from reasoner.program import Program
-from reasoner.syntax import parse_program
-from reasoner.verify import evaluate
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.kbtools.verify import evaluate
+from backspasm.reasoner.language.program import Program
+from backspasm.reasoner.language.syntax import parse_program
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ import itertools
 
 import pytest
 
-from reasoner.api import Advisor
-from reasoner.syntax import parse_program
-from reasoner.verify import (
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.kbtools.verify import (
     VerificationReport,
     boundary_records,
     boundary_values,
@@ -24,6 +23,7 @@ from reasoner.verify import (
     thresholds,
     verify,
 )
+from backspasm.reasoner.language.syntax import parse_program
 from tests.properties.asp import clingo_models, differences
 from tests.properties.conftest import record_checked
 from tests.properties.invariants import (

@@ -7,7 +7,7 @@ Each numbered invariant of docs/safety.md that can be said in Datalog has a
 
 from __future__ import annotations
 
-from reasoner.api import Advisor
+from backspasm.reasoner.api import Advisor
 from tests.properties.seeded_faults import SEEDED_FAULTS, broken_guards, missed_faults
 
 INVARIANT_CONSTRAINTS = {

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from reasoner.api import Advisor
-from reasoner.verify import boundary_records
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.kbtools.verify import boundary_records
 from tests.conftest import EXAMPLES
 
 Record = dict[str, Any]

@@ -1,6 +1,6 @@
 """pyDatalog and clingo, given the same rules and patients, derive the same answers.
 
-The knowledge base is translated into ASP (reasoner/to_asp.py) and solved by clingo; every
+The knowledge base is translated into ASP (reasoner/language/to_asp.py) and solved by clingo; every
 output predicate (item, item_parameter, item_conflict, violation) must have the same rows
 in both engines, on every boundary patient and on generated ones. A clause the
 translation cannot spell fails here: there is no skip.
@@ -12,10 +12,10 @@ from typing import Any
 
 from hypothesis import given
 
-from reasoner.api import Advisor
-from reasoner.syntax import parse_program
-from reasoner.to_asp import to_asp
-from reasoner.verify import VerificationReport, evaluate
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.kbtools.verify import VerificationReport, evaluate
+from backspasm.reasoner.language.syntax import parse_program
+from backspasm.reasoner.language.to_asp import to_asp
 from tests.properties.asp import clingo_model, clingo_models, differences
 from tests.strategies import patients
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from reasoner.api import Advisor
-from reasoner.explain import why_not
-from reasoner.program import Atom, Constant
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.explain.tracer import why_not
+from backspasm.reasoner.language.program import Atom, Constant
 from tests.strategies import patients
 from tests.test_explain_properties import assert_failures_are_false
 

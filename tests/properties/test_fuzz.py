@@ -18,11 +18,11 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from reasoner.api import Advisor
-from reasoner.errors import KnowledgeBaseError, RecordError
-from reasoner.program import Program
-from reasoner.records import Record
-from reasoner.syntax import parse_program
+from backspasm.reasoner.advisor.records import Record
+from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.errors import KnowledgeBaseError, RecordError
+from backspasm.reasoner.language.program import Program
+from backspasm.reasoner.language.syntax import parse_program
 from tests.strategies import RECORD_SPEC, patients
 
 BOUNDED = settings(deadline=timedelta(seconds=2))

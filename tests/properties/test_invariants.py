@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import find, given, settings
 
-from reasoner.api import Advisor
+from backspasm.reasoner.api import Advisor
 from tests.conftest import EXAMPLES
 from tests.properties import invariants
 from tests.properties.invariants import broken_invariants

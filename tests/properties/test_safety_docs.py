@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from reasoner.api import Advisor
+from backspasm.reasoner.api import Advisor
 from tests.conftest import ROOT
 from tests.properties.test_constraints import INVARIANT_CONSTRAINTS
 

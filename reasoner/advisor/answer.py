@@ -1,0 +1,320 @@
+"""Answers: the items a knowledge base derives for one subject, with their rules and evidence.
+
+A knowledge base names its answer predicates in ``answer.yaml``: an item predicate
+``item(Code, Kind)``, an optional parameter predicate ``item_parameter(Code, Name, Value)``
+and an optional conflict predicate ``item_conflict(Code, EvidenceId)``, plus the public
+vocabulary of codes and the display order of kinds. An answer is assembled from one
+query per predicate that also says which clause derived each row, so every item cites
+the rules and evidence it rests on without a proof search.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..datafile import DataFile
+from ..errors import EvaluationError, KnowledgeBaseError, Problem
+from ..knowledge.evidence import Evidence
+from ..language.engine import value_order
+from ..language.program import Constant, Program, Rule, Value
+from ..language.session import Session
+
+_EVIDENCE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "grade", "origin", "source"],
+    "properties": {
+        "id": {"type": "string"},
+        "grade": {"type": "string", "description": "GRADE quality, with the source's own words in brackets"},
+        "origin": {"type": "string", "description": "guideline-summary or clinical-extension"},
+        "source": {"type": "string"},
+    },
+}
+
+ANSWER_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Answer for one subject",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["subject", "knowledge_base", "items"],
+    "properties": {
+        "subject": {"type": "string", "description": "the record's identifier"},
+        "knowledge_base": {
+            "type": "object",
+            "required": ["name", "version"],
+            "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
+        },
+        "items": {
+            "type": "array",
+            "description": "in display order: by kind (refer, warn, recommend, consider, avoid), then by code",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": [
+                    "code",
+                    "kind",
+                    "label",
+                    "parameters",
+                    "rules",
+                    "statements",
+                    "evidence",
+                    "conflicting_evidence",
+                ],
+                "properties": {
+                    "code": {"type": "string", "description": "stable public code"},
+                    "kind": {"enum": ["refer", "warn", "recommend", "consider", "avoid"]},
+                    "label": {"type": "string"},
+                    "parameters": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "anyOf": [
+                                {"type": ["string", "integer"]},
+                                {"type": "array", "items": {"type": ["string", "integer"]}},
+                            ]
+                        },
+                    },
+                    "rules": {"type": "array", "items": {"type": "string"}},
+                    "statements": {"type": "array", "items": {"type": "string"}},
+                    "evidence": {"type": "array", "items": _EVIDENCE_SCHEMA},
+                    "conflicting_evidence": {"type": "array", "items": _EVIDENCE_SCHEMA},
+                },
+            },
+        },
+    },
+}
+"""The published shape of :meth:`Answer.to_json` (docs/schemas/answer.schema.json)."""
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerSpec:
+    """Which predicates make an answer, and the public vocabulary of its codes."""
+
+    items: str
+    parameters: str | None
+    conflicts: str | None
+    kinds: tuple[str, ...]
+    offering_kinds: tuple[str, ...]
+    """The kinds that offer something; "why not X?" asks about these."""
+    list_parameters: frozenset[str]
+    codes: Mapping[str, CodeInfo]
+
+    def check_against(self, program: Program, data_file: DataFile) -> list[Problem]:
+        """Answer predicates must be declared outputs, and every code a rule can give must be known."""
+        problems: list[Problem] = []
+        outputs = program.outputs()
+        for role, name, arity in (
+            ("items", self.items, 2),
+            ("parameters", self.parameters, 3),
+            ("conflicts", self.conflicts, 2),
+        ):
+            if name is not None and (name, arity) not in outputs:
+                problems.append(
+                    data_file.problem((role,), f"{name}/{arity} must be declared .output in the rules", "answer")
+                )
+        for rule in program.rules:
+            head = rule.head
+            if head.predicate == self.items and head.arity == 2:
+                code, kind = head.arguments
+                if not isinstance(code, Constant) or code.value not in self.codes:
+                    problems.append(
+                        Problem(head.position, "answer", f"item code {code} is not in the vocabulary of answer codes")
+                    )
+                if not isinstance(kind, Constant) or kind.value not in self.kinds:
+                    problems.append(
+                        Problem(head.position, "answer", f"item kind {kind} is not one of {', '.join(self.kinds)}")
+                    )
+            if head.predicate in (self.parameters, self.conflicts) and head.arguments:
+                code = head.arguments[0]
+                if not isinstance(code, Constant) or code.value not in self.codes:
+                    problems.append(
+                        Problem(
+                            head.position,
+                            "answer",
+                            f"{head.predicate} names code {code}, which is not in the vocabulary",
+                        )
+                    )
+        return problems
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    evidence_id: str
+    grade: str
+    origin: str
+    source: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.evidence_id, "grade": self.grade, "origin": self.origin, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    kind: str
+    label: str
+    parameters: Mapping[str, Value | tuple[Value, ...]]
+    rules: tuple[str, ...]
+    statements: tuple[str, ...]
+    evidence: tuple[EvidenceRef, ...]
+    conflicting_evidence: tuple[EvidenceRef, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "kind": self.kind,
+            "label": self.label,
+            "parameters": {
+                name: list(value) if isinstance(value, tuple) else value for name, value in self.parameters.items()
+            },
+            "rules": list(self.rules),
+            "statements": list(self.statements),
+            "evidence": [reference.to_json() for reference in self.evidence],
+            "conflicting_evidence": [reference.to_json() for reference in self.conflicting_evidence],
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    subject: str
+    knowledge_base: Mapping[str, str]
+    items: tuple[Item, ...] = field(default_factory=tuple)
+
+    def codes(self) -> dict[str, str]:
+        """Code → kind of every item, the shape invariants and audits compare."""
+        return {item.code: item.kind for item in self.items}
+
+    def item(self, code: str) -> Item | None:
+        return next((item for item in self.items if item.code == code), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "knowledge_base": dict(self.knowledge_base),
+            "items": [item.to_json() for item in self.items],
+        }
+
+
+def assemble(
+    session: Session,
+    spec: AnswerSpec,
+    evidence: Mapping[str, Evidence],
+    subject: str,
+    knowledge_base: Mapping[str, str],
+) -> Answer:
+    """Build the answer for the subject of ``session``."""
+    item_rules: dict[tuple[str, str], list[Rule]] = defaultdict(list)
+    for rule, (code, kind) in session.derivations(spec.items, None, None):
+        item_rules[(str(code), str(kind))].append(rule)
+    parameters: dict[str, dict[str, set[Value]]] = defaultdict(lambda: defaultdict(set))
+    parameter_rules: dict[str, list[Rule]] = defaultdict(list)
+    if spec.parameters is not None:
+        for rule, (code, name, value) in session.derivations(spec.parameters, None, None, None):
+            parameters[str(code)][str(name)].add(value)
+            parameter_rules[str(code)].append(rule)
+    conflicts: dict[str, set[str]] = defaultdict(set)
+    if spec.conflicts is not None:
+        for code, evidence_id in session.query(spec.conflicts, None, None):
+            conflicts[str(code)].add(str(evidence_id))
+    kinds_of: dict[str, list[str]] = defaultdict(list)
+    for code, kind in item_rules:
+        kinds_of[code].append(kind)
+    codes_order = {code: index for index, code in enumerate(spec.codes)}
+    kind_order = {kind: index for index, kind in enumerate(spec.kinds)}
+    items: list[Item] = []
+    for (code, kind), rules in sorted(
+        item_rules.items(), key=lambda pair: (kind_order[pair[0][1]], codes_order[pair[0][0]])
+    ):
+        all_rules = _unique(rules + parameter_rules.get(code, []))
+        items.append(
+            Item(
+                code=code,
+                kind=kind,
+                label=spec.codes[code].label,
+                parameters=_parameters(code, parameters.get(code, {}), spec),
+                rules=tuple(rule.rule_id or str(rule) for rule in all_rules),
+                statements=tuple(rule.metadata.statement for rule in all_rules if rule.metadata.statement),
+                evidence=_references(
+                    [evidence_id for rule in all_rules for evidence_id in rule.metadata.evidence], evidence
+                ),
+                conflicting_evidence=_references(sorted(conflicts.get(code, ())), evidence),
+            )
+        )
+    return Answer(subject, knowledge_base, tuple(items))
+
+
+def _parameters(code: str, values: Mapping[str, set[Value]], spec: AnswerSpec) -> dict[str, Value | tuple[Value, ...]]:
+    result: dict[str, Value | tuple[Value, ...]] = {}
+    for name in sorted(values):
+        ordered = tuple(sorted(values[name], key=value_order))
+        if name in spec.list_parameters:
+            result[name] = ordered
+        elif len(ordered) == 1:
+            result[name] = ordered[0]
+        else:
+            raise EvaluationError(
+                f"parameter {name} of {code} has several values {list(ordered)}; declare it in list_parameters "
+                "or fix the rules"
+            )
+    return result
+
+
+def _unique(rules: list[Rule]) -> list[Rule]:
+    seen: set[int] = set()
+    result: list[Rule] = []
+    for rule in rules:
+        if id(rule) not in seen:
+            seen.add(id(rule))
+            result.append(rule)
+    return result
+
+
+def _references(evidence_ids: list[str], evidence: Mapping[str, Evidence]) -> tuple[EvidenceRef, ...]:
+    references: list[EvidenceRef] = []
+    for evidence_id in dict.fromkeys(evidence_ids):
+        entry = evidence.get(evidence_id)
+        if entry is None:
+            references.append(EvidenceRef(evidence_id, "ungraded", "unknown", ""))
+        else:
+            references.append(EvidenceRef(evidence_id, entry.grade, entry.origin, entry.source))
+    return tuple(references)
+
+
+def read_spec(data_file: DataFile) -> AnswerSpec:
+    data = data_file.data
+    if not isinstance(data, dict) or not isinstance(data.get("items"), str) or not isinstance(data.get("codes"), dict):
+        raise KnowledgeBaseError(
+            [data_file.problem((), "an answer spec names its items predicate and its codes", "answer")]
+        )
+    problems: list[Problem] = []
+    codes: dict[str, CodeInfo] = {}
+    for code, info in data["codes"].items():
+        if not isinstance(info, dict) or not isinstance(info.get("label"), str):
+            problems.append(data_file.problem(("codes", str(code)), "each code needs a label", "answer"))
+            continue
+        codes[str(code)] = CodeInfo(info["label"], str(info.get("description", "")))
+    kinds = tuple(str(kind) for kind in data.get("kinds") or ())
+    if not kinds:
+        problems.append(data_file.problem(("kinds",), "list the kinds of item in display order", "answer"))
+    for kind in data.get("offering_kinds") or ():
+        if kind not in kinds:
+            problems.append(data_file.problem(("offering_kinds",), f"{kind} is not one of the kinds", "answer"))
+    if problems:
+        raise KnowledgeBaseError(problems)
+    return AnswerSpec(
+        items=data["items"],
+        parameters=data.get("parameters"),
+        conflicts=data.get("conflicts"),
+        kinds=kinds,
+        offering_kinds=tuple(str(kind) for kind in data.get("offering_kinds") or ()),
+        list_parameters=frozenset(str(name) for name in data.get("list_parameters") or ()),
+        codes=codes,
+    )

@@ -1,0 +1,186 @@
+"""Answer a cohort: records stream in, answers stream out in input order, memory stays flat.
+
+Work is cut into chunks of records. With one worker the chunks are answered in this
+process; with several, a process pool answers them, each worker loading the knowledge
+base once, and at most ``window`` chunks are in flight at any time. The reader is only
+advanced when a slot frees up, so a cohort of any length needs memory for ``window``
+chunks, never for the whole input (``Pool.imap`` would read the whole input ahead).
+
+A record that is not valid becomes an :class:`Outcome` with an ``error`` (its source
+line and field problems); the records around it are answered as usual.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from ..errors import RecordError
+from .advisor import Advisor
+from .inputs import Entry
+
+DEFAULT_CHUNK_SIZE = 64
+MAX_EXAMPLES = 10
+WINDOW_PER_WORKER = 4
+"""Chunks in flight per worker: enough to keep every worker busy, few enough to keep memory flat."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the batch says about one entry: its answer (JSON value) or its error, never both."""
+
+    index: int
+    source: str
+    line: int | None
+    answer: dict[str, Any] | None = None
+    codes: dict[str, str] = field(default_factory=dict)
+    violations: tuple[str, ...] = ()
+    error: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer, or ``{"error": …}`` (docs/schemas/batch-error.schema.json)."""
+        if self.error is not None:
+            return {"error": self.error}
+        if self.answer is None:
+            raise ValueError(f"{self.source} was only checked against the invariants (answers=False)")
+        return self.answer
+
+
+def error_json(error: RecordError, source: str, line: int | None) -> dict[str, Any]:
+    """A record error as data: where it was and what is wrong with which field."""
+    return {
+        "source": error.source or source,
+        "line": line,
+        "problems": [{"field": problem.field, "message": problem.message} for problem in error.problems],
+    }
+
+
+def answer_entry(advisor: Advisor, entry: Entry, *, audit: bool = False, answers: bool = True) -> Outcome:
+    """Answer one entry; a bad record gives an outcome with an error, never an exception.
+
+    ``audit`` also checks the integrity constraints; ``answers=False`` checks only them
+    (the outcome then has violations but no answer), which is all a verification needs.
+    """
+    if entry.error is not None:
+        return Outcome(entry.index, entry.source, entry.line, error=error_json(entry.error, entry.source, entry.line))
+    try:
+        record = advisor.read_record(entry.data, entry.source)
+    except RecordError as error:
+        return Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
+    violations = tuple(advisor.violations(record)) if audit or not answers else ()
+    if not answers:
+        return Outcome(entry.index, entry.source, entry.line, violations=violations)
+    answer = advisor.recommend(record)
+    return Outcome(entry.index, entry.source, entry.line, answer.to_json(), answer.codes(), violations)
+
+
+def answer_chunk(advisor: Advisor, chunk: list[Entry], audit: bool, answers: bool = True) -> list[Outcome]:
+    return [answer_entry(advisor, entry, audit=audit, answers=answers) for entry in chunk]
+
+
+@cache
+def _worker_advisor(kb_path: str) -> Advisor:
+    """The knowledge base of one worker process, loaded on its first chunk and kept."""
+    from .cache import load_advisor_cached
+
+    return load_advisor_cached(Path(kb_path))
+
+
+def _worker_chunk(kb_path: str, chunk: list[Entry], audit: bool, answers: bool) -> list[Outcome]:
+    return answer_chunk(_worker_advisor(kb_path), chunk, audit, answers)
+
+
+def _warm_up(kb_path: str) -> None:
+    _worker_advisor(kb_path)
+
+
+def chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    iterator = iter(entries)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def run(
+    entries: Iterable[Entry],
+    advisor: Advisor | Callable[[], Advisor],
+    *,
+    kb_path: Path | None = None,
+    workers: int = 1,
+    audit: bool = False,
+    answers: bool = True,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    window: int | None = None,
+) -> Iterator[Outcome]:
+    """Outcomes of ``entries`` in input order.
+
+    ``advisor`` (or a function that loads it) answers in this process when ``workers``
+    is 1; with more workers each process loads ``kb_path`` itself.
+
+    >>> from backspasm.reasoner.api import load_advisor
+    >>> from backspasm.reasoner.advisor.inputs import read_jsonl
+    >>> advisor = load_advisor(Path(__file__).resolve().parents[2] / "kb")
+    >>> lines = ['{"id": "a", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}', '{"id": "b"}']
+    >>> [(outcome.source, outcome.error is None) for outcome in run(read_jsonl(lines, "cohort"), advisor)]
+    [('cohort:1', True), ('cohort:2', False)]
+    """
+    if workers <= 1:
+        local = advisor if isinstance(advisor, Advisor) else advisor()
+        for chunk in chunks(entries, chunk_size):
+            yield from answer_chunk(local, chunk, audit, answers)
+        return
+    if kb_path is None:
+        raise ValueError("several workers need kb_path: each worker process loads the knowledge base itself")
+    in_flight: deque[Future[list[Outcome]]] = deque()
+    limit = window or workers * WINDOW_PER_WORKER
+    path = str(kb_path)
+    with ProcessPoolExecutor(max_workers=workers, initializer=_warm_up, initargs=(path,)) as pool:
+        for chunk in chunks(entries, chunk_size):
+            in_flight.append(pool.submit(_worker_chunk, path, chunk, audit, answers))
+            if len(in_flight) >= limit:
+                yield from in_flight.popleft().result()
+        while in_flight:
+            yield from in_flight.popleft().result()
+
+
+@dataclass
+class Audit:
+    """How many patients get each code (by kind), and the invariants any answer broke."""
+
+    patients: int = 0
+    errors: int = 0
+    codes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    violations: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    """The first sources (file:line) of patients whose answer broke each invariant."""
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.error is not None:
+            self.errors += 1
+            return
+        self.patients += 1
+        self.codes.update(outcome.codes.items())
+        for name in outcome.violations:
+            self.violations[name] += 1
+            examples = self.examples.setdefault(name, [])
+            if len(examples) < MAX_EXAMPLES:
+                examples.append(outcome.source)
+
+    def to_json(self) -> dict[str, Any]:
+        """The audit as data (docs/schemas/audit.schema.json)."""
+        return {
+            "patients": self.patients,
+            "errors": self.errors,
+            "codes": [
+                {"code": code, "kind": kind, "patients": count} for (code, kind), count in sorted(self.codes.items())
+            ],
+            "violations": [
+                {"invariant": name, "patients": count, "examples": self.examples[name]}
+                for name, count in sorted(self.violations.items())
+            ],
+        }

@@ -1,0 +1,494 @@
+"""Verify a knowledge base on the boundary records its own rules define.
+
+A rule can only change its answer where one of its comparisons changes truth value. This
+module reads those places from the parsed program: every comparison that, once the
+variables bound to facts, to arithmetic and to other rules' heads are followed back,
+compares one numeric input field with a constant gives a threshold ``t`` and the
+boundary values ``t - 1``, ``t``, ``t + 1`` of that field (with the field's minimum and
+maximum). Codes are grouped into classes the rules cannot tell apart (codes the program
+never spells, or spells in exactly the same places, such as five contraindicating
+conditions), and one code per class is tried, with the boundary values of its integer
+attributes and one value per class of its code attributes.
+
+:func:`boundary_records` combines them: every combination of the numeric and boolean
+boundary values with no codes (the grid); then every code option with one grid record per
+distinct set of items in the grid's answers (``level="default"``), or with the whole grid
+(``level="full"``). :func:`verify` (and :func:`verify_boundaries`, which ``backspasm kb
+verify`` calls) evaluates each record once, collects the integrity constraints
+(``violation/1``) it breaks, and can keep every record's answer and output model.
+
+>>> from pathlib import Path
+>>> from backspasm.reasoner.api import load_advisor
+>>> advisor = load_advisor(Path(__file__).resolve().parents[2] / "kb")
+>>> sorted(boundary_values(advisor)["age"])[:5]
+[0, 14, 15, 16, 19]
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..advisor import answer as answers
+from ..advisor.answer import Answer
+from ..advisor.records import FieldSpec, RecordSpec
+from ..language.engine import Row, row_order
+from ..language.program import (
+    Atom,
+    Comparison,
+    Constant,
+    Expression,
+    Negation,
+    PredicateKey,
+    Program,
+    Rule,
+    Value,
+    Variable,
+)
+
+if TYPE_CHECKING:
+    from ..advisor.advisor import Advisor
+
+Slot = tuple[str, int]
+"""An argument position of an ``.input`` predicate: ``("age", 0)``."""
+Level = Literal["default", "full"]
+MAX_ALTERNATIVES = 256
+"""Unfolding a rule stops after this many alternative bindings; the KB's rules need a few."""
+
+
+@dataclass(frozen=True)
+class Linear:
+    """``slope * x + offset`` for the value ``x`` of one input slot, or a constant (no slot)."""
+
+    slot: Slot | None
+    slope: Fraction
+    offset: Fraction
+
+
+Symbolic = Linear | None
+"""What a variable is known to hold: a linear form, or nothing usable (a symbol, a product of slots)."""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A value of an input slot at which a comparison of ``rule_id`` changes truth value."""
+
+    slot: Slot
+    value: int
+    rule: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One record evaluated: its answer, the constraints it breaks, and its output model."""
+
+    record: Mapping[str, Any]
+    answer: Answer
+    violations: tuple[str, ...]
+    model: Mapping[str, tuple[Row, ...]]
+
+
+@dataclass
+class VerificationReport:
+    """How many records were checked and which integrity constraints any of them broke."""
+
+    records: int = 0
+    violations: list[tuple[Mapping[str, Any], tuple[str, ...]]] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def add(self, outcome: Outcome, keep: bool = False) -> None:
+        self.records += 1
+        if outcome.violations:
+            self.violations.append((outcome.record, outcome.violations))
+        if keep:
+            self.outcomes.append(outcome)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"{self.records} records checked, no integrity constraint broken"
+        names = sorted({name for _, broken in self.violations for name in broken})
+        return f"{self.records} records checked, {len(self.violations)} break {', '.join(names)}"
+
+
+# -- thresholds ------------------------------------------------------------------------
+
+
+def thresholds(program: Program) -> list[Threshold]:
+    """Every place where a comparison of the program flips on one numeric input slot."""
+    unfolder = _Unfolder(program)
+    found: dict[tuple[Slot, int, str], Threshold] = {}
+    for rule in program.rules:
+        for environment in unfolder.environments(rule):
+            for literal in rule.body:
+                if not isinstance(literal, Comparison) or _is_binding(literal, environment, rule):
+                    continue
+                left = _evaluate(literal.left, environment)
+                right = _evaluate(literal.right, environment)
+                for value in _crossings(left, right):
+                    assert left is not None
+                    slot = left.slot or (right.slot if right is not None else None)
+                    assert slot is not None
+                    name = rule.rule_id or str(rule)
+                    found.setdefault((slot, value, name), Threshold(slot, value, name))
+    return sorted(found.values(), key=lambda threshold: (threshold.slot, threshold.value, threshold.rule))
+
+
+def _crossings(left: Symbolic, right: Symbolic) -> list[int]:
+    if left is None or right is None:
+        return []
+    if left.slot is not None and right.slot is not None and left.slot != right.slot:
+        return []
+    slope = left.slope - right.slope
+    if slope == 0 or (left.slot is None and right.slot is None):
+        return []
+    point = (right.offset - left.offset) / slope
+    return sorted({int(point.numerator // point.denominator), -int(-point.numerator // point.denominator)})
+
+
+def _is_binding(comparison: Comparison, environment: Mapping[str, Symbolic], rule: Rule) -> bool:
+    """``Left = Limit - Taken`` where ``Left`` first appears here: an assignment, not a test."""
+    return (
+        comparison.operator == "="
+        and isinstance(comparison.left, Variable)
+        and comparison.left.name in environment
+        and _assigned_here(rule, comparison)
+    )
+
+
+def _assigned_here(rule: Rule, comparison: Comparison) -> bool:
+    assert isinstance(comparison.left, Variable)
+    name = comparison.left.name
+    for literal in rule.body:
+        if literal is comparison:
+            return True
+        if isinstance(literal, Atom) and any(
+            isinstance(argument, Variable) and argument.name == name for argument in literal.arguments
+        ):
+            return False
+    return False
+
+
+def _evaluate(expression: Expression, environment: Mapping[str, Symbolic]) -> Symbolic:
+    if isinstance(expression, Constant):
+        return Linear(None, Fraction(0), Fraction(expression.value)) if isinstance(expression.value, int) else None
+    if isinstance(expression, Variable):
+        return environment.get(expression.name)
+    left = _evaluate(expression.left, environment)
+    right = _evaluate(expression.right, environment)
+    if left is None or right is None:
+        return None
+    if left.slot is not None and right.slot is not None and left.slot != right.slot:
+        return None
+    slot = left.slot or right.slot
+    if expression.operator == "+":
+        return Linear(slot, left.slope + right.slope, left.offset + right.offset)
+    if expression.operator == "-":
+        return Linear(slot, left.slope - right.slope, left.offset - right.offset)
+    if left.slot is not None and right.slot is not None:
+        return None
+    if left.slot is None:
+        left, right = right, left
+    return Linear(slot, left.slope * right.offset, left.offset * right.offset)
+
+
+class _Unfolder:
+    """Follows variables back to input slots, facts and other rules' heads (non-recursively)."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.inputs = program.inputs()
+        self._heads: dict[int, list[tuple[Symbolic, ...]]] = {}
+        self._open: set[int] = set()
+
+    def environments(self, rule: Rule) -> list[dict[str, Symbolic]]:
+        environments: list[dict[str, Symbolic]] = [{}]
+        for literal in rule.body:
+            if isinstance(literal, Atom):
+                environments = [
+                    extended for environment in environments for extended in self._bind_atom(literal, environment)
+                ][:MAX_ALTERNATIVES]
+            elif (
+                isinstance(literal, Comparison)
+                and literal.operator == "="
+                and isinstance(literal.left, Variable)
+                and _assigned_here(rule, literal)
+            ):
+                for environment in environments:
+                    environment.setdefault(literal.left.name, _evaluate(literal.right, environment))
+        return environments
+
+    def _bind_atom(self, atom: Atom, environment: dict[str, Symbolic]) -> list[dict[str, Symbolic]]:
+        if atom.key in self.inputs:
+            declaration = self.inputs[atom.key]
+            bound = dict(environment)
+            for index, argument in enumerate(atom.arguments):
+                if isinstance(argument, Variable) and not argument.is_anonymous and argument.name not in bound:
+                    numeric = declaration.parameters[index].type == "number"
+                    bound[argument.name] = (
+                        Linear((atom.predicate, index), Fraction(1), Fraction(0)) if numeric else None
+                    )
+            return [bound]
+        alternatives: list[dict[str, Symbolic]] = []
+        for head in self._head_values(atom.key):
+            bound = dict(environment)
+            for argument, value in zip(atom.arguments, head, strict=True):
+                if isinstance(argument, Variable) and not argument.is_anonymous and argument.name not in bound:
+                    bound[argument.name] = value
+            alternatives.append(bound)
+        return alternatives or [dict(environment)]
+
+    def _head_values(self, key: PredicateKey) -> list[tuple[Symbolic, ...]]:
+        values: list[tuple[Symbolic, ...]] = []
+        for index, rule in enumerate(self.program.rules):
+            if rule.head.key != key or index in self._open:
+                continue
+            if index not in self._heads:
+                self._open.add(index)
+                try:
+                    self._heads[index] = [
+                        tuple(_evaluate(argument, environment) for argument in rule.head.arguments)
+                        for environment in self.environments(rule)
+                    ]
+                finally:
+                    self._open.discard(index)
+            values += self._heads[index]
+        return values[:MAX_ALTERNATIVES]
+
+
+# -- boundary values ---------------------------------------------------------------------
+
+
+def boundary_values(advisor: Advisor) -> dict[str, list[int]]:
+    """Boundary values of every integer field and integer attribute (``field.attribute``)."""
+    found = thresholds(advisor.kb.program)
+    values: dict[str, list[int]] = {}
+    for name, slot, minimum, maximum in _numeric_dimensions(advisor.record_spec):
+        candidates = {minimum, maximum}
+        for threshold in found:
+            if threshold.slot == slot:
+                candidates |= {threshold.value - 1, threshold.value, threshold.value + 1}
+        values[name] = sorted(value for value in candidates if minimum <= value <= maximum)
+    return values
+
+
+def _numeric_dimensions(spec: RecordSpec) -> Iterator[tuple[str, Slot, int, int]]:
+    for field_spec in spec.fields:
+        if field_spec.type == "integer" and field_spec.fact:
+            yield field_spec.name, (field_spec.fact, 0), _minimum(field_spec.minimum), _maximum(field_spec.maximum)
+        for attribute in field_spec.attributes:
+            if attribute.type == "integer":
+                slot = (attribute.fact, 1)
+                yield (
+                    f"{field_spec.name}.{attribute.name}",
+                    slot,
+                    _minimum(attribute.minimum),
+                    _maximum(attribute.maximum),
+                )
+
+
+def _minimum(value: int | None) -> int:
+    return 0 if value is None else value
+
+
+def _maximum(value: int | None) -> int:
+    return 1000 if value is None else value
+
+
+def code_classes(program: Program, codes: Iterable[str]) -> list[list[str]]:
+    """Codes grouped by every place the program spells them; the rules cannot tell a group apart."""
+    places: dict[str, set[tuple[object, ...]]] = {}
+    for index, rule in enumerate(program.rules):
+        atoms = [rule.head, *[literal.atom if isinstance(literal, Negation) else literal for literal in rule.body]]
+        for position, atom in enumerate(atoms):
+            if not isinstance(atom, Atom):
+                for side, expression in enumerate(_operands(atom)):
+                    if isinstance(expression, Constant) and isinstance(expression.value, str):
+                        places.setdefault(expression.value, set()).add((index, position, "comparison", side))
+                continue
+            for argument_index, argument in enumerate(atom.arguments):
+                if not (isinstance(argument, Constant) and isinstance(argument.value, str)):
+                    continue
+                if rule.is_fact:
+                    others = tuple(str(other) for k, other in enumerate(atom.arguments) if k != argument_index)
+                    place: tuple[object, ...] = (atom.predicate, argument_index, others)
+                else:
+                    place = (index, position, argument_index)
+                places.setdefault(argument.value, set()).add(place)
+    classes: dict[frozenset[tuple[object, ...]], list[str]] = {}
+    for code in codes:
+        classes.setdefault(frozenset(places.get(code, ())), []).append(code)
+    return list(classes.values())
+
+
+def _operands(literal: object) -> list[Expression]:
+    if isinstance(literal, Comparison):
+        return [literal.left, literal.right]
+    return []
+
+
+def _mentioned_with(program: Program, predicate: str) -> tuple[bool, set[str]]:
+    """Whether ``predicate`` is read with a variable first argument, and which codes it is read with."""
+    any_code = False
+    codes: set[str] = set()
+    for rule in program.rules:
+        for literal in rule.body:
+            atom = literal.atom if isinstance(literal, Negation) else literal
+            if isinstance(atom, Atom) and atom.predicate == predicate and atom.arguments:
+                first = atom.arguments[0]
+                if isinstance(first, Constant):
+                    codes.add(str(first.value))
+                else:
+                    any_code = True
+    return any_code, codes
+
+
+def code_options(advisor: Advisor, values: Mapping[str, list[int]]) -> dict[str, list[list[Any]]]:
+    """For each codes field, the lists worth trying: one code per class, with its attribute variants."""
+    program = advisor.kb.program
+    options: dict[str, list[list[Any]]] = {}
+    for field_spec in advisor.record_spec.fields:
+        if field_spec.type != "codes":
+            continue
+        entries: list[Any] = []
+        for group in code_classes(program, field_spec.codes):
+            entries += _entries(field_spec, group[0], program, values)
+        options[field_spec.name] = [[entry] for entry in entries]
+    return options
+
+
+def _entries(field_spec: FieldSpec, code: str, program: Program, values: Mapping[str, list[int]]) -> list[Any]:
+    variants: list[dict[str, Any]] = [{}]
+    for attribute in field_spec.attributes:
+        any_code, codes = _mentioned_with(program, attribute.fact)
+        required = code in attribute.required_for
+        if not (required or any_code or code in codes):
+            continue
+        if attribute.type == "integer":
+            choices: list[Any] = values.get(f"{field_spec.name}.{attribute.name}", [])
+        else:
+            choices = [group[0] for group in code_classes(program, attribute.codes)]
+        optional: list[Any] = [] if required else [None]
+        variants = [
+            {**variant, attribute.name: choice} if choice is not None else variant
+            for variant in variants
+            for choice in optional + choices
+        ]
+    return [{"code": code, **variant} if variant else code for variant in variants]
+
+
+def boundary_records(
+    advisor: Advisor, level: Level = "default", answer_of: Callable[[dict[str, Any]], Answer] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The boundary records of the knowledge base, each valid by the record's rules.
+
+    First the grid: every combination of the numeric boundary values and of each boolean
+    field absent or true, with no codes. Then every code option (one code class of one
+    field, with its attribute variants) combined with one grid record per distinct set of
+    items (code and kind) in the grid's answers (``default``), or with every grid record
+    (``full``). ``answer_of`` answers a grid record (default: ``advisor.recommend``); a
+    caller that has just evaluated the grid passes its answers to save the work.
+    """
+    spec = advisor.record_spec
+    values = boundary_values(advisor)
+    grid = list(_grid(spec, values))
+    yield from grid
+    if level == "full":
+        anchors = grid
+    else:
+        answer = answer_of or advisor.recommend
+        seen: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
+        for record in grid:
+            seen.setdefault(tuple((item.code, item.kind) for item in answer(record).items), record)
+        anchors = list(seen.values())
+    number = len(grid)
+    for name, lists in code_options(advisor, values).items():
+        for codes in lists:
+            for anchor in anchors:
+                yield {**anchor, spec.identifier: f"boundary-{number}", name: codes}
+                number += 1
+
+
+def _grid(spec: RecordSpec, values: Mapping[str, list[int]]) -> Iterator[dict[str, Any]]:
+    dimensions: list[tuple[str, list[Any]]] = []
+    for field_spec in spec.fields:
+        if field_spec.type == "integer" and field_spec.name in values:
+            dimensions.append((field_spec.name, values[field_spec.name]))
+        elif field_spec.type == "boolean":
+            dimensions.append((field_spec.name, [None, True]))
+    identifier = spec.identifier
+    number = 0
+    for combination in itertools.product(*(choices for _, choices in dimensions)):
+        record: dict[str, Any] = {identifier: f"boundary-{number}"}
+        record.update(
+            (name, value) for (name, _), value in zip(dimensions, combination, strict=True) if value is not None
+        )
+        if _valid(spec, record):
+            yield record
+            number += 1  # only valid records take a number, so the code records after the grid never repeat one
+
+
+def _valid(spec: RecordSpec, record: Mapping[str, Any]) -> bool:
+    for field_spec in spec.fields:
+        bound = record.get(field_spec.at_most) if field_spec.at_most else None
+        if isinstance(bound, int) and isinstance(record.get(field_spec.name), int) and record[field_spec.name] > bound:
+            return False
+    return True
+
+
+# -- evaluation -----------------------------------------------------------------------------
+
+
+def evaluate(advisor: Advisor, record: Mapping[str, Any]) -> Outcome:
+    """Answer one record and read its violations and output model in the same session."""
+    checked = advisor.read_record(dict(record))
+    program = advisor.kb.program
+    with advisor.kb.session(checked.facts) as session:
+        answer = answers.assemble(
+            session, advisor.answer_spec, advisor.kb.evidence, checked.identifier, advisor.identity
+        )
+        model: dict[str, tuple[Row, ...]] = {}
+        for predicate, arity in sorted(program.outputs()):
+            if (predicate, arity) in program.defined_predicates():
+                rows = session.query(predicate, *([None] * arity))
+            else:
+                rows = []
+            model[f"{predicate}/{arity}"] = tuple(sorted(rows, key=row_order))
+    violations = tuple(str(row[0]) for row in model.get("violation/1", ()))
+    return Outcome(dict(record), answer, violations, model)
+
+
+def verify(advisor: Advisor, records: Iterable[Mapping[str, Any]], keep: bool = False) -> VerificationReport:
+    """Evaluate every record; report those that break an integrity constraint (``keep`` keeps all outcomes)."""
+    report = VerificationReport()
+    for record in records:
+        report.add(evaluate(advisor, record), keep)
+    return report
+
+
+def verify_boundaries(advisor: Advisor, level: Level = "default", keep: bool = False) -> VerificationReport:
+    """:func:`verify` on :func:`boundary_records`, evaluating each record once."""
+    answered: dict[str, Answer] = {}
+    identifier = advisor.record_spec.identifier
+
+    def answer_of(record: dict[str, Any]) -> Answer:
+        known = answered.get(str(record[identifier]))
+        return known if known is not None else advisor.recommend(record)
+
+    report = VerificationReport()
+    for record in boundary_records(advisor, level, answer_of):
+        outcome = evaluate(advisor, record)
+        answered[str(record[identifier])] = outcome.answer
+        report.add(outcome, keep)
+    return report
+
+
+def describe(values: Mapping[str, Sequence[Value]]) -> str:
+    """One line per numeric field: its boundary values."""
+    return "\n".join(f"{name}: {', '.join(str(value) for value in choices)}" for name, choices in values.items())

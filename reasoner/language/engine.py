@@ -1,0 +1,469 @@
+"""The one place that touches pyDatalog: compile a validated program and evaluate queries.
+
+pyDatalog keeps its whole database in a thread-local ``Logic`` object, and a copy of a
+``Logic`` shares the fact tables of the original. Isolation between patients is a safety
+property here, so the design leaves no room for sharing:
+
+* each :class:`Engine` builds its own ``Logic`` per thread, from the parsed program,
+  through pyDatalog's term and literal API (``pyEngine.Literal``/``Clause``/``assert_``);
+  no text ever reaches pyDatalog's parser, ``exec`` or ``eval``;
+* input facts are asserted only for the duration of one query and retracted in a
+  ``finally`` block, so a query is atomic within its thread and nothing of a patient
+  survives it, even when evaluation fails; after every query the engine checks that the
+  input tables are empty again and refuses to continue (and rebuilds) if they are not;
+* the previously active ``Logic`` of the thread is restored after each query, so the
+  engine never disturbs other pyDatalog users in the same process.
+
+Two engines (two knowledge bases) in one process therefore never see each other's rules,
+and threads never see each other's facts.
+
+Recursion. pyDatalog 0.22.4's tabled resolution does not terminate on some recursive
+programs (right recursion over a cyclic relation, ``path(X, Z) :- edge(X, Y), path(Y, Z)``
+with a cycle in ``edge``). The engine therefore never gives pyDatalog a recursive rule.
+Each recursive component is computed to its fixpoint semi-naively: pyDatalog answers,
+round after round, the component's rules with one recursive literal reading only the
+facts new in the last round (``delta``) and the others reading all facts so far; every
+such query is non-recursive. The fixpoint is then asserted for the rest of the query like
+an input. Non-recursive rules, the whole of a typical guideline, are evaluated by
+pyDatalog's own top-down resolution.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from pyDatalog import pyEngine
+from pyDatalog.Logic import Logic
+
+from ..errors import EvaluationError, IsolationError, QueryError, ReasonerError
+from .binding import plan_body
+from .dependencies import reachable, recursive_components
+from .program import (
+    Atom,
+    BodyLiteral,
+    Comparison,
+    Constant,
+    Expression,
+    Negation,
+    PredicateKey,
+    Program,
+    Rule,
+    Value,
+    Variable,
+    variables_of,
+)
+
+Row = tuple[Value, ...]
+Materialized = dict[int, dict[PredicateKey, frozenset[Row]]]
+"""Fixpoints of recursive components already computed for one set of input facts."""
+
+# Internal predicate names contain a space, which no program can spell.
+_QUERY_PREDICATE = "query result"
+_DERIVE = "derive {rule} {variant}"
+_DELTA = "delta {predicate}"
+_BY_RULE = "by rule {predicate}/{arity}"
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+MAX_RECURSIVE_FACTS = 200_000
+MAX_RECURSIVE_ROUNDS = 20_000
+"""A recursive component past either limit stops with an error: ``n(Y) :- n(X), Y = X + 1`` never ends."""
+
+
+class Fact(NamedTuple):
+    """An input fact, ``symptom_days(10)`` as ``Fact("symptom_days", (10,))``."""
+
+    predicate: str
+    arguments: tuple[Value, ...] = ()
+
+    def __str__(self) -> str:
+        return str(Atom(self.predicate, tuple(Constant(value) for value in self.arguments)))
+
+
+def value_order(value: Value) -> tuple[int, int, str]:
+    """Sort key that orders numbers before symbols, each in natural order."""
+    if isinstance(value, int):
+        return (0, value, "")
+    return (1, 0, value)
+
+
+def row_order(row: Row) -> tuple[tuple[int, int, str], ...]:
+    return tuple(value_order(value) for value in row)
+
+
+@dataclass(frozen=True)
+class _RecursiveRule:
+    """A rule of a recursive component, as the queries that compute one fixpoint round."""
+
+    rule: Rule
+    base: str | None
+    """The derive predicate of a rule with no recursive literal (evaluated once), else None."""
+    variants: tuple[str, ...]
+    """One derive predicate per recursive literal, that literal reading the last round's delta."""
+
+
+@dataclass
+class _ThreadLogic:
+    """One thread's compiled copy of the program."""
+
+    logic: Any
+    scoped_predicates: dict[PredicateKey, Any] = field(default_factory=dict)
+    recursive_rules: dict[int, list[_RecursiveRule]] = field(default_factory=dict)
+    """Predicates whose facts exist only during one query: inputs, recursive components, deltas."""
+
+
+class Engine:
+    """Evaluates one validated program. Safe to share between threads."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.inputs = program.inputs()
+        self.known: dict[PredicateKey, None] = dict.fromkeys(
+            sorted(set(self.inputs) | program.defined_predicates() | _body_predicates(program))
+        )
+        self._components = recursive_components(program)
+        self._component_of = {key: index for index, keys in enumerate(self._components) for key in keys}
+        self._reachable = reachable(program)
+        self._local = threading.local()
+        self._anonymous = itertools.count()
+
+    # -- public ---------------------------------------------------------------
+    def solve(
+        self, facts: Sequence[Fact], goal: Atom | tuple[BodyLiteral, ...], materialized: Materialized | None = None
+    ) -> list[Row]:
+        """Rows of ``goal`` given the input ``facts``, sorted.
+
+        An atom gives its full argument rows; a conjunction gives one value per distinct
+        named variable, in order of first appearance. ``materialized`` lets a caller that
+        asks many questions about the same facts keep recursive fixpoints between calls.
+        """
+        return self._solve(facts, goal, materialized, components_of=goal)
+
+    def _solve(
+        self,
+        facts: Sequence[Fact],
+        goal: Atom | tuple[BodyLiteral, ...],
+        materialized: Materialized | None,
+        components_of: Atom | tuple[BodyLiteral, ...],
+    ) -> list[Row]:
+        input_facts = [self._input_fact(fact) for fact in facts]
+        memo: Materialized = {} if materialized is None else materialized
+        with self._activated() as state:
+            asserted: list[Any] = []
+            temporary: Any = None
+            try:
+                for fact in input_facts:
+                    asserted.append(self._assert_fact(fact.predicate, fact.arguments))
+                if isinstance(goal, Atom):
+                    query = self._compile_atom(goal, {}, check=goal is components_of)
+                else:
+                    temporary = self._query_clause(goal)
+                    pyEngine.assert_(temporary)
+                    query = temporary.head
+                for index in self._components_needed(components_of):
+                    asserted += self._materialize(index, state, memo)
+                answer = query.ask()
+            except ReasonerError:
+                raise
+            except Exception as error:  # pyDatalog raises bare Python errors; never let one escape unexplained
+                raise EvaluationError(f"evaluation of {_goal_text(goal)} failed: {error!r}") from error
+            finally:
+                for clause in asserted:
+                    pyEngine.retract(clause)
+                if temporary is not None:
+                    pyEngine.retract(temporary)
+                    pyEngine.remove(temporary.head.pred)
+                self._check_clean(state)
+        return sorted(set(_rows(answer, query)), key=row_order)
+
+    def solve_by_rule(
+        self, facts: Sequence[Fact], goal: Atom, materialized: Materialized | None = None
+    ) -> list[tuple[int, Row]]:
+        """Rows of ``goal`` with the index (in ``program.rules``) of each rule or fact that gives them.
+
+        One query answers both what holds and which clauses derive it, which is what an
+        answer needs to cite its rules and evidence without a proof search.
+        """
+        if goal.key not in self.program.defined_predicates():
+            return []
+        by_rule = Atom(_BY_RULE.format(predicate=goal.predicate, arity=goal.arity), (Variable("Rule"), *goal.arguments))
+        rows = self._solve(facts, by_rule, materialized, components_of=goal)
+        return [(int(row[0]), row[1:]) for row in rows]
+
+    def check_fact(self, fact: Fact | tuple[str, Iterable[Value]]) -> Fact:
+        """Validate one input fact against the ``.input`` declarations; return it normalised."""
+        return self._input_fact(fact)
+
+    # -- recursion --------------------------------------------------------------
+    def _components_needed(self, goal: Atom | tuple[BodyLiteral, ...]) -> list[int]:
+        literals = (goal,) if isinstance(goal, Atom) else goal
+        read: set[PredicateKey] = set()
+        for literal in literals:
+            atom = literal.atom if isinstance(literal, Negation) else literal
+            if isinstance(atom, Atom):
+                read |= self._reachable.get(atom.key, frozenset({atom.key}))
+        return sorted({self._component_of[key] for key in read if key in self._component_of})
+
+    def _materialize(self, index: int, state: _ThreadLogic, memo: Materialized) -> list[Any]:
+        """Assert the fixpoint of recursive component ``index``, computing it first if needed.
+
+        Components are materialised in dependency order, so every component this one
+        reads is already asserted.
+        """
+        if index not in memo:
+            memo[index] = self._fixpoint(index, state)
+        return [
+            self._assert_fact(name, row)
+            for (name, _), rows in sorted(memo[index].items())
+            for row in sorted(rows, key=row_order)
+        ]
+
+    def _fixpoint(self, index: int, state: _ThreadLogic) -> dict[PredicateKey, frozenset[Row]]:
+        component = self._components[index]
+        found: dict[PredicateKey, set[Row]] = {key: set() for key in component}
+        asserted: list[Any] = []
+        delta: list[tuple[PredicateKey, Row]] = []
+        try:
+            rules = state.recursive_rules[index]
+            candidates = [
+                (rule.rule.head.key, row) for rule in rules if rule.base for row in self._derive(rule.base, rule.rule)
+            ]
+            rounds = 0
+            while candidates:
+                rounds += 1
+                delta = []
+                for key, row in candidates:
+                    if row not in found[key]:
+                        found[key].add(row)
+                        delta.append((key, row))
+                        asserted.append(self._assert_fact(key[0], row))
+                if rounds > MAX_RECURSIVE_ROUNDS or sum(len(rows) for rows in found.values()) > MAX_RECURSIVE_FACTS:
+                    names = ", ".join(f"{name}/{arity}" for name, arity in sorted(component))
+                    raise EvaluationError(
+                        f"recursion over {names} went past {MAX_RECURSIVE_ROUNDS} rounds or {MAX_RECURSIVE_FACTS} "
+                        "facts; does a rule compute ever larger numbers?"
+                    )
+                delta_clauses = [self._assert_fact(_DELTA.format(predicate=key[0]), row) for key, row in delta]
+                try:
+                    candidates = [
+                        (rule.rule.head.key, row)
+                        for rule in rules
+                        for variant in rule.variants
+                        for row in self._derive(variant, rule.rule)
+                    ]
+                finally:
+                    for clause in delta_clauses:
+                        pyEngine.retract(clause)
+        finally:
+            for clause in asserted:
+                pyEngine.retract(clause)
+        return {key: frozenset(rows) for key, rows in found.items()}
+
+    def _derive(self, name: str, rule: Rule) -> list[Row]:
+        literal = pyEngine.Literal(name, [pyEngine.Var(f"v{i}") for i in range(rule.head.arity)])
+        return _rows(literal.ask(), literal)
+
+    # -- compilation ----------------------------------------------------------
+    def _build(self) -> _ThreadLogic:
+        logic = object.__new__(Logic)
+        previous = getattr(Logic.tl, "logic", None)
+        Logic.tl.logic = logic
+        try:
+            pyEngine.clear()
+            state = _ThreadLogic(logic)
+            for name, arity in self.known:
+                predicate = pyEngine.insert(pyEngine.Pred(name, arity))
+                if (name, arity) in self.inputs or (name, arity) in self._component_of:
+                    state.scoped_predicates[(name, arity)] = predicate
+            for name, arity in self._component_of:
+                delta_name = _DELTA.format(predicate=name)
+                state.scoped_predicates[(delta_name, arity)] = pyEngine.insert(pyEngine.Pred(delta_name, arity))
+            state.recursive_rules = {index: [] for index in range(len(self._components))}
+            for rule_index, rule in enumerate(self.program.rules):
+                order = plan_body(rule.body).order
+                by_rule = _BY_RULE.format(predicate=rule.head.predicate, arity=rule.head.arity)
+                pyEngine.assert_(
+                    self._compile_clause(Atom(by_rule, (Constant(rule_index), *rule.head.arguments)), order)
+                )
+                component = self._component_of.get(rule.head.key)
+                if component is None:
+                    pyEngine.assert_(self._compile_clause(rule.head, order))
+                    continue
+                state.recursive_rules[component].append(self._compile_recursive(rule_index, rule, order, component))
+        finally:
+            _restore(previous)
+        return state
+
+    def _compile_recursive(
+        self, rule_index: int, rule: Rule, order: tuple[BodyLiteral, ...], component: int
+    ) -> _RecursiveRule:
+        recursive_positions = [
+            position
+            for position, literal in enumerate(order)
+            if isinstance(literal, Atom) and self._component_of.get(literal.key) == component
+        ]
+        if not recursive_positions:
+            name = _DERIVE.format(rule=rule_index, variant="base")
+            pyEngine.assert_(self._compile_clause(Atom(name, rule.head.arguments), order))
+            return _RecursiveRule(rule, name, ())
+        variants: list[str] = []
+        for position in recursive_positions:
+            name = _DERIVE.format(rule=rule_index, variant=position)
+            literal = order[position]
+            assert isinstance(literal, Atom)
+            delta_atom = Atom(_DELTA.format(predicate=literal.predicate), literal.arguments, literal.position)
+            body = order[:position] + (delta_atom,) + order[position + 1 :]
+            pyEngine.assert_(self._compile_clause(Atom(name, rule.head.arguments), body))
+            variants.append(name)
+        return _RecursiveRule(rule, None, tuple(variants))
+
+    def _compile_clause(self, head: Atom, order: tuple[BodyLiteral, ...]) -> Any:
+        variables: dict[str, Any] = {}
+        compiled_head = self._compile_atom(head, variables, check=False)
+        return pyEngine.Clause(compiled_head, [self._compile_literal(literal, variables) for literal in order])
+
+    def _query_clause(self, goal: tuple[BodyLiteral, ...]) -> Any:
+        variables: dict[str, Any] = {}
+        body = [self._compile_literal(literal, variables) for literal in plan_body(goal).order]
+        names = answer_variables(goal)
+        head = pyEngine.Literal(_QUERY_PREDICATE, [variables[name] for name in names])
+        return pyEngine.Clause(head, body)
+
+    def _compile_literal(self, literal: BodyLiteral, variables: dict[str, Any]) -> Any:
+        if isinstance(literal, Atom):
+            return self._compile_atom(literal, variables, check=not literal.predicate.startswith("delta "))
+        if isinstance(literal, Negation):
+            return self._compile_atom(literal.atom, variables, prefix="~")
+        operator = "==" if literal.operator == "=" else literal.operator
+        return pyEngine.Literal(
+            operator,
+            [self._compile_expression(literal.left, variables), self._compile_expression(literal.right, variables)],
+        )
+
+    def _compile_atom(self, atom: Atom, variables: dict[str, Any], prefix: str = "", check: bool = True) -> Any:
+        if check and atom.key not in self.known:
+            arities = sorted(arity for name, arity in self.known if name == atom.predicate)
+            if arities:
+                raise QueryError(f"{atom.predicate} takes {arities[0]} argument(s), not {atom.arity}")
+            raise QueryError(f"{atom.predicate} is not a predicate of this program")
+        return pyEngine.Literal(
+            prefix + atom.predicate, [self._compile_expression(a, variables) for a in atom.arguments]
+        )
+
+    def _compile_expression(self, expression: Expression, variables: dict[str, Any]) -> Any:
+        if isinstance(expression, Constant):
+            return pyEngine.Const(expression.value)
+        if isinstance(expression, Variable):
+            if expression.is_anonymous:
+                return pyEngine.Var(f"anonymous {next(self._anonymous)}")
+            if expression.name not in variables:
+                variables[expression.name] = pyEngine.Var(expression.name)
+            return variables[expression.name]
+        left = self._compile_expression(expression.left, variables)
+        right = self._compile_expression(expression.right, variables)
+        if isinstance(left, pyEngine.Const) and isinstance(right, pyEngine.Const):
+            # pyDatalog only evaluates an operation when a variable in it gets bound, so an
+            # operation of constants would never be computed: fold it here.
+            return pyEngine.Const(_ARITHMETIC[expression.operator](left.id, right.id))
+        return pyEngine.Operation(left, expression.operator, right)
+
+    def _assert_fact(self, predicate: str, arguments: tuple[Value, ...]) -> Any:
+        literal = pyEngine.Literal(predicate, [pyEngine.Const(value) for value in arguments])
+        return pyEngine.assert_(pyEngine.Clause(literal, []))
+
+    # -- input facts and isolation -------------------------------------------
+    def _input_fact(self, fact: Fact | tuple[str, Iterable[Value]]) -> Fact:
+        try:
+            predicate, raw_arguments = fact
+            arguments = tuple(raw_arguments)
+        except (TypeError, ValueError):
+            raise QueryError(f"an input fact is a (predicate, arguments) pair, not {fact!r}") from None
+        key = (predicate, len(arguments))
+        declaration = self.inputs.get(key)
+        if declaration is None:
+            declared = ", ".join(f"{name}/{arity}" for name, arity in sorted(self.inputs)) or "none"
+            raise QueryError(
+                f"{predicate}/{len(arguments)} is not an input predicate of this program; declared inputs: {declared}"
+            )
+        for parameter, value in zip(declaration.parameters, arguments, strict=True):
+            is_number = isinstance(value, int) and not isinstance(value, bool)
+            if (
+                (parameter.type == "number" and not is_number)
+                or (parameter.type == "symbol" and not isinstance(value, str))
+                or (parameter.type == "any" and not (is_number or isinstance(value, str)))
+            ):
+                raise QueryError(
+                    f"{predicate}: {parameter.name} must be a {parameter.type}, not {type(value).__name__} {value!r}"
+                )
+        return Fact(predicate, arguments)
+
+    @contextmanager
+    def _activated(self) -> Iterator[_ThreadLogic]:
+        state: _ThreadLogic | None = getattr(self._local, "state", None)
+        if state is None:
+            state = self._local.state = self._build()
+        previous = getattr(Logic.tl, "logic", None)
+        Logic.tl.logic = state.logic
+        try:
+            yield state
+        finally:
+            _restore(previous)
+
+    def _check_clean(self, state: _ThreadLogic) -> None:
+        leftovers = [f"{name}/{arity}" for (name, arity), pred in state.scoped_predicates.items() if len(pred.db)]
+        if leftovers:
+            self._local.state = None
+            raise IsolationError(f"facts of {', '.join(leftovers)} survived their query; engine rebuilt")
+
+
+def _rows(answer: Any, literal: Any) -> list[Row]:
+    if answer is True:
+        return [tuple(term.id for term in literal.terms)]
+    return [tuple(row) for row in answer or []]
+
+
+def _restore(previous: Any) -> None:
+    if previous is None:
+        if hasattr(Logic.tl, "logic"):
+            del Logic.tl.logic
+    else:
+        Logic.tl.logic = previous
+
+
+def _body_predicates(program: Program) -> set[PredicateKey]:
+    keys: set[PredicateKey] = set()
+    for rule in program.rules:
+        for literal in rule.body:
+            if isinstance(literal, Atom):
+                keys.add(literal.key)
+            elif isinstance(literal, Negation):
+                keys.add(literal.atom.key)
+    return keys
+
+
+def answer_variables(goal: tuple[BodyLiteral, ...]) -> list[str]:
+    """The named variables a conjunctive query returns, in order of first appearance."""
+    names: list[str] = []
+    for literal in goal:
+        if isinstance(literal, Comparison | Negation):
+            continue
+        for variable in variables_of(literal):
+            if not variable.is_anonymous and variable.name not in names:
+                names.append(variable.name)
+    for literal in goal:
+        if isinstance(literal, Comparison):
+            for variable in variables_of(literal):
+                if not variable.is_anonymous and variable.name not in names:
+                    names.append(variable.name)
+    return names
+
+
+def _goal_text(goal: Atom | tuple[BodyLiteral, ...]) -> str:
+    return str(goal) if isinstance(goal, Atom) else ", ".join(str(literal) for literal in goal)
+
+
+__all__ = ["Engine", "Fact", "Row", "answer_variables", "row_order", "value_order"]

@@ -1,0 +1,424 @@
+"""Load-time checks of a parsed program: each kind of mistake gets its own clear error.
+
+Errors stop loading; warnings (lint) do not. Every finding names file, line and column.
+Checks, by their stable names:
+
+``arity``               a predicate is used with two different numbers of arguments
+``undefined``           a predicate is read but never defined nor declared ``.input``
+``declaration``         an interface declaration is duplicated, contradicts the rules, or is unused
+``range-restriction``   a variable of the head, a negation or a comparison is never bound
+``anonymous``           ``_`` where a value is needed (head, comparison)
+``ground-fact``         a fact with a variable
+``stratification``      recursion through ``not``
+``type``                arithmetic or ordering applied to something that can be a symbol
+``metadata``            a rule without @id, @evidence or @statement (guideline programs)
+``duplicate-id``        two clauses with the same @id
+``unknown-evidence``    @evidence names an id the evidence registry does not hold
+``singleton`` (warning) a named variable used once: a typo, or write ``_``
+``unused`` (warning)    a predicate nobody reads and no ``.output`` declares
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Collection, Iterator
+
+from ..errors import KnowledgeBaseError, Problem, SourcePosition
+from .binding import assigned_variable, named_variables, plan_body
+from .dependencies import negative_cycles, readers
+from .program import (
+    ORDERING_OPERATORS,
+    Arithmetic,
+    Atom,
+    BodyLiteral,
+    Comparison,
+    Constant,
+    Expression,
+    Negation,
+    PredicateKey,
+    Program,
+    Rule,
+    Variable,
+    type_members,
+    variables_of,
+)
+
+TypeSet = frozenset[str]
+NUMBER: TypeSet = frozenset({"number"})
+SYMBOL: TypeSet = frozenset({"symbol"})
+
+
+def check(program: Program, *, guideline: bool = False, evidence_ids: Collection[str] | None = None) -> list[Problem]:
+    """Every problem of the program, errors and warnings, sorted by position."""
+    problems: list[Problem] = []
+    problems += _check_declarations(program)
+    arity_problems = list(_check_arity(program))
+    problems += arity_problems
+    problems += _check_undefined(program)
+    for rule in program.rules:
+        problems += _check_rule_variables(rule)
+    problems += _check_stratification(program)
+    problems += _check_metadata(program, guideline, evidence_ids)
+    if not arity_problems:
+        problems += _check_types(program)
+    problems += _check_unused(program)
+    return sorted(set(problems), key=lambda problem: (problem.position, problem.check, problem.message))
+
+
+def validate(
+    program: Program, *, guideline: bool = False, evidence_ids: Collection[str] | None = None
+) -> list[Problem]:
+    """Raise :class:`KnowledgeBaseError` with every error; return the warnings."""
+    problems = check(program, guideline=guideline, evidence_ids=evidence_ids)
+    errors = [problem for problem in problems if problem.severity == "error"]
+    if errors:
+        raise KnowledgeBaseError(errors)
+    return problems
+
+
+def check_query(program: Program, goal: tuple[BodyLiteral, ...]) -> list[Problem]:
+    """The errors of a query against ``program``: unbound variables and type mistakes."""
+    rule = Rule(Atom("query", ()), goal)
+    problems = [problem for problem in _check_rule_variables(rule) if problem.severity == "error"]
+    problems += _type_problems(rule, infer_types(program))
+    return problems
+
+
+def _error(position: SourcePosition, check_name: str, message: str) -> Problem:
+    return Problem(position, check_name, message, "error")
+
+
+def _warning(position: SourcePosition, check_name: str, message: str) -> Problem:
+    return Problem(position, check_name, message, "warning")
+
+
+def _name(key: PredicateKey) -> str:
+    return f"{key[0]}/{key[1]}"
+
+
+def _occurrences(program: Program) -> Iterator[tuple[str, int, SourcePosition]]:
+    for declaration in program.declarations:
+        yield declaration.predicate, len(declaration.parameters), declaration.position
+    for rule in program.rules:
+        yield rule.head.predicate, rule.head.arity, rule.head.position
+        for literal in rule.body:
+            atom = literal.atom if isinstance(literal, Negation) else literal
+            if isinstance(atom, Atom):
+                yield atom.predicate, atom.arity, atom.position
+
+
+def _check_arity(program: Program) -> Iterator[Problem]:
+    first_seen: dict[str, tuple[int, SourcePosition]] = {}
+    for name, arity, position in sorted(_occurrences(program), key=lambda item: item[2]):
+        if name not in first_seen:
+            first_seen[name] = (arity, position)
+            continue
+        expected, where = first_seen[name]
+        if arity != expected:
+            yield _error(
+                position,
+                "arity",
+                f"{name} is used here with {arity} argument(s) but with {expected} at {where}; "
+                "a predicate has one arity",
+            )
+
+
+def _check_declarations(program: Program) -> Iterator[Problem]:
+    seen: dict[tuple[str, str], SourcePosition] = {}
+    defined = program.defined_predicates()
+    for declaration in program.declarations:
+        marker = (declaration.kind, declaration.predicate)
+        if marker in seen:
+            yield _error(
+                declaration.position,
+                "declaration",
+                f".{declaration.kind} {declaration.predicate} is declared again (first at {seen[marker]})",
+            )
+        seen[marker] = declaration.position
+        names = [parameter.name for parameter in declaration.parameters]
+        if len(set(names)) != len(names):
+            yield _error(declaration.position, "declaration", f"parameter names of {declaration.predicate} repeat")
+        if declaration.kind == "input" and declaration.key in defined:
+            rule = program.rules_for(declaration.key)[0]
+            yield _error(
+                rule.head.position,
+                "declaration",
+                f"{_name(declaration.key)} is declared .input (at {declaration.position}) and so comes only from "
+                "the input record; it cannot also be defined by a rule or fact",
+            )
+        if declaration.kind == "output" and declaration.key not in defined:
+            yield _error(
+                declaration.position,
+                "declaration",
+                f"{_name(declaration.key)} is declared .output but no rule or fact defines it",
+            )
+    inputs = set(program.inputs())
+    for key, declaration in program.outputs().items():
+        if key in inputs:
+            yield _error(declaration.position, "declaration", f"{_name(key)} cannot be both .input and .output")
+
+
+def _check_undefined(program: Program) -> Iterator[Problem]:
+    known = program.defined_predicates() | set(program.inputs())
+    known_names = sorted({key[0] for key in known})
+    for rule in program.rules:
+        for literal in rule.body:
+            atom = literal.atom if isinstance(literal, Negation) else literal
+            if isinstance(atom, Atom) and atom.key not in known:
+                if atom.predicate in known_names:
+                    continue  # the same name with another arity: the arity check reports it
+                hint = difflib.get_close_matches(atom.predicate, known_names, n=1)
+                suggestion = f"; did you mean {hint[0]}?" if hint else ""
+                yield _error(
+                    atom.position,
+                    "undefined",
+                    f"{_name(atom.key)} is used but never defined by a rule or fact nor declared "
+                    f"with .input{suggestion}",
+                )
+
+
+def _check_rule_variables(rule: Rule) -> Iterator[Problem]:
+    if rule.is_fact:
+        for argument in rule.head.arguments:
+            if isinstance(argument, Variable):
+                yield _error(
+                    argument.position,
+                    "ground-fact",
+                    f"a fact cannot contain the variable {argument.name}; write a constant or add a rule body",
+                )
+        return
+    for argument in rule.head.arguments:
+        if isinstance(argument, Variable) and argument.is_anonymous:
+            yield _error(argument.position, "anonymous", "_ cannot appear in a rule head; name the variable")
+    for literal in rule.body:
+        if isinstance(literal, Comparison):
+            for variable in variables_of(literal):
+                if variable.is_anonymous:
+                    yield _error(variable.position, "anonymous", "_ cannot appear in a comparison; name the variable")
+    plan = plan_body(rule.body)
+    for argument in rule.head.arguments:
+        if isinstance(argument, Variable) and not argument.is_anonymous and argument.name not in plan.bound:
+            yield _error(
+                argument.position,
+                "range-restriction",
+                f"variable {argument.name} in the head of {rule.head.predicate} is not bound by a positive body "
+                "literal",
+            )
+    for literal in plan.unplaceable:
+        unbound = sorted(named_variables(literal) - plan.bound)
+        where = "negation" if isinstance(literal, Negation) else "comparison"
+        for variable in variables_of(literal):
+            if variable.name in unbound:
+                yield _error(
+                    variable.position,
+                    "range-restriction",
+                    f"variable {variable.name} in the {where} `{literal}` is not bound by a positive body literal",
+                )
+                unbound.remove(variable.name)
+    yield from _singletons(rule)
+
+
+def _singletons(rule: Rule) -> Iterator[Problem]:
+    counts: dict[str, list[Variable]] = defaultdict(list)
+    for variable in variables_of(rule.head):
+        counts[variable.name].append(variable)
+    for literal in rule.body:
+        for variable in variables_of(literal):
+            counts[variable.name].append(variable)
+    for name, occurrences in counts.items():
+        if len(occurrences) == 1 and not name.startswith("_"):
+            yield _warning(
+                occurrences[0].position,
+                "singleton",
+                f"variable {name} appears only once in this rule; if that is meant, write _ or _{name}",
+            )
+
+
+def _check_stratification(program: Program) -> Iterator[Problem]:
+    for edge in negative_cycles(program):
+        yield _error(
+            edge.literal.position,
+            "stratification",
+            f"{_name(edge.head)} depends on `{edge.literal}` which depends back on {_name(edge.head)}: "
+            "recursion through negation cannot be stratified",
+        )
+
+
+def _check_metadata(program: Program, guideline: bool, evidence_ids: Collection[str] | None) -> Iterator[Problem]:
+    seen: dict[str, SourcePosition] = {}
+    for rule in program.rules:
+        metadata = rule.metadata
+        if metadata.rule_id is not None:
+            if metadata.rule_id in seen:
+                yield _error(
+                    metadata.position,
+                    "duplicate-id",
+                    f"@id {metadata.rule_id} is already used at {seen[metadata.rule_id]}; ids must be unique",
+                )
+            else:
+                seen[metadata.rule_id] = metadata.position
+        if guideline and not rule.is_fact:
+            missing = [
+                name
+                for name, value in (
+                    ("@id", metadata.rule_id),
+                    ("@evidence", metadata.evidence),
+                    ("@statement", metadata.statement),
+                )
+                if not value
+            ]
+            if missing:
+                yield _error(
+                    rule.position,
+                    "metadata",
+                    f"rule for {rule.head.predicate} has no {' and no '.join(missing)}; "
+                    "every rule of a guideline knowledge base needs an id, its evidence and a one-line statement",
+                )
+        if evidence_ids is not None:
+            for evidence_id in metadata.evidence:
+                if evidence_id not in evidence_ids:
+                    hint = difflib.get_close_matches(evidence_id, sorted(evidence_ids), n=1)
+                    suggestion = f"; did you mean {hint[0]}?" if hint else ""
+                    yield _error(
+                        metadata.position,
+                        "unknown-evidence",
+                        f"@evidence cites {evidence_id}, which the evidence registry does not hold{suggestion}",
+                    )
+
+
+def infer_types(program: Program) -> dict[tuple[PredicateKey, int], TypeSet]:
+    """The possible value types of every predicate argument, by fixpoint over the rules."""
+    types: dict[tuple[PredicateKey, int], TypeSet] = defaultdict(frozenset)
+    for declaration in program.declarations:
+        if declaration.kind == "input":
+            for index, parameter in enumerate(declaration.parameters):
+                types[(declaration.key, index)] = type_members(parameter.type)
+    changed = True
+    while changed:
+        changed = False
+        for rule in program.rules:
+            variable_types = _variable_types(rule, types)
+            for index, argument in enumerate(rule.head.arguments):
+                if isinstance(argument, Constant):
+                    found = _constant_type(argument)
+                else:
+                    found = variable_types.get(argument.name, frozenset())
+                slot = (rule.head.key, index)
+                if not found <= types[slot]:
+                    types[slot] = types[slot] | found
+                    changed = True
+    return dict(types)
+
+
+def _constant_type(constant: Constant) -> TypeSet:
+    return NUMBER if isinstance(constant.value, int) else SYMBOL
+
+
+def _variable_types(rule: Rule, types: dict[tuple[PredicateKey, int], TypeSet]) -> dict[str, TypeSet]:
+    result: dict[str, TypeSet] = {}
+    for atom in rule.positive_atoms():
+        for index, argument in enumerate(atom.arguments):
+            if isinstance(argument, Variable) and not argument.is_anonymous:
+                slot_types = types.get((atom.key, index), frozenset())
+                previous = result.get(argument.name)
+                result[argument.name] = slot_types if previous is None else previous & slot_types
+    bound = set(result)
+    for literal in plan_body(rule.body).order:
+        if isinstance(literal, Comparison):
+            target = assigned_variable(literal, bound)
+            if target is not None:
+                other = literal.right if target is literal.left else literal.left
+                result[target.name] = _expression_type(other, result)
+                bound.add(target.name)
+    return result
+
+
+def _expression_type(expression: Expression, variable_types: dict[str, TypeSet]) -> TypeSet:
+    if isinstance(expression, Arithmetic):
+        return NUMBER
+    if isinstance(expression, Constant):
+        return _constant_type(expression)
+    return variable_types.get(expression.name, frozenset())
+
+
+def _check_types(program: Program) -> Iterator[Problem]:
+    types = infer_types(program)
+    for rule in program.rules:
+        yield from _type_problems(rule, types)
+    for key, declaration in program.outputs().items():
+        for index, parameter in enumerate(declaration.parameters):
+            inferred = types.get((key, index), frozenset())
+            if not inferred <= type_members(parameter.type):
+                yield _error(
+                    declaration.position,
+                    "type",
+                    f"{parameter.name} of {declaration.predicate} is declared {parameter.type} but the rules can "
+                    f"give it a {' or '.join(sorted(inferred - type_members(parameter.type)))}",
+                )
+
+
+def _type_problems(rule: Rule, types: dict[tuple[PredicateKey, int], TypeSet]) -> Iterator[Problem]:
+    variable_types = _variable_types(rule, types)
+    for literal in rule.body:
+        if not isinstance(literal, Comparison):
+            continue
+        numeric_operands: list[Expression] = []
+        if literal.operator in ORDERING_OPERATORS:
+            numeric_operands += [literal.left, literal.right]
+        numeric_operands += [
+            operand for side in (literal.left, literal.right) for operand in _arithmetic_operands(side)
+        ]
+        for operand in numeric_operands:
+            problem = _numeric_problem(operand, variable_types, literal)
+            if problem is not None:
+                yield problem
+
+
+def _arithmetic_operands(expression: Expression) -> list[Expression]:
+    if isinstance(expression, Arithmetic):
+        operands: list[Expression] = []
+        for side in (expression.left, expression.right):
+            operands += _arithmetic_operands(side) if isinstance(side, Arithmetic) else [side]
+        return operands
+    return []
+
+
+def _numeric_problem(operand: Expression, variable_types: dict[str, TypeSet], literal: Comparison) -> Problem | None:
+    if isinstance(operand, Arithmetic):
+        return None
+    if isinstance(operand, Constant):
+        if isinstance(operand.value, str):
+            return _error(
+                operand.position,
+                "type",
+                f"{operand} is a symbol; `{literal}` needs numbers there (< <= > >= and + - * work on integers)",
+            )
+        return None
+    found = variable_types.get(operand.name, frozenset())
+    if "symbol" in found:
+        return _error(
+            operand.position,
+            "type",
+            f"{operand.name} can hold a symbol; `{literal}` needs numbers there (< <= > >= and + - * work on integers)",
+        )
+    return None
+
+
+def _check_unused(program: Program) -> Iterator[Problem]:
+    read = readers(program)
+    outputs = set(program.outputs())
+    reported: set[PredicateKey] = set()
+    for rule in program.rules:
+        key = rule.head.key
+        if key in reported or key in outputs or read.get(key):
+            continue
+        reported.add(key)
+        yield _warning(
+            rule.head.position,
+            "unused",
+            f"{_name(key)} is defined but no rule reads it and no .output declares it",
+        )
+    for key, declaration in program.inputs().items():
+        if not read.get(key):
+            yield _warning(declaration.position, "unused", f".input {_name(key)} is declared but no rule reads it")

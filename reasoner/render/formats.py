@@ -1,0 +1,43 @@
+"""One explanation, the format a reader asked for: text, sentence, dot, mermaid or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..explain.explanation import Proof, WhyNot
+from ..knowledge.evidence import Evidence
+from .graph import render_dot, render_mermaid
+from .json import render_json
+from .sentence import render_sentence
+from .text import render_text
+
+TEXT_FORMATS = ("text", "sentence", "dot", "mermaid")
+
+
+def render_as(explanation: Proof | WhyNot, output_format: str, evidence: Mapping[str, Evidence]) -> str:
+    """The explanation in one of :data:`TEXT_FORMATS`, ending with a newline."""
+    if output_format == "dot":
+        return render_dot(explanation)
+    if output_format == "mermaid":
+        return render_mermaid(explanation)
+    if output_format == "sentence":
+        return render_sentence(explanation) + "\n"
+    if output_format == "text":
+        return render_text(explanation, evidence)
+    raise ValueError(f"unknown format {output_format!r}; allowed: {', '.join(TEXT_FORMATS)}")
+
+
+def render_many(explanations: Sequence[Proof | WhyNot], output_format: str, evidence: Mapping[str, Evidence]) -> str:
+    """Several explanations in one text format, separated by a blank line."""
+    return "\n".join(render_as(explanation, output_format, evidence) for explanation in explanations)
+
+
+def why_json(fact: str, proofs: Sequence[Proof], evidence: Mapping[str, Evidence]) -> dict[str, Any]:
+    """``why`` as data (docs/schemas/why.schema.json): the fact, whether it holds, and its proofs."""
+    return {"fact": fact, "holds": bool(proofs), "proofs": [render_json(proof, evidence) for proof in proofs]}
+
+
+def why_not_json(code: str, explanations: Sequence[WhyNot], evidence: Mapping[str, Evidence]) -> dict[str, Any]:
+    """``why-not`` as data (docs/schemas/why-not.schema.json): one explanation per kind the answer lacks."""
+    return {"code": code, "explanations": [render_json(explanation, evidence) for explanation in explanations]}
