@@ -2,7 +2,7 @@
 
 Regenerate after an intended change of output with
 
-    UPDATE_GOLDEN=1 python -m pytest -q tests/test_render.py tests/test_knowledge_base.py
+    UPDATE_GOLDEN=1 python -m pytest -q tests/render/test_render.py tests/knowledge/test_knowledge_base.py
 
 then review the diff (``git diff tests/golden``) before committing. Never edit a
 golden file by hand.

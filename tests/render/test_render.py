@@ -21,7 +21,7 @@ from tests.explaining import EDGES, TRIAGE_KB, fact, graph
 from tests.golden import assert_golden, assert_golden_json
 from tests.programs import REACHABILITY
 
-SCHEMA = Path(__file__).resolve().parent.parent / "docs" / "schemas" / "explanation.schema.json"
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "explanation.schema.json"
 
 EARLY = [("days", (10,)), ("taken", (5,))]
 LATE_WITH_FLAG = [("days", (40,)), ("taken", (5,)), ("flag", ("fever",))]

@@ -86,7 +86,7 @@ def test_an_advisor_needs_record_and_answer_descriptions(tmp_path: Path) -> None
 
 
 def test_an_answer_code_outside_the_vocabulary_is_a_load_error(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parent.parent / "kb"
+    root = Path(__file__).resolve().parents[2] / "kb"
     for path in root.iterdir():
         if path.is_file():
             (tmp_path / path.name).write_bytes(path.read_bytes())

@@ -19,7 +19,7 @@ from backspasm.reasoner import EvaluationError, KnowledgeBase, load_kb
 from backspasm.reasoner.language.engine import Fact
 from tests.programs import REACHABILITY, TRIAGE, triage_facts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PATIENTS = range(60)
 Answer = dict[str, list[list[object]]]
 

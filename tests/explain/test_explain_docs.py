@@ -10,7 +10,7 @@ import pytest
 
 from backspasm.reasoner.explain.explanation import CheckKind, FailureReason, ProofSource, WhyNotKind
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "explanations.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "explanations.md"
 
 
 @pytest.mark.parametrize(
