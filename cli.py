@@ -558,7 +558,8 @@ def query(query: str, facts: Path | None, kb_path: Path | None, output_format: s
     \b
         backspasm example acute > acute.json
         backspasm query --facts acute.json 'item(Code, consider)'
-        printf 'reach(X, Y) :- edge(X, Y).\\nreach(X, Z) :- reach(X, Y), edge(Y, Z).\\n' > graph.dl
+        printf '.input edge(from: symbol, to: symbol).\\n' > graph.dl
+        printf 'reach(X, Y) :- edge(X, Y).\\nreach(X, Z) :- reach(X, Y), edge(Y, Z).\\n' >> graph.dl
         printf 'edge(a, b).\\nedge(b, c).\\n' > edges.facts
         backspasm query --kb graph.dl --facts edges.facts 'reach(a, X)' --format json
     """
@@ -652,8 +653,8 @@ def kb_path_command() -> None:
     Example:
 
     \b
-        backspasm kb path
         cp -r "$(backspasm kb path)" my-kb && backspasm kb lint my-kb
+        backspasm kb path
     """
     click.echo(str(BUNDLED_KB))
 
@@ -671,7 +672,7 @@ def lint(path: Path | None, kb_path: Path | None, output_format: str) -> None:
 
     \b
         backspasm kb lint
-        printf 'p(X) :- q(X).\\n' > my-rules.dl
+        printf 'q(a).\\np(X) :- q(X).\\n' > my-rules.dl
         backspasm kb lint my-rules.dl --format json
     """
     from .reasoner.errors import KnowledgeBaseError
@@ -903,8 +904,8 @@ def serve(
     Example:
 
     \b
+        curl -s http://127.0.0.1:8080/cds-services   # once it runs
         backspasm serve --port 8080
-        curl -s http://127.0.0.1:8080/cds-services
     """
     advisor = load_advisor(kb_path)
     try:

@@ -592,9 +592,9 @@ def test_kb_verify_with_the_generated_cohort(runner: CliRunner) -> None:
 
 
 def test_on_a_terminal_the_answer_is_a_tree(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    from backspasm import cli
+    from backspasm.reasoner.render import terminal
 
-    monkeypatch.setattr(cli, "on_terminal", lambda stream=None: True)
+    monkeypatch.setattr(terminal, "on_terminal", lambda stream=None: True)
     monkeypatch.setenv("COLUMNS", "200")
     result = run(runner, "recommend", ACUTE)
     assert result.exit_code == 0
@@ -637,9 +637,9 @@ def test_why_not_draws_the_failed_attempts(runner: CliRunner, output_format: str
 def test_batch_on_a_terminal_shows_progress_and_still_writes_every_answer(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from backspasm import cli
+    from backspasm.reasoner.render import terminal
 
-    monkeypatch.setattr(cli, "on_terminal", lambda stream=None: True)
+    monkeypatch.setattr(terminal, "on_terminal", lambda stream=None: True)
     cohort = tmp_path / "cohort.jsonl"
     cohort.write_text("\n".join(cohort_lines()) + "\n")
     output = tmp_path / "answers.jsonl"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from backspasm import __version__
 from tests.conftest import EXAMPLES, ROOT
 
 ACUTE = "examples/patients/acute.json"
@@ -90,7 +91,7 @@ def test_batch_in_a_pipe_has_no_progress_bar(tmp_path: Path) -> None:
 def test_version() -> None:
     result = backspasm("--version")
     assert result.returncode == 0
-    assert result.stdout.startswith("backspasm 0.1.0, knowledge base back-spasm 1.0.0")
+    assert result.stdout.startswith(f"backspasm {__version__}, knowledge base back-spasm 1.0.0")
 
 
 @pytest.mark.skipif(installed_script() is None, reason="the backspasm script is not installed")

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import KnowledgeBaseError, Problem, QueryError, SourcePosition
-from ..explain.explanation import Proof, WhyNot
-from ..explain.tracer import why, why_not
 from ..knowledge.kb import KnowledgeBase, load_kb
 from ..language.program import Atom, Constant, Variable
 from ..language.session import Session
@@ -28,6 +26,9 @@ from . import answer as answers
 from . import records
 from .answer import Answer, AnswerSpec
 from .records import Record, RecordSpec
+
+if TYPE_CHECKING:
+    from ..explain.explanation import Proof, WhyNot
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Advisor:
 
         Empty when the answer has no item with that code: ask :meth:`why_not` instead.
         """
+        from ..explain.tracer import why
+
         self._check_code(code)
         with self.session(record) as session:
             return [
@@ -73,6 +76,8 @@ class Advisor:
 
         With ``kind``, only that kind. An item the answer does hold is not explained here.
         """
+        from ..explain.tracer import why_not
+
         self._check_code(code)
         if kind is not None and kind not in self.answer_spec.kinds:
             raise QueryError(f"unknown kind {kind!r}; allowed: {', '.join(self.answer_spec.kinds)}")
@@ -96,6 +101,8 @@ class Advisor:
         the first kind the answer holds it as. When the answer does not hold it the proofs
         are empty and the atom's kind is ``_``: ask :meth:`absences` instead.
         """
+        from ..explain.tracer import why
+
         self._check_code(code)
         self._check_kind(kind)
         with self.session(record) as session:
@@ -113,6 +120,8 @@ class Advisor:
         left out beside those a rule could give. When no rule offers the code at all, the
         explanation of ``recommend`` (or of the first kind) says what the knowledge base holds.
         """
+        from ..explain.tracer import why_not
+
         self._check_code(code)
         self._check_kind(kind)
         kinds = [kind] if kind else [name for name in self.answer_spec.kinds if name != "avoid"]

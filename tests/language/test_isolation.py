@@ -39,7 +39,7 @@ def fresh_process_answers() -> dict[int, Answer]:
         "import json, sys\n"
         "from backspasm.reasoner import load_kb\n"
         "from tests.programs import TRIAGE\n"
-        "from tests.test_isolation import answer\n"
+        "from tests.language.test_isolation import answer\n"
         f"print(json.dumps({{p: answer(load_kb(text=TRIAGE), p) for p in range({len(PATIENTS)})}}))\n"
     )
     output = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
