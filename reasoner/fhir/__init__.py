@@ -10,8 +10,9 @@ from __future__ import annotations
 from ..advisor.advisor import Advisor
 from ..errors import KnowledgeBaseError, Problem, SourcePosition
 from .advice import BundleAnswer, recommend_bundle
+from .bundle import is_bundle, validate_bundle
 from .mapping import CodeTable, Coding, FhirMapping, read_mapping
-from .reading import FhirReading, NotUnderstood, bundle_to_record, is_bundle, validate_bundle
+from .reading import FhirReading, NotUnderstood, bundle_to_record
 
 __all__ = [
     "BundleAnswer",

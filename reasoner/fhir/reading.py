@@ -23,11 +23,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, TypeGuard
+from typing import Any
 
 from ..errors import BundleError, EpisodeNotFoundError, FieldProblem
-from .mapping import Coding, FhirMapping, ResourceRule
+from . import values
+from .bundle import Resource, patient_references, validate_bundle
+from .mapping import FhirMapping, ResourceRule
 
 _IGNORED_VERIFICATION = {"refuted", "entered-in-error"}
 _IGNORED_CLINICAL = {"inactive", "remission", "resolved"}
@@ -86,90 +87,12 @@ class FhirReading:
         }
 
 
-def is_bundle(data: Any) -> TypeGuard[dict[str, Any]]:
-    """True for parsed JSON that claims to be a FHIR Bundle (``resourceType: Bundle``).
-
-    >>> is_bundle({"resourceType": "Bundle", "type": "collection"}), is_bundle({"id": "p1", "age": 40})
-    (True, False)
-    """
-    return isinstance(data, dict) and data.get("resourceType") == "Bundle"
-
-
 def bundle_to_record(
     bundle: dict[str, Any], mapping: FhirMapping, *, today: date | None = None, source: str = ""
 ) -> FhirReading:
     """Read ``bundle`` (parsed JSON) into a record for the advisor; raises BundleError naming the element."""
     resources = validate_bundle(bundle, source)
     return _Reader(resources, mapping, today or date.today(), source).read()
-
-
-@dataclass(frozen=True)
-class Resource:
-    """A validated resource and where it stands in the Bundle."""
-
-    entry: int
-    full_url: str
-    model: Any
-
-    @property
-    def type(self) -> str:
-        return str(self.model.get_resource_type())
-
-    @property
-    def name(self) -> str:
-        identifier = self.model.id or self.full_url or f"entry[{self.entry}]"
-        return f"{self.type}/{identifier}"
-
-
-def validate_bundle(bundle: Any, source: str = "") -> list[Resource]:
-    """Validate the Bundle and each resource in it with the R4B models; all problems at once."""
-    from fhir.resources.R4B import get_fhir_model_class
-    from pydantic import ValidationError
-
-    if not is_bundle(bundle):
-        raise BundleError([FieldProblem("resourceType", "a FHIR Bundle is expected (resourceType: Bundle)")], source)
-    problems: list[FieldProblem] = []
-    shell = {key: value for key, value in bundle.items() if key != "entry"}
-    try:
-        get_fhir_model_class("Bundle").model_validate(shell)
-    except ValidationError as error:
-        problems += _validation_problems("Bundle", error)
-    entries = bundle.get("entry") or []
-    if not isinstance(entries, list):
-        raise BundleError([FieldProblem("Bundle.entry", "must be a list of entries")], source)
-    resources: list[Resource] = []
-    for index, entry in enumerate(entries):
-        where = f"entry[{index}]"
-        raw = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(raw, dict):
-            problems.append(FieldProblem(where, "an entry needs a resource object"))
-            continue
-        resource_type = raw.get("resourceType")
-        try:
-            model_class = get_fhir_model_class(str(resource_type))
-        except (KeyError, ValueError):
-            problems.append(FieldProblem(f"{where}.resource", f"{resource_type!r} is not a FHIR R4 resource type"))
-            continue
-        name = f"{where} {resource_type}/{raw.get('id', '?')}"
-        try:
-            model = model_class.model_validate(raw)
-        except ValidationError as error:
-            problems += _validation_problems(name, error)
-            continue
-        full_url = entry.get("fullUrl")
-        resources.append(Resource(index, full_url if isinstance(full_url, str) else "", model))
-    if problems:
-        raise BundleError(problems, source)
-    return resources
-
-
-def _validation_problems(name: str, error: Any) -> list[FieldProblem]:
-    problems = []
-    for detail in error.errors():
-        location = ".".join(str(part) for part in detail.get("loc", ()) if part != "__root__")
-        message = str(detail.get("msg", "invalid")).removeprefix("Value error, ")
-        problems.append(FieldProblem(f"{name}: {location}" if location else name, message))
-    return problems
 
 
 class _Reader:
@@ -202,7 +125,7 @@ class _Reader:
             age = self._age(patient)
             if age is not None:
                 record[self.mapping.age_field] = age
-        references = _patient_references(patient)
+        references = patient_references(patient)
         for resource in self.resources:
             if resource.type == "Patient":
                 continue
@@ -289,11 +212,11 @@ class _Reader:
     def _read_Condition(self, resource: Resource) -> None:  # noqa: N802 - named after the FHIR type
         model = resource.model
         if (
-            _status(model.verificationStatus) in _IGNORED_VERIFICATION
-            or _status(model.clinicalStatus) in _IGNORED_CLINICAL
+            values.status(model.verificationStatus) in _IGNORED_VERIFICATION
+            or values.status(model.clinicalStatus) in _IGNORED_CLINICAL
         ):
             return
-        codings = _codings(model.code)
+        codings = values.codings(model.code)
         if self.mapping.episode.first(codings) is not None:
             onset = model.onsetDateTime or (model.onsetPeriod.start if model.onsetPeriod else None)
             if isinstance(onset, datetime):
@@ -313,9 +236,11 @@ class _Reader:
         attributes: dict[str, Any] = {}
         rule = self.mapping.resources["Condition"]
         if rule.severity is not None and model.severity is not None:
-            severity = self.mapping.severity.first(_codings(model.severity))
+            severity = self.mapping.severity.first(values.codings(model.severity))
             if severity is None:
-                self._not_understood(resource, "severity", _shown(model.severity), "not a severity in the code table")
+                self._not_understood(
+                    resource, "severity", values.shown(model.severity), "not a severity in the code table"
+                )
             else:
                 attributes[rule.severity] = severity
         self._code(resource, "Condition", "code", model.code, attributes)
@@ -325,16 +250,18 @@ class _Reader:
         model = resource.model
         if model.status in _IGNORED_OBSERVATION:
             return
-        codings = _codings(model.code)
+        codings = values.codings(model.code)
         for observation in self.mapping.observations:
             if observation.codes.first(codings) is None:
                 continue
-            value = _observation_value(model, observation.type)
+            value = values.observation_value(model, observation.type)
             if value is None:
                 wanted = "valueBoolean" if observation.type == "boolean" else "valueInteger or valueQuantity in days"
-                self._not_understood(resource, "value[x]", _shown_value(model), f"{observation.field} needs {wanted}")
+                self._not_understood(
+                    resource, "value[x]", values.shown_value(model), f"{observation.field} needs {wanted}"
+                )
                 return
-            when = _effective(model)
+            when = values.effective(model)
             order = (when.toordinal() if when else 0, resource.entry)
             if observation.field not in self.values or self.values[observation.field][0] <= order:
                 self.values[observation.field] = (order, value)
@@ -365,7 +292,11 @@ class _Reader:
             if concept is None:
                 return
         counted = next(
-            (field for field in self.mapping.observations if field.days_of and field.days_of.first(_codings(concept))),
+            (
+                field
+                for field in self.mapping.observations
+                if field.days_of and field.days_of.first(values.codings(concept))
+            ),
             None,
         )
         if counted is not None:
@@ -393,7 +324,7 @@ class _Reader:
         """A medicine whose days of use make a record field: keep the days it covers, counted later."""
         model = resource.model
         period = getattr(model, "effectivePeriod", None)
-        start = _day(period.start) if period is not None else None
+        start = values.day(period.start) if period is not None else None
         if resource.type != "MedicationStatement" or period is None or start is None:
             self._not_understood(
                 resource,
@@ -402,7 +333,7 @@ class _Reader:
                 f"counts toward {field_name} only as a MedicationStatement with effectivePeriod.start",
             )
             return
-        end = _day(period.end) if taken == "stopped" else None
+        end = values.day(period.end) if taken == "stopped" else None
         self.counted.setdefault(field_name, []).append((start, min(end or self.today, self.today)))
 
     def _counted_days(self, field_name: str, onset: date, limit: int) -> int | None:
@@ -431,8 +362,8 @@ class _Reader:
     def _read_AllergyIntolerance(self, resource: Resource) -> None:  # noqa: N802
         model = resource.model
         if (
-            _status(model.verificationStatus) in _IGNORED_VERIFICATION
-            or _status(model.clinicalStatus) in _IGNORED_CLINICAL
+            values.status(model.verificationStatus) in _IGNORED_VERIFICATION
+            or values.status(model.clinicalStatus) in _IGNORED_CLINICAL
         ):
             return
         self._code(resource, "AllergyIntolerance", "code", model.code, {})
@@ -441,10 +372,10 @@ class _Reader:
     def _code(
         self, resource: Resource, resource_type: str, element: str, concept: Any, attributes: dict[str, Any]
     ) -> None:
-        codings = _codings(concept)
+        codings = values.codings(concept)
         rule = self.mapping.resources.get(resource_type)
         if rule is None:
-            self._not_understood(resource, element, _shown(concept), f"{resource_type} is not read by this table")
+            self._not_understood(resource, element, values.shown(concept), f"{resource_type} is not read by this table")
             return
         for field_name in rule.fields:
             code = self.mapping.codes[field_name].first(codings)
@@ -456,7 +387,7 @@ class _Reader:
             entries[code] = entry if known is None else _merge(known, entry, rule, self.mapping.severity_order)
             return
         fields = ", ".join(rule.fields)
-        self._not_understood(resource, element, _shown(concept), f"no code in the table for {fields}")
+        self._not_understood(resource, element, values.shown(concept), f"no code in the table for {fields}")
 
     def _not_understood(self, resource: Resource, element: str, value: str, reason: str) -> None:
         self.not_understood.append(NotUnderstood(resource.name, element, value, reason))
@@ -480,72 +411,3 @@ def _merge(
         if found:
             merged[rule.severity] = max(found, key=lambda value: severities.index(value) if value in severities else -1)
     return merged
-
-
-def _status(concept: Any) -> str | None:
-    for coding in getattr(concept, "coding", None) or []:
-        if coding.code:
-            return str(coding.code)
-    return None
-
-
-def _codings(concept: Any) -> list[Coding]:
-    return [
-        Coding(str(coding.system), str(coding.code))
-        for coding in getattr(concept, "coding", None) or []
-        if coding.system and coding.code
-    ]
-
-
-def _shown(concept: Any) -> str:
-    parts: list[str] = []
-    for coding in getattr(concept, "coding", None) or []:
-        token = f"{coding.system or '?'}|{coding.code or '?'}"
-        parts.append(f"{token} ({coding.display})" if coding.display else token)
-    if getattr(concept, "text", None):
-        parts.append(repr(concept.text))
-    return ", ".join(parts) or "(no coding)"
-
-
-def _observation_value(model: Any, kind: str) -> bool | int | None:
-    if kind == "boolean":
-        return model.valueBoolean if isinstance(model.valueBoolean, bool) else None
-    if model.valueInteger is not None:
-        return int(model.valueInteger)
-    quantity = model.valueQuantity
-    if quantity is not None and isinstance(quantity.value, Decimal | int) and quantity.value == int(quantity.value):
-        unit = quantity.code or quantity.unit
-        if unit in (None, "d", "day", "days"):
-            return int(quantity.value)
-    return None
-
-
-def _shown_value(model: Any) -> str:
-    for name in ("valueBoolean", "valueInteger", "valueQuantity", "valueString", "valueCodeableConcept"):
-        value = getattr(model, name, None)
-        if value is not None:
-            return f"{name} {value}"
-    return "(no value)"
-
-
-def _day(value: Any) -> date | None:
-    """A full date or dateTime as a day; None for a partial date or nothing."""
-    if isinstance(value, datetime):
-        return value.date()
-    return value if isinstance(value, date) else None
-
-
-def _effective(model: Any) -> date | None:
-    when = model.effectiveDateTime or (model.effectivePeriod.end if model.effectivePeriod else None) or model.issued
-    if isinstance(when, datetime):
-        return when.date()
-    return when if isinstance(when, date) else None
-
-
-def _patient_references(patient: Resource | None) -> set[str]:
-    if patient is None:
-        return set()
-    references = {f"Patient/{patient.model.id}"} if patient.model.id else set()
-    if patient.full_url:
-        references.add(patient.full_url)
-    return references
