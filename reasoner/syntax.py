@@ -99,11 +99,43 @@ def parse_query(text: str, file: str = "<query>") -> tuple[BodyLiteral, ...]:
     return body
 
 
+MAX_NESTING = 200
+"""Deepest nesting of an expression's operations: ``1 + 1 + … + 1`` with more terms than this is refused.
+
+Every stage after parsing (validation, both engines, the tracer, printing) walks an
+expression recursively, so a 20 000-term sum would exhaust Python's stack; a clear
+error at its position is better than a crash anywhere later."""
+
+
 def _parse(text: str, file: str, start: str) -> Tree[Token]:
     try:
-        return _parser(start).parse(text)
+        tree = _parser(start).parse(text)
     except UnexpectedInput as error:
         raise KnowledgeBaseError([_syntax_problem(error, text, file)]) from None
+    _check_nesting(tree, file)
+    return tree
+
+
+def _check_nesting(tree: Tree[Token], file: str) -> None:
+    """Refuse an expression nested deeper than MAX_NESTING, walking the tree without recursion."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            position = SourcePosition(file, node.meta.line, node.meta.column) if not node.meta.empty else None
+            raise KnowledgeBaseError(
+                [
+                    Problem(
+                        position or SourcePosition(file, 0, 0),
+                        "syntax",
+                        f"an expression nests more than {MAX_NESTING} operations; "
+                        "compute it in steps with intermediate variables",
+                    )
+                ]
+            )
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth + 1 if child.data == "arithmetic" else depth))
 
 
 def _transform(tree: Tree[Token], file: str, builder: type[_ProgramBuilder]) -> Any:
