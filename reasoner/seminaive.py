@@ -47,7 +47,6 @@ from reasoner.program import (
 )
 
 Row = tuple[Value, ...]
-Env = list[Value]
 Lower = Callable[[PredicateKey], Iterable[Row]]
 """The rows of a predicate below the component, read once per fixpoint."""
 
@@ -61,6 +60,36 @@ _ORDERING: dict[str, Callable[[Value, Value], bool]] = {
 }
 
 
+CHUNK = 4096
+"""Partial rows one join step produces before the next step consumes them.
+
+Steps run set-at-a-time on lists of partial rows (fast in Python), depth first by
+chunks, so memory stays bounded by the body's length times the chunk, and the budget is
+checked after every chunk."""
+
+Key = Callable[[Sequence[Value]], object]
+
+
+def _key_of(parts: Sequence[tuple[bool, int | Value]]) -> Key:
+    """A function giving a row's (or partial row's) index key: the value alone for one part, else a tuple.
+
+    Each part is (True, position) for a value read at ``position`` or (False, constant).
+    """
+    if all(is_position for is_position, _ in parts):
+        positions = [int(value) for _, value in parts]  # type: ignore[arg-type]
+        if not positions:
+            return lambda row: ()
+        return python_operator.itemgetter(*positions)
+    if len(parts) == 1:
+        constant = parts[0][1]
+        return lambda row: constant
+    return lambda row: tuple(row[value] if is_position else value for is_position, value in parts)  # type: ignore[index]
+
+
+def _positions_key(positions: tuple[int, ...]) -> Key:
+    return _key_of([(True, position) for position in positions])
+
+
 class _Relation:
     """A set of rows with the hash indexes the joins ask for, kept up to date as rows are added."""
 
@@ -68,45 +97,72 @@ class _Relation:
 
     def __init__(self, rows: Iterable[Row] = ()) -> None:
         self.rows: set[Row] = set(rows)
-        self.indexes: dict[tuple[int, ...], dict[tuple[Value, ...], list[Row]]] = {}
+        self.indexes: dict[tuple[int, ...], dict[object, list[Row]]] = {}
 
-    def index(self, positions: tuple[int, ...]) -> dict[tuple[Value, ...], list[Row]]:
+    def index(self, positions: tuple[int, ...]) -> dict[object, list[Row]]:
         found = self.indexes.get(positions)
         if found is None:
             found = defaultdict(list)
+            key = _positions_key(positions)
             for row in self.rows:
-                found[tuple(row[position] for position in positions)].append(row)
+                found[key(row)].append(row)
             self.indexes[positions] = found
         return found
 
     def add_all(self, rows: Iterable[Row]) -> None:
-        for row in rows:
-            self.rows.add(row)
-            for positions, index in self.indexes.items():
-                index[tuple(row[position] for position in positions)].append(row)
+        rows = list(rows)
+        self.rows.update(rows)
+        for positions, index in self.indexes.items():
+            key = _positions_key(positions)
+            for row in rows:
+                index[key(row)].append(row)
+
+
+Partial = tuple[Value, ...]
+"""The values of the slots bound so far, slot ``i`` at index ``i``."""
 
 
 @dataclass
 class _Scan:
-    """Join with a relation: look up the rows matching what is bound, bind the rest."""
+    """Join with a relation: look up the rows matching what is bound, append the values it binds."""
 
     relation: Callable[[], _Relation]
-    key_positions: tuple[int, ...]
-    key_values: tuple[tuple[bool, int | Value], ...]
-    """For each key position: (is a slot, slot number or constant)."""
-    binds: tuple[tuple[int, int], ...]
-    """(argument position, slot) pairs that this step binds."""
+    positions: tuple[int, ...]
+    """The atom's argument positions known before the lookup (constants and bound variables)."""
+    key: Key
+    """The lookup key of a partial row, in the shape of the index on ``positions``."""
+    binds: tuple[int, ...]
+    """Argument positions whose values become new slots, in slot order."""
     checks: tuple[tuple[int, int], ...]
-    """(argument position, slot) pairs repeating a variable bound earlier in the same atom."""
+    """(argument position, earlier argument position) pairs of a variable repeated in the atom."""
 
-    def run(self, env: Env, meter: Meter) -> Iterator[None]:
-        key = tuple(env[value] if is_slot else value for is_slot, value in self.key_values)  # type: ignore[index]
-        for row in self.relation().index(self.key_positions).get(key, ()):
-            meter.step()
-            for position, slot in self.binds:
-                env[slot] = row[position]
-            if all(row[position] == env[slot] for position, slot in self.checks):
-                yield None
+    def process(self, rows: list[Partial], start: int, out: list[Partial], meter: Meter) -> int:
+        index = self.relation().index(self.positions)
+        key, binds, checks = self.key, self.binds, self.checks
+        extract = _extractor(binds)
+        end = len(rows)
+        while start < end and len(out) < CHUNK:
+            partial = rows[start]
+            start += 1
+            matches = index.get(key(partial))
+            if not matches:
+                continue
+            if checks:
+                out += [partial + extract(row) for row in matches if all(row[a] == row[b] for a, b in checks)]
+            else:
+                out += [partial + extract(row) for row in matches]
+        meter.step()
+        return start
+
+
+def _extractor(positions: tuple[int, ...]) -> Callable[[Row], Partial]:
+    if not positions:
+        return lambda row: ()
+    if len(positions) == 1:
+        position = positions[0]
+        return lambda row: (row[position],)
+    getter = python_operator.itemgetter(*positions)
+    return lambda row: getter(row)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -114,39 +170,44 @@ class _Absent:
     """``not atom``: no row of a lower relation matches the bound arguments."""
 
     relation: Callable[[], _Relation]
-    key_positions: tuple[int, ...]
-    key_values: tuple[tuple[bool, int | Value], ...]
+    positions: tuple[int, ...]
+    key: Key
 
-    def run(self, env: Env, meter: Meter) -> Iterator[None]:
-        key = tuple(env[value] if is_slot else value for is_slot, value in self.key_values)  # type: ignore[index]
-        if key not in self.relation().index(self.key_positions):
-            yield None
+    def process(self, rows: list[Partial], start: int, out: list[Partial], meter: Meter) -> int:
+        index, key = self.relation().index(self.positions), self.key
+        stop = min(len(rows), start + CHUNK)
+        out += [partial for partial in rows[start:stop] if key(partial) not in index]
+        meter.step()
+        return stop
 
 
 @dataclass
 class _Test:
-    left: Callable[[Env, Meter], Value]
+    left: Callable[[Partial, Meter], Value]
     operator: str
-    right: Callable[[Env, Meter], Value]
+    right: Callable[[Partial, Meter], Value]
 
-    def run(self, env: Env, meter: Meter) -> Iterator[None]:
-        left, right = self.left(env, meter), self.right(env, meter)
+    def process(self, rows: list[Partial], start: int, out: list[Partial], meter: Meter) -> int:
+        stop = min(len(rows), start + CHUNK)
+        compare, left, right = _ORDERING[self.operator], self.left, self.right
         try:
-            holds = _ORDERING[self.operator](left, right)
-        except TypeError:
-            raise EvaluationError(f"cannot compare {left!r} {self.operator} {right!r}") from None
-        if holds:
-            yield None
+            out += [partial for partial in rows[start:stop] if compare(left(partial, meter), right(partial, meter))]
+        except TypeError as error:
+            raise EvaluationError(f"cannot compare values with {self.operator}: {error}") from None
+        meter.step()
+        return stop
 
 
 @dataclass
 class _Assign:
-    slot: int
-    value: Callable[[Env, Meter], Value]
+    value: Callable[[Partial, Meter], Value]
 
-    def run(self, env: Env, meter: Meter) -> Iterator[None]:
-        env[self.slot] = self.value(env, meter)
-        yield None
+    def process(self, rows: list[Partial], start: int, out: list[Partial], meter: Meter) -> int:
+        stop = min(len(rows), start + CHUNK)
+        value = self.value
+        out += [partial + (value(partial, meter),) for partial in rows[start:stop]]
+        meter.step()
+        return stop
 
 
 _Step = _Scan | _Absent | _Test | _Assign
@@ -158,8 +219,7 @@ class _Variant:
 
     head: PredicateKey
     steps: list[_Step]
-    head_values: tuple[tuple[bool, int | Value], ...]
-    slots: int
+    head_row: Callable[[Partial], Row]
 
 
 @dataclass
@@ -207,39 +267,36 @@ def _run(variants: list[_Variant], full: dict[PredicateKey, _Relation], meter: M
     """The facts the variants derive that are not known yet."""
     new: dict[PredicateKey, set[Row]] = {key: set() for key in full}
     for variant in variants:
-        known, found = full[variant.head].rows, new[variant.head]
-        for env in _solutions(variant.steps, variant.slots, meter):
-            row = tuple(env[value] if is_slot else value for is_slot, value in variant.head_values)  # type: ignore[index]
-            if row not in known and row not in found:
-                found.add(row)
-                meter.derived()
+        known, found, head_row = full[variant.head].rows, new[variant.head], variant.head_row
+        for rows in _solutions(variant.steps, meter):
+            before = len(found)
+            found.update(row for row in map(head_row, rows) if row not in known)
+            meter.derived(len(found) - before)
     return new
 
 
-def _solutions(steps: list[_Step], slots: int, meter: Meter) -> Iterator[Env]:
-    """Every assignment of the slots satisfying all steps, by backtracking without recursion.
+def _solutions(steps: list[_Step], meter: Meter) -> Iterator[list[Partial]]:
+    """Chunks of complete rows satisfying all steps, depth first by chunks, without recursion.
 
-    Each step binds only slots no earlier step binds, so backtracking needs no undo, and a
-    body of hundreds of literals needs no deep Python stack.
+    A body of hundreds of literals therefore needs no deep Python stack, and at most one
+    chunk per step is held at a time.
     """
-    env: Env = [0] * slots
     if not steps:
-        yield env
+        yield [()]
         return
-    last = len(steps) - 1
-    iterators: list[Iterator[None]] = [iter(())] * len(steps)
-    iterators[0] = steps[0].run(env, meter)
-    depth = 0
-    done = object()
-    while depth >= 0:
-        if next(iterators[depth], done) is done:
-            depth -= 1
-            continue
-        if depth == last:
-            yield env
-        else:
-            depth += 1
-            iterators[depth] = steps[depth].run(env, meter)
+    last = len(steps)
+    frames: list[tuple[int, list[Partial], int]] = [(0, [()], 0)]
+    while frames:
+        level, rows, start = frames.pop()
+        out: list[Partial] = []
+        start = steps[level].process(rows, start, out, meter)
+        if start < len(rows):
+            frames.append((level, rows, start))
+        if out:
+            if level + 1 == last:
+                yield out
+            else:
+                frames.append((level + 1, out, 0))
 
 
 def _compile(
@@ -266,8 +323,11 @@ def _compile(
             steps.append(_absent(literal.atom, slots, lower_relation(literal.atom.key)))
         else:
             steps.append(_comparison(literal, slots))
-    head_values = tuple(_value_of(argument, slots) for argument in head.arguments)
-    return _Variant(head.key, steps, head_values, max(len(slots), 1))
+    head_parts = [_value_of(argument, slots) for argument in head.arguments]
+    head_key = _key_of(head_parts)
+    if len(head_parts) == 1:
+        return _Variant(head.key, steps, lambda partial: (head_key(partial),))
+    return _Variant(head.key, steps, head_key)  # type: ignore[arg-type]
 
 
 def _value_of(term: Expression, slots: dict[str, int]) -> tuple[bool, int | Value]:
@@ -279,36 +339,35 @@ def _value_of(term: Expression, slots: dict[str, int]) -> tuple[bool, int | Valu
 
 
 def _scan(atom: Atom, slots: dict[str, int], relation: Callable[[], _Relation]) -> _Scan:
-    key_positions: list[int] = []
-    key_values: list[tuple[bool, int | Value]] = []
-    binds: list[tuple[int, int]] = []
+    positions: list[int] = []
+    key_parts: list[tuple[bool, int | Value]] = []
+    binds: list[int] = []
     checks: list[tuple[int, int]] = []
-    bound_here: set[str] = set()
+    first_position: dict[str, int] = {}
     for position, argument in enumerate(atom.arguments):
-        if isinstance(argument, Constant) or (
-            isinstance(argument, Variable) and argument.name in slots and argument.name not in bound_here
-        ):
-            key_positions.append(position)
-            key_values.append(_value_of(argument, slots))
+        if isinstance(argument, Constant) or (isinstance(argument, Variable) and argument.name in slots):
+            positions.append(position)
+            key_parts.append(_value_of(argument, slots))
         elif isinstance(argument, Variable) and not argument.is_anonymous:
-            if argument.name in bound_here:
-                checks.append((position, slots[argument.name]))
+            if argument.name in first_position:
+                checks.append((position, first_position[argument.name]))
             else:
-                slots[argument.name] = len(slots)
-                bound_here.add(argument.name)
-                binds.append((position, slots[argument.name]))
-    return _Scan(relation, tuple(key_positions), tuple(key_values), tuple(binds), tuple(checks))
+                first_position[argument.name] = position
+                binds.append(position)
+    for name, position in first_position.items():
+        slots[name] = len(slots)
+    return _Scan(relation, tuple(positions), _key_of(key_parts), tuple(binds), tuple(checks))
 
 
 def _absent(atom: Atom, slots: dict[str, int], relation: Callable[[], _Relation]) -> _Absent:
-    key_positions: list[int] = []
-    key_values: list[tuple[bool, int | Value]] = []
+    positions: list[int] = []
+    key_parts: list[tuple[bool, int | Value]] = []
     for position, argument in enumerate(atom.arguments):
         if isinstance(argument, Variable) and argument.is_anonymous:
             continue
-        key_positions.append(position)
-        key_values.append(_value_of(argument, slots))
-    return _Absent(relation, tuple(key_positions), tuple(key_values))
+        positions.append(position)
+        key_parts.append(_value_of(argument, slots))
+    return _Absent(relation, tuple(positions), _key_of(key_parts))
 
 
 def _comparison(literal: Comparison, slots: dict[str, int]) -> _Step:
@@ -317,11 +376,11 @@ def _comparison(literal: Comparison, slots: dict[str, int]) -> _Step:
             if isinstance(side, Variable) and not side.is_anonymous and side.name not in slots:
                 value = _expression(other, slots)
                 slots[side.name] = len(slots)
-                return _Assign(slots[side.name], value)
+                return _Assign(value)
     return _Test(_expression(literal.left, slots), literal.operator, _expression(literal.right, slots))
 
 
-def _expression(expression: Expression, slots: dict[str, int]) -> Callable[[Env, Meter], Value]:
+def _expression(expression: Expression, slots: dict[str, int]) -> Callable[[Partial, Meter], Value]:
     if isinstance(expression, Constant):
         constant = expression.value
         return lambda env, meter: constant
@@ -335,7 +394,7 @@ def _expression(expression: Expression, slots: dict[str, int]) -> Callable[[Env,
         expression.operator,
     )
 
-    def compute(env: Env, meter: Meter) -> Value:
+    def compute(env: Partial, meter: Meter) -> Value:
         a, b = left(env, meter), right(env, meter)
         if not (isinstance(a, int) and isinstance(b, int)):
             raise EvaluationError(f"{a!r} {operator} {b!r}: arithmetic needs two integers")
