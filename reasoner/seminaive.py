@@ -76,7 +76,7 @@ def _key_of(parts: Sequence[tuple[bool, int | Value]]) -> Key:
     Each part is (True, position) for a value read at ``position`` or (False, constant).
     """
     if all(is_position for is_position, _ in parts):
-        positions = [int(value) for _, value in parts]  # type: ignore[arg-type]
+        positions = [int(value) for _, value in parts]
         if not positions:
             return lambda row: ()
         return python_operator.itemgetter(*positions)
@@ -162,7 +162,7 @@ def _extractor(positions: tuple[int, ...]) -> Callable[[Row], Partial]:
         position = positions[0]
         return lambda row: (row[position],)
     getter = python_operator.itemgetter(*positions)
-    return lambda row: getter(row)  # type: ignore[no-any-return]
+    return lambda row: getter(row)
 
 
 @dataclass
@@ -326,7 +326,7 @@ def _compile(
     head_parts = [_value_of(argument, slots) for argument in head.arguments]
     head_key = _key_of(head_parts)
     if len(head_parts) == 1:
-        return _Variant(head.key, steps, lambda partial: (head_key(partial),))
+        return _Variant(head.key, steps, lambda partial: (head_key(partial),))  # type: ignore[return-value]
     return _Variant(head.key, steps, head_key)  # type: ignore[arg-type]
 
 
@@ -354,7 +354,7 @@ def _scan(atom: Atom, slots: dict[str, int], relation: Callable[[], _Relation]) 
             else:
                 first_position[argument.name] = position
                 binds.append(position)
-    for name, position in first_position.items():
+    for name in first_position:
         slots[name] = len(slots)
     return _Scan(relation, tuple(positions), _key_of(key_parts), tuple(binds), tuple(checks))
 
