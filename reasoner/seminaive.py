@@ -326,7 +326,7 @@ def _compile(
     head_parts = [_value_of(argument, slots) for argument in head.arguments]
     head_key = _key_of(head_parts)
     if len(head_parts) == 1:
-        return _Variant(head.key, steps, lambda partial: (head_key(partial),))  # type: ignore[return-value]
+        return _Variant(head.key, steps, lambda partial: (head_key(partial),))  # type: ignore[arg-type,return-value]
     return _Variant(head.key, steps, head_key)  # type: ignore[arg-type]
 
 
