@@ -244,12 +244,17 @@ class Commands(click.Group):
     """A group whose commands report the library's errors as messages and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from reasoner.budget import default_budget, set_default_budget
+
+        budget = default_budget()  # the budget options change it for this invocation only
         try:
             return super().invoke(ctx)
         except ReasonerError as error:
             for line in str(error).splitlines() or [type(error).__name__]:
                 click.echo(f"Error: {line}", err=True)
             ctx.exit(1)
+        finally:
+            set_default_budget(budget)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
