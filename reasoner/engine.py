@@ -174,8 +174,10 @@ class Engine:
                     asserted += self._materialize(index, state, memo)
                 answer = query.ask()
             except ReasonerError:
+                self._discard_after_failure()
                 raise
             except Exception as error:  # pyDatalog raises bare Python errors; never let one escape unexplained
+                self._discard_after_failure()
                 raise EvaluationError(f"evaluation of {_goal_text(goal)} failed: {error!r}") from error
             finally:
                 for clause in asserted:
@@ -393,6 +395,15 @@ class Engine:
             yield state
         finally:
             _restore(previous)
+
+    def _discard_after_failure(self) -> None:
+        """Rebuild this thread's program at its next query.
+
+        A query that pyDatalog abandons (a budget exceeded, an error) leaves its half-done
+        resolution (every subgoal and task, possibly millions) in the thread's ``Logic``;
+        dropping the whole state frees it now, and the next query starts clean.
+        """
+        self._local.state = None
 
     def _check_clean(self, state: _ThreadLogic) -> None:
         leftovers = [f"{name}/{arity}" for (name, arity), pred in state.scoped_predicates.items() if len(pred.db)]
