@@ -213,3 +213,21 @@ def test_an_undefined_predicate_is_an_error_in_a_guideline(tmp_path: Path) -> No
     )
     with pytest.raises(KnowledgeBaseError, match=r"symptom_day/1 is used but never defined.*\[undefined\]"):
         load_kb(tmp_path)
+
+
+def test_the_tracer_explains_and_checks_a_rule_with_arithmetic_arguments() -> None:
+    from reasoner.explain import why, why_not
+    from reasoner.program import Atom, Constant
+    from reasoner.proofcheck import check_proof
+
+    kb = load_kb(
+        text="b(3). b(5).\nc(X - Y - 1) :- b(X), b(Y), X > Y.\nfar(X + 0) :- c(X).\nfar(X + 1) :- far(X), X < 3."
+    )
+    with kb.session() as session:
+        for value, rule in ((1, "c(Arg1) :- b(X), b(Y), X > Y, Arg1 = (X - Y) - 1."), (3, None)):
+            atom = Atom("c" if rule else "far", (Constant(value),))
+            proofs = why(session, atom)
+            assert proofs and check_proof(session, proofs[0]) == []
+            if rule:
+                assert str(proofs[0].rule) == rule
+        assert why_not(session, Atom("c", (Constant(7),))).kind == "rules-fail"
