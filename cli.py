@@ -70,6 +70,41 @@ def format_option(*extra: str) -> Callable[[F], F]:
     return decorate
 
 
+def _budget_limit(field_name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def apply(ctx: click.Context, _parameter: click.Parameter, value: Any) -> None:
+        if value is None or ctx.resilient_parsing:
+            return
+        from dataclasses import replace
+
+        from .reasoner.language.budget import default_budget, set_default_budget
+
+        set_default_budget(replace(default_budget(), **{field_name: value}))
+
+    return apply
+
+
+BUDGET_OPTIONS = (
+    ("--max-seconds", "seconds", click.FloatRange(min=0, min_open=True), "Time limit of each query [default: 60]."),
+    ("--max-facts", "facts", click.IntRange(1), "Most facts one query may derive [default: 1000000]."),
+    (
+        "--max-digits",
+        "digits",
+        click.IntRange(1),
+        "Most digits of an integer a query computes [default: 1000].",
+    ),
+)
+"""The resource budget of every query (reasoner/budget.py); going past it is an error naming the option."""
+
+
+def budget_options(function: F) -> F:
+    """``--max-seconds``, ``--max-facts``, ``--max-digits``: the budget of each query the command runs."""
+    for option, field_name, option_type, help_text in reversed(BUDGET_OPTIONS):
+        function = click.option(
+            option, type=option_type, expose_value=False, callback=_budget_limit(field_name), help=help_text
+        )(function)
+    return function
+
+
 def output_options(*extra: str) -> Callable[[F], F]:
     """The options every command shares: ``--kb`` and ``--format``."""
 
@@ -158,12 +193,17 @@ class Commands(click.Group):
     """A group whose commands report the library's errors as messages and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from .reasoner.language.budget import default_budget, set_default_budget
+
+        budget = default_budget()  # the budget options change it for this invocation only
         try:
             return super().invoke(ctx)
         except ReasonerError as error:
             for line in str(error).splitlines() or [type(error).__name__]:
                 click.echo(f"Error: {line}", err=True)
             ctx.exit(1)
+        finally:
+            set_default_budget(budget)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
@@ -190,7 +230,8 @@ def main() -> None:
     """Advice for severe back spasms from a guideline written as Datalog, with its evidence.
 
     Exit codes: 0 answered (a red flag is an answer, not an error), 1 the patient record,
-    query or knowledge base is invalid (the message names the field or file:line:col),
+    query or knowledge base is invalid (the message names the field or file:line:col) or a
+    query went past its resource budget (the message names the option that raises it),
     2 a usage error.
 
     Example:
@@ -274,6 +315,7 @@ def code_item(attributes: Iterable[Any], text: str) -> Any:
 )
 @output_options()
 @click.pass_context
+@budget_options
 def recommend(
     ctx: click.Context, /, patient: str | None, kb_path: Path | None, output_format: str, **options: Any
 ) -> None:
@@ -363,6 +405,7 @@ def check_kind(advisor: Advisor, kind: str | None) -> None:
 @click.option("--all", "all_proofs", is_flag=True, help="Show every proof (up to --limit), smallest first.")
 @click.option("--limit", type=click.IntRange(1), default=10, show_default=True, help="At most this many proofs.")
 @output_options("dot", "mermaid", "sentence")
+@budget_options
 def why(
     patient: str,
     code: str,
@@ -406,6 +449,7 @@ def why(
 @click.argument("code")
 @kind_option
 @output_options("dot", "mermaid", "sentence")
+@budget_options
 def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, output_format: str) -> None:
     """Why the answer for PATIENT does not offer CODE: for each rule, the first condition that fails.
 
@@ -546,6 +590,7 @@ def _count_lines(path: Path) -> int | None:
     help="Input facts: a JSON/YAML patient record for a guideline, or Datalog facts (edge(a, b).) for a program.",
 )
 @output_options()
+@budget_options
 def query(query: str, facts: Path | None, kb_path: Path | None, output_format: str) -> None:
     """Evaluate a Datalog QUERY against a knowledge base and print the matching tuples.
 

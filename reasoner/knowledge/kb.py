@@ -17,6 +17,7 @@ from typing import Any
 
 from ..datafile import DataFile, load_yaml
 from ..errors import KnowledgeBaseError, Problem, SourcePosition
+from ..language.budget import Budget
 from ..language.engine import Engine, Fact
 from ..language.program import Program, Value
 from ..language.session import Session
@@ -54,9 +55,11 @@ class KnowledgeBase:
     def engine(self) -> Engine:
         return Engine(self.program)
 
-    def session(self, facts: Iterable[Fact | tuple[str, Iterable[Value]]] = ()) -> Session:
-        """Open a session for one subject's input facts."""
-        return Session(self.engine, facts)
+    def session(
+        self, facts: Iterable[Fact | tuple[str, Iterable[Value]]] = (), budget: Budget | None = None
+    ) -> Session:
+        """Open a session for one subject's input facts; each query runs under ``budget`` (default when None)."""
+        return Session(self.engine, facts, budget)
 
 
 def load_kb(path: str | Path | None = None, *, text: str | None = None, name: str = "<text>") -> KnowledgeBase:

@@ -20,18 +20,21 @@ and threads never see each other's facts.
 Recursion. pyDatalog 0.22.4's tabled resolution does not terminate on some recursive
 programs (right recursion over a cyclic relation, ``path(X, Z) :- edge(X, Y), path(Y, Z)``
 with a cycle in ``edge``). The engine therefore never gives pyDatalog a recursive rule.
-Each recursive component is computed to its fixpoint semi-naively: pyDatalog answers,
-round after round, the component's rules with one recursive literal reading only the
-facts new in the last round (``delta``) and the others reading all facts so far; every
-such query is non-recursive. The fixpoint is then asserted for the rest of the query like
-an input. Non-recursive rules, the whole of a typical guideline, are evaluated by
-pyDatalog's own top-down resolution.
+Each recursive component is computed to its fixpoint by :mod:`.seminaive`
+(semi-naive rounds, hash-indexed joins), reading the predicates below it from pyDatalog.
+A query of a recursive predicate itself is answered from the fixpoint; otherwise the
+fixpoint is asserted for the rest of the query like an input. Non-recursive rules, the
+whole of a typical guideline, are evaluated by pyDatalog's own top-down resolution.
+
+Budget. Every query runs under a :class:`.budget.Budget` (time, derived facts,
+integer size), checked during evaluation: by the semi-naive evaluator at every join step,
+and in pyDatalog through the checkpoint and arithmetic literals of
+:mod:`.checkpoints` that the compiled rules carry.
 """
 
 from __future__ import annotations
 
 import itertools
-import operator
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -42,9 +45,12 @@ from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
 
 from ..errors import EvaluationError, IsolationError, QueryError, ReasonerError
-from .binding import plan_body
+from . import checkpoints
+from .binding import named_variables, plan_body
+from .budget import Budget, current, metered
 from .dependencies import reachable, recursive_components
 from .program import (
+    Arithmetic,
     Atom,
     BodyLiteral,
     Comparison,
@@ -53,11 +59,11 @@ from .program import (
     Negation,
     PredicateKey,
     Program,
-    Rule,
     Value,
     Variable,
     variables_of,
 )
+from .seminaive import fixpoint
 
 Row = tuple[Value, ...]
 Materialized = dict[int, dict[PredicateKey, frozenset[Row]]]
@@ -65,13 +71,9 @@ Materialized = dict[int, dict[PredicateKey, frozenset[Row]]]
 
 # Internal predicate names contain a space, which no program can spell.
 _QUERY_PREDICATE = "query result"
-_DERIVE = "derive {rule} {variant}"
-_DELTA = "delta {predicate}"
 _BY_RULE = "by rule {predicate}/{arity}"
-_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul}
-MAX_RECURSIVE_FACTS = 200_000
-MAX_RECURSIVE_ROUNDS = 20_000
-"""A recursive component past either limit stops with an error: ``n(Y) :- n(X), Y = X + 1`` never ends."""
+_QUERY_RULE = -1
+"""The rule number the fact checkpoint of a conjunctive query carries."""
 
 
 class Fact(NamedTuple):
@@ -95,25 +97,13 @@ def row_order(row: Row) -> tuple[tuple[int, int, str], ...]:
     return tuple(value_order(value) for value in row)
 
 
-@dataclass(frozen=True)
-class _RecursiveRule:
-    """A rule of a recursive component, as the queries that compute one fixpoint round."""
-
-    rule: Rule
-    base: str | None
-    """The derive predicate of a rule with no recursive literal (evaluated once), else None."""
-    variants: tuple[str, ...]
-    """One derive predicate per recursive literal, that literal reading the last round's delta."""
-
-
 @dataclass
 class _ThreadLogic:
     """One thread's compiled copy of the program."""
 
     logic: Any
     scoped_predicates: dict[PredicateKey, Any] = field(default_factory=dict)
-    recursive_rules: dict[int, list[_RecursiveRule]] = field(default_factory=dict)
-    """Predicates whose facts exist only during one query: inputs, recursive components, deltas."""
+    """Predicates whose facts exist only during one query: inputs and recursive components."""
 
 
 class Engine:
@@ -133,15 +123,22 @@ class Engine:
 
     # -- public ---------------------------------------------------------------
     def solve(
-        self, facts: Sequence[Fact], goal: Atom | tuple[BodyLiteral, ...], materialized: Materialized | None = None
+        self,
+        facts: Sequence[Fact],
+        goal: Atom | tuple[BodyLiteral, ...],
+        materialized: Materialized | None = None,
+        budget: Budget | None = None,
     ) -> list[Row]:
         """Rows of ``goal`` given the input ``facts``, sorted.
 
         An atom gives its full argument rows; a conjunction gives one value per distinct
         named variable, in order of first appearance. ``materialized`` lets a caller that
         asks many questions about the same facts keep recursive fixpoints between calls.
+        ``budget`` bounds the query (the process default when None); going past it raises
+        :class:`.budget.BudgetExceeded`.
         """
-        return self._solve(facts, goal, materialized, components_of=goal)
+        with metered(budget):
+            return self._solve(facts, goal, materialized, components_of=goal)
 
     def _solve(
         self,
@@ -158,6 +155,15 @@ class Engine:
             try:
                 for fact in input_facts:
                     asserted.append(self._assert_fact(fact.predicate, fact.arguments))
+                if isinstance(goal, Atom) and goal is components_of and goal.key in self._component_of:
+                    # A recursive predicate itself: its rows are the fixpoint's, no pyDatalog query needed.
+                    needed = self._components_needed(goal)
+                    for index in needed[:-1]:
+                        asserted += self._materialize(index, state, memo)
+                    if self._component_of[goal.key] not in memo:
+                        memo[self._component_of[goal.key]] = self._fixpoint(self._component_of[goal.key], memo)
+                    rows = memo[self._component_of[goal.key]][goal.key]
+                    return sorted(_matching(goal, rows), key=row_order)
                 if isinstance(goal, Atom):
                     query = self._compile_atom(goal, {}, check=goal is components_of)
                 else:
@@ -168,8 +174,10 @@ class Engine:
                     asserted += self._materialize(index, state, memo)
                 answer = query.ask()
             except ReasonerError:
+                self._discard_after_failure()
                 raise
             except Exception as error:  # pyDatalog raises bare Python errors; never let one escape unexplained
+                self._discard_after_failure()
                 raise EvaluationError(f"evaluation of {_goal_text(goal)} failed: {error!r}") from error
             finally:
                 for clause in asserted:
@@ -181,7 +189,7 @@ class Engine:
         return sorted(set(_rows(answer, query)), key=row_order)
 
     def solve_by_rule(
-        self, facts: Sequence[Fact], goal: Atom, materialized: Materialized | None = None
+        self, facts: Sequence[Fact], goal: Atom, materialized: Materialized | None = None, budget: Budget | None = None
     ) -> list[tuple[int, Row]]:
         """Rows of ``goal`` with the index (in ``program.rules``) of each rule or fact that gives them.
 
@@ -191,7 +199,8 @@ class Engine:
         if goal.key not in self.program.defined_predicates():
             return []
         by_rule = Atom(_BY_RULE.format(predicate=goal.predicate, arity=goal.arity), (Variable("Rule"), *goal.arguments))
-        rows = self._solve(facts, by_rule, materialized, components_of=goal)
+        with metered(budget):
+            rows = self._solve(facts, by_rule, materialized, components_of=goal)
         return [(int(row[0]), row[1:]) for row in rows]
 
     def check_fact(self, fact: Fact | tuple[str, Iterable[Value]]) -> Fact:
@@ -215,57 +224,28 @@ class Engine:
         reads is already asserted.
         """
         if index not in memo:
-            memo[index] = self._fixpoint(index, state)
+            memo[index] = self._fixpoint(index, memo)
         return [
             self._assert_fact(name, row)
             for (name, _), rows in sorted(memo[index].items())
             for row in sorted(rows, key=row_order)
         ]
 
-    def _fixpoint(self, index: int, state: _ThreadLogic) -> dict[PredicateKey, frozenset[Row]]:
+    def _fixpoint(self, index: int, memo: Materialized) -> dict[PredicateKey, frozenset[Row]]:
+        """Compute recursive component ``index``; every component it reads is already asserted."""
         component = self._components[index]
-        found: dict[PredicateKey, set[Row]] = {key: set() for key in component}
-        asserted: list[Any] = []
-        delta: list[tuple[PredicateKey, Row]] = []
-        try:
-            rules = state.recursive_rules[index]
-            candidates = [
-                (rule.rule.head.key, row) for rule in rules if rule.base for row in self._derive(rule.base, rule.rule)
-            ]
-            rounds = 0
-            while candidates:
-                rounds += 1
-                delta = []
-                for key, row in candidates:
-                    if row not in found[key]:
-                        found[key].add(row)
-                        delta.append((key, row))
-                        asserted.append(self._assert_fact(key[0], row))
-                if rounds > MAX_RECURSIVE_ROUNDS or sum(len(rows) for rows in found.values()) > MAX_RECURSIVE_FACTS:
-                    names = ", ".join(f"{name}/{arity}" for name, arity in sorted(component))
-                    raise EvaluationError(
-                        f"recursion over {names} went past {MAX_RECURSIVE_ROUNDS} rounds or {MAX_RECURSIVE_FACTS} "
-                        "facts; does a rule compute ever larger numbers?"
-                    )
-                delta_clauses = [self._assert_fact(_DELTA.format(predicate=key[0]), row) for key, row in delta]
-                try:
-                    candidates = [
-                        (rule.rule.head.key, row)
-                        for rule in rules
-                        for variant in rule.variants
-                        for row in self._derive(variant, rule.rule)
-                    ]
-                finally:
-                    for clause in delta_clauses:
-                        pyEngine.retract(clause)
-        finally:
-            for clause in asserted:
-                pyEngine.retract(clause)
-        return {key: frozenset(rows) for key, rows in found.items()}
 
-    def _derive(self, name: str, rule: Rule) -> list[Row]:
-        literal = pyEngine.Literal(name, [pyEngine.Var(f"v{i}") for i in range(rule.head.arity)])
-        return _rows(literal.ask(), literal)
+        def lower(key: PredicateKey) -> list[Row]:
+            below = self._component_of.get(key)
+            if below is not None and below in memo:
+                return list(memo[below][key])
+            if key not in self.inputs and key not in self.program.defined_predicates():
+                return []  # read but never defined: an empty relation
+            literal = pyEngine.Literal(key[0], [pyEngine.Var(f"v{i}") for i in range(key[1])])
+            return _rows(literal.ask(), literal)
+
+        rules = [rule for rule in self.program.rules if rule.head.key in component]
+        return fixpoint(rules, frozenset(component), lower, current())
 
     # -- compilation ----------------------------------------------------------
     def _build(self) -> _ThreadLogic:
@@ -279,70 +259,68 @@ class Engine:
                 predicate = pyEngine.insert(pyEngine.Pred(name, arity))
                 if (name, arity) in self.inputs or (name, arity) in self._component_of:
                     state.scoped_predicates[(name, arity)] = predicate
-            for name, arity in self._component_of:
-                delta_name = _DELTA.format(predicate=name)
-                state.scoped_predicates[(delta_name, arity)] = pyEngine.insert(pyEngine.Pred(delta_name, arity))
-            state.recursive_rules = {index: [] for index in range(len(self._components))}
             for rule_index, rule in enumerate(self.program.rules):
                 order = plan_body(rule.body).order
                 by_rule = _BY_RULE.format(predicate=rule.head.predicate, arity=rule.head.arity)
                 pyEngine.assert_(
-                    self._compile_clause(Atom(by_rule, (Constant(rule_index), *rule.head.arguments)), order)
+                    self._compile_clause(Atom(by_rule, (Constant(rule_index), *rule.head.arguments)), order, rule_index)
                 )
-                component = self._component_of.get(rule.head.key)
-                if component is None:
-                    pyEngine.assert_(self._compile_clause(rule.head, order))
-                    continue
-                state.recursive_rules[component].append(self._compile_recursive(rule_index, rule, order, component))
+                if rule.head.key not in self._component_of:
+                    pyEngine.assert_(self._compile_clause(rule.head, order, rule_index))
         finally:
             _restore(previous)
         return state
 
-    def _compile_recursive(
-        self, rule_index: int, rule: Rule, order: tuple[BodyLiteral, ...], component: int
-    ) -> _RecursiveRule:
-        recursive_positions = [
-            position
-            for position, literal in enumerate(order)
-            if isinstance(literal, Atom) and self._component_of.get(literal.key) == component
-        ]
-        if not recursive_positions:
-            name = _DERIVE.format(rule=rule_index, variant="base")
-            pyEngine.assert_(self._compile_clause(Atom(name, rule.head.arguments), order))
-            return _RecursiveRule(rule, name, ())
-        variants: list[str] = []
-        for position in recursive_positions:
-            name = _DERIVE.format(rule=rule_index, variant=position)
-            literal = order[position]
-            assert isinstance(literal, Atom)
-            delta_atom = Atom(_DELTA.format(predicate=literal.predicate), literal.arguments, literal.position)
-            body = order[:position] + (delta_atom,) + order[position + 1 :]
-            pyEngine.assert_(self._compile_clause(Atom(name, rule.head.arguments), body))
-            variants.append(name)
-        return _RecursiveRule(rule, None, tuple(variants))
-
-    def _compile_clause(self, head: Atom, order: tuple[BodyLiteral, ...]) -> Any:
+    def _compile_clause(self, head: Atom, order: tuple[BodyLiteral, ...], rule_index: int) -> Any:
+        """A pyDatalog clause with budget checkpoints: after each positive atom past the first, and at the end."""
         variables: dict[str, Any] = {}
+        body = self._compile_body(order, variables)
         compiled_head = self._compile_atom(head, variables, check=False)
-        return pyEngine.Clause(compiled_head, [self._compile_literal(literal, variables) for literal in order])
+        if not order:
+            return pyEngine.Clause(compiled_head, [])
+        head_variables = [variables[name] for name in _names_in_order(head.arguments) if name in variables]
+        return pyEngine.Clause(compiled_head, [*body, checkpoints.fact_literal(rule_index, head_variables)])
+
+    def _compile_body(self, order: tuple[BodyLiteral, ...], variables: dict[str, Any]) -> list[Any]:
+        body: list[Any] = []
+        bound: list[str] = []
+        atoms = 0
+        for literal in order:
+            body += self._compile_literal(literal, variables)
+            if isinstance(literal, Negation):
+                continue
+            bound += [name for name in sorted(named_variables(literal)) if name not in bound]
+            if isinstance(literal, Atom):
+                atoms += 1
+                if atoms > 1:
+                    body.append(checkpoints.step_literal([variables[name] for name in bound]))
+        return body
 
     def _query_clause(self, goal: tuple[BodyLiteral, ...]) -> Any:
         variables: dict[str, Any] = {}
-        body = [self._compile_literal(literal, variables) for literal in plan_body(goal).order]
+        body = self._compile_body(plan_body(goal).order, variables)
         names = answer_variables(goal)
-        head = pyEngine.Literal(_QUERY_PREDICATE, [variables[name] for name in names])
-        return pyEngine.Clause(head, body)
+        answer = [variables[name] for name in names]
+        head = pyEngine.Literal(_QUERY_PREDICATE, answer)
+        return pyEngine.Clause(head, [*body, checkpoints.fact_literal(_QUERY_RULE, answer)])
 
-    def _compile_literal(self, literal: BodyLiteral, variables: dict[str, Any]) -> Any:
+    def _compile_literal(self, literal: BodyLiteral, variables: dict[str, Any]) -> list[Any]:
+        """The pyDatalog literals of one body literal: arithmetic becomes literals of its own."""
         if isinstance(literal, Atom):
-            return self._compile_atom(literal, variables, check=not literal.predicate.startswith("delta "))
+            return [self._compile_atom(literal, variables)]
         if isinstance(literal, Negation):
-            return self._compile_atom(literal.atom, variables, prefix="~")
+            return [self._compile_atom(literal.atom, variables, prefix="~")]
+        before: list[Any] = []
+        if literal.operator == "=":
+            # An arithmetic side computes straight into the other side, bound or not.
+            for side, other in ((literal.right, literal.left), (literal.left, literal.right)):
+                if isinstance(side, Arithmetic) and not isinstance(other, Arithmetic):
+                    target = self._compile_expression(other, variables, before)
+                    return self._compile_arithmetic(side, variables, before, target)
+        left = self._compile_expression(literal.left, variables, before)
+        right = self._compile_expression(literal.right, variables, before)
         operator = "==" if literal.operator == "=" else literal.operator
-        return pyEngine.Literal(
-            operator,
-            [self._compile_expression(literal.left, variables), self._compile_expression(literal.right, variables)],
-        )
+        return [*before, pyEngine.Literal(operator, [left, right])]
 
     def _compile_atom(self, atom: Atom, variables: dict[str, Any], prefix: str = "", check: bool = True) -> Any:
         if check and atom.key not in self.known:
@@ -351,10 +329,11 @@ class Engine:
                 raise QueryError(f"{atom.predicate} takes {arities[0]} argument(s), not {atom.arity}")
             raise QueryError(f"{atom.predicate} is not a predicate of this program")
         return pyEngine.Literal(
-            prefix + atom.predicate, [self._compile_expression(a, variables) for a in atom.arguments]
+            prefix + atom.predicate, [self._compile_expression(a, variables, []) for a in atom.arguments]
         )
 
-    def _compile_expression(self, expression: Expression, variables: dict[str, Any]) -> Any:
+    def _compile_expression(self, expression: Expression, variables: dict[str, Any], before: list[Any]) -> Any:
+        """The term for ``expression``; an arithmetic one appends the literals computing it to ``before``."""
         if isinstance(expression, Constant):
             return pyEngine.Const(expression.value)
         if isinstance(expression, Variable):
@@ -363,13 +342,17 @@ class Engine:
             if expression.name not in variables:
                 variables[expression.name] = pyEngine.Var(expression.name)
             return variables[expression.name]
-        left = self._compile_expression(expression.left, variables)
-        right = self._compile_expression(expression.right, variables)
-        if isinstance(left, pyEngine.Const) and isinstance(right, pyEngine.Const):
-            # pyDatalog only evaluates an operation when a variable in it gets bound, so an
-            # operation of constants would never be computed: fold it here.
-            return pyEngine.Const(_ARITHMETIC[expression.operator](left.id, right.id))
-        return pyEngine.Operation(left, expression.operator, right)
+        result = pyEngine.Var(f"arithmetic {next(self._anonymous)}")
+        before[:] = self._compile_arithmetic(expression, variables, before, result)
+        return result
+
+    def _compile_arithmetic(
+        self, expression: Arithmetic, variables: dict[str, Any], before: list[Any], result: Any
+    ) -> list[Any]:
+        """``before`` followed by the literals that compute ``result = expression`` under the budget."""
+        left = self._compile_expression(expression.left, variables, before)
+        right = self._compile_expression(expression.right, variables, before)
+        return [*before, checkpoints.arithmetic_literal(expression.operator, left, right, result)]
 
     def _assert_fact(self, predicate: str, arguments: tuple[Value, ...]) -> Any:
         literal = pyEngine.Literal(predicate, [pyEngine.Const(value) for value in arguments])
@@ -413,6 +396,15 @@ class Engine:
         finally:
             _restore(previous)
 
+    def _discard_after_failure(self) -> None:
+        """Rebuild this thread's program at its next query.
+
+        A query that pyDatalog abandons (a budget exceeded, an error) leaves its half-done
+        resolution (every subgoal and task, possibly millions) in the thread's ``Logic``;
+        dropping the whole state frees it now, and the next query starts clean.
+        """
+        self._local.state = None
+
     def _check_clean(self, state: _ThreadLogic) -> None:
         leftovers = [f"{name}/{arity}" for (name, arity), pred in state.scoped_predicates.items() if len(pred.db)]
         if leftovers:
@@ -424,6 +416,30 @@ def _rows(answer: Any, literal: Any) -> list[Row]:
     if answer is True:
         return [tuple(term.id for term in literal.terms)]
     return [tuple(row) for row in answer or []]
+
+
+def _matching(goal: Atom, rows: Iterable[Row]) -> set[Row]:
+    """The rows that match ``goal``'s constants and repeated variables."""
+    fixed = [(i, argument.value) for i, argument in enumerate(goal.arguments) if isinstance(argument, Constant)]
+    first: dict[str, int] = {}
+    same: list[tuple[int, int]] = []
+    for i, argument in enumerate(goal.arguments):
+        if isinstance(argument, Variable) and not argument.is_anonymous:
+            if argument.name in first:
+                same.append((first[argument.name], i))
+            else:
+                first[argument.name] = i
+    return {
+        row for row in rows if all(row[i] == value for i, value in fixed) and all(row[i] == row[j] for i, j in same)
+    }
+
+
+def _names_in_order(arguments: Iterable[Expression]) -> list[str]:
+    names: list[str] = []
+    for argument in arguments:
+        if isinstance(argument, Variable) and not argument.is_anonymous and argument.name not in names:
+            names.append(argument.name)
+    return names
 
 
 def _restore(previous: Any) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from types import TracebackType
 
 from ..errors import QueryError
+from .budget import Budget
 from .engine import Engine, Fact, Materialized, Row, answer_variables
 from .program import Atom, BodyLiteral, Constant, Program, Rule, Term, Value, Variable
 
@@ -20,8 +21,12 @@ from .program import Atom, BodyLiteral, Constant, Program, Rule, Term, Value, Va
 class Session:
     """Evaluate queries for one set of input facts (one patient)."""
 
-    def __init__(self, engine: Engine, facts: Iterable[Fact | tuple[str, Iterable[Value]]]) -> None:
+    def __init__(
+        self, engine: Engine, facts: Iterable[Fact | tuple[str, Iterable[Value]]], budget: Budget | None = None
+    ) -> None:
         self._engine = engine
+        self.budget = budget
+        """The budget of each query of this session (the process default when None)."""
         self.facts: tuple[Fact, ...] = tuple(sorted({engine.check_fact(fact) for fact in facts}, key=str))
         self._memo: dict[object, list[Row]] = {}
         self._materialized: Materialized = {}
@@ -36,7 +41,7 @@ class Session:
     def query(self, predicate: str, *arguments: Value | None) -> list[Row]:
         """Rows of ``predicate`` whose arguments equal the given ones; ``None`` matches anything.
 
-        >>> from backspasm.reasoner import load_kb
+        >>> from reasoner import load_kb
         >>> kb = load_kb(text='.input temp(c: number). hot :- temp(C), C > 30. level(high) :- hot.')
         >>> with kb.session([("temp", (35,))]) as session:
         ...     session.query("level", None)
@@ -67,7 +72,8 @@ class Session:
         if key not in self._memo:
             self._check_open()
             self._memo[key] = [
-                (index, *row) for index, row in self._engine.solve_by_rule(self.facts, pattern, self._materialized)
+                (index, *row)
+                for index, row in self._engine.solve_by_rule(self.facts, pattern, self._materialized, self.budget)
             ]
         rules = self._engine.program.rules
         return [(rules[int(entry[0])], tuple(entry[1:])) for entry in self._memo[key]]
@@ -75,7 +81,7 @@ class Session:
     def solve(self, goal: Atom | tuple[BodyLiteral, ...]) -> list[Row]:
         if goal not in self._memo:
             self._check_open()
-            self._memo[goal] = self._engine.solve(self.facts, goal, self._materialized)
+            self._memo[goal] = self._engine.solve(self.facts, goal, self._materialized, self.budget)
         return list(self._memo[goal])
 
     def _check_open(self) -> None:

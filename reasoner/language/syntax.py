@@ -8,6 +8,7 @@ Nothing here evaluates text: strings are decoded by hand, never by ``eval``.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache
 from pathlib import Path
@@ -33,6 +34,7 @@ from .program import (
     RuleMetadata,
     Term,
     Variable,
+    variables_of,
 )
 
 GRAMMAR_FILE = Path(__file__).with_name("datalog.lark")
@@ -97,11 +99,43 @@ def parse_query(text: str, file: str = "<query>") -> tuple[BodyLiteral, ...]:
     return body
 
 
+MAX_NESTING = 200
+"""Deepest nesting of an expression's operations: ``1 + 1 + … + 1`` with more terms than this is refused.
+
+Every stage after parsing (validation, both engines, the tracer, printing) walks an
+expression recursively, so a 20 000-term sum would exhaust Python's stack; a clear
+error at its position is better than a crash anywhere later."""
+
+
 def _parse(text: str, file: str, start: str) -> Tree[Token]:
     try:
-        return _parser(start).parse(text)
+        tree = _parser(start).parse(text)
     except UnexpectedInput as error:
         raise KnowledgeBaseError([_syntax_problem(error, text, file)]) from None
+    _check_nesting(tree, file)
+    return tree
+
+
+def _check_nesting(tree: Tree[Token], file: str) -> None:
+    """Refuse an expression nested deeper than MAX_NESTING, walking the tree without recursion."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            position = SourcePosition(file, node.meta.line, node.meta.column) if not node.meta.empty else None
+            raise KnowledgeBaseError(
+                [
+                    Problem(
+                        position or SourcePosition(file, 0, 0),
+                        "syntax",
+                        f"an expression nests more than {MAX_NESTING} operations; "
+                        "compute it in steps with intermediate variables",
+                    )
+                ]
+            )
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth + 1 if child.data == "arithmetic" else depth))
 
 
 def _transform(tree: Tree[Token], file: str, builder: type[_ProgramBuilder]) -> Any:
@@ -208,6 +242,7 @@ class _ProgramBuilder(Transformer[Token, Any]):
     @v_args(meta=True)
     def atom(self, meta: Any, children: list[Any]) -> Atom:
         name = children[0]
+        # Arithmetic arguments stay in place until the clause is built, which moves them out.
         arguments: tuple[Term, ...] = tuple(children[1:])
         return Atom(str(name), arguments, self._position(name))
 
@@ -226,22 +261,25 @@ class _ProgramBuilder(Transformer[Token, Any]):
         return tuple(children)
 
     def query(self, children: list[Any]) -> tuple[BodyLiteral, ...]:
-        body: tuple[BodyLiteral, ...] = children[0]
+        _, body = flatten_arguments(None, children[0])
         return body
 
     # clauses -------------------------------------------------------------
     def fact(self, children: list[Any]) -> Rule:
         annotations = [child for child in children if isinstance(child, Token)]
-        head: Atom = children[len(annotations)]
-        metadata = self._metadata(annotations, head.position)
-        return Rule(head, (), metadata, metadata.position if annotations else head.position)
+        written: Atom = children[len(annotations)]
+        metadata = self._metadata(annotations, written.position)
+        head, body = flatten_arguments(written, ())
+        assert head is not None
+        return Rule(head, body, metadata, metadata.position if annotations else written.position)
 
     def rule(self, children: list[Any]) -> Rule:
         annotations = [child for child in children if isinstance(child, Token)]
-        head: Atom = children[len(annotations)]
-        body: tuple[BodyLiteral, ...] = children[len(annotations) + 1]
-        metadata = self._metadata(annotations, head.position)
-        return Rule(head, body, metadata, head.position)
+        written: Atom = children[len(annotations)]
+        metadata = self._metadata(annotations, written.position)
+        head, body = flatten_arguments(written, children[len(annotations) + 1])
+        assert head is not None
+        return Rule(head, body, metadata, written.position)
 
     def _metadata(self, annotations: list[Token], clause_position: SourcePosition) -> RuleMetadata:
         values: dict[str, tuple[str, SourcePosition]] = {}
@@ -306,6 +344,59 @@ class _ProgramBuilder(Transformer[Token, Any]):
         rules = tuple(child for child in children if isinstance(child, Rule))
         declarations = tuple(child for child in children if isinstance(child, Declaration))
         return Program(rules, declarations)
+
+
+def flatten_arguments(head: Atom | None, body: tuple[BodyLiteral, ...]) -> tuple[Atom | None, tuple[BodyLiteral, ...]]:
+    """Move arithmetic out of atom arguments: ``a(X + 1) :- b(X)`` is ``a(Arg1) :- b(X), Arg1 = X + 1``.
+
+    Each arithmetic argument becomes a fresh variable (``Arg1``, ``Arg2``, … skipping names
+    the clause already uses) bound by an equality at the end of the body; the body's
+    planner evaluates it as soon as its operands are bound. Every later stage (validation,
+    both engines, the tracer, the clingo translation) therefore sees only plain terms, and
+    an explanation shows the rule in this form.
+    """
+    literals = [*body] if head is None else [head, *body]
+    if not any(isinstance(argument, Arithmetic) for atom in _atoms(literals) for argument in atom.arguments):
+        return head, body
+    used = {variable.name for literal in literals for variable in _argument_variables(literal)}
+    fresh = (name for name in (f"Arg{number}" for number in itertools.count(1)) if name not in used)
+    equalities: list[BodyLiteral] = []
+
+    def plain(atom: Atom) -> Atom:
+        arguments: list[Term] = []
+        for argument in atom.arguments:
+            if isinstance(argument, Arithmetic):
+                variable = Variable(next(fresh), argument.position)
+                equalities.append(Comparison(variable, "=", argument, argument.position))
+                arguments.append(variable)
+            else:
+                arguments.append(argument)
+        return Atom(atom.predicate, tuple(arguments), atom.position)
+
+    new_head = None if head is None else plain(head)
+    new_body: list[BodyLiteral] = []
+    for literal in body:
+        if isinstance(literal, Atom):
+            new_body.append(plain(literal))
+        elif isinstance(literal, Negation):
+            new_body.append(Negation(plain(literal.atom), literal.position))
+        else:
+            new_body.append(literal)
+    return new_head, (*new_body, *equalities)
+
+
+def _atoms(literals: list[Any]) -> list[Atom]:
+    return [
+        literal.atom if isinstance(literal, Negation) else literal
+        for literal in literals
+        if not isinstance(literal, Comparison)
+    ]
+
+
+def _argument_variables(literal: Any) -> list[Variable]:
+    if isinstance(literal, Atom):
+        return [variable for argument in literal.arguments for variable in variables_of(argument)]
+    return variables_of(literal)
 
 
 def _expression_position(expression: Expression) -> SourcePosition:

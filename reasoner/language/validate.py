@@ -4,7 +4,8 @@ Errors stop loading; warnings (lint) do not. Every finding names file, line and 
 Checks, by their stable names:
 
 ``arity``               a predicate is used with two different numbers of arguments
-``undefined``           a predicate is read but never defined nor declared ``.input``
+``undefined``           a predicate is read but never defined nor declared ``.input`` (in a guideline;
+                        in a plain program a warning, and the predicate is an empty relation)
 ``declaration``         an interface declaration is duplicated, contradicts the rules, or is unused
 ``range-restriction``   a variable of the head, a negation or a comparison is never bound
 ``anonymous``           ``_`` where a value is needed (head, comparison)
@@ -55,7 +56,7 @@ def check(program: Program, *, guideline: bool = False, evidence_ids: Collection
     problems += _check_declarations(program)
     arity_problems = list(_check_arity(program))
     problems += arity_problems
-    problems += _check_undefined(program)
+    problems += _check_undefined(program, guideline)
     for rule in program.rules:
         problems += _check_rule_variables(rule)
     problems += _check_stratification(program)
@@ -159,7 +160,10 @@ def _check_declarations(program: Program) -> Iterator[Problem]:
             yield _error(declaration.position, "declaration", f"{_name(key)} cannot be both .input and .output")
 
 
-def _check_undefined(program: Program) -> Iterator[Problem]:
+def _check_undefined(program: Program, guideline: bool) -> Iterator[Problem]:
+    """A guideline reads only what it defines (a typo must not silently read as "never"); Datalog
+    programs, as in Souffle and clingo, read a predicate with no rule and no fact as empty."""
+    report = _error if guideline else _warning
     known = program.defined_predicates() | set(program.inputs())
     known_names = sorted({key[0] for key in known})
     for rule in program.rules:
@@ -170,11 +174,12 @@ def _check_undefined(program: Program) -> Iterator[Problem]:
                     continue  # the same name with another arity: the arity check reports it
                 hint = difflib.get_close_matches(atom.predicate, known_names, n=1)
                 suggestion = f"; did you mean {hint[0]}?" if hint else ""
-                yield _error(
+                empty = "" if guideline else "; it is read as an empty relation"
+                yield report(
                     atom.position,
                     "undefined",
                     f"{_name(atom.key)} is used but never defined by a rule or fact nor declared "
-                    f"with .input{suggestion}",
+                    f"with .input{empty}{suggestion}",
                 )
 
 

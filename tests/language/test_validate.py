@@ -58,11 +58,25 @@ def test_a_predicate_has_one_arity() -> None:
     ]
 
 
-def test_an_undefined_predicate_is_an_error_with_a_suggestion() -> None:
-    assert errors_of(".input symptom_days(d: number).\nacute :- symptom_day(D), D < 28.") == [
-        "kb.dl:2:10: error: symptom_day/1 is used but never defined by a rule or fact nor declared with .input; "
+def test_an_undefined_predicate_in_a_guideline_is_an_error_with_a_suggestion() -> None:
+    text = "@id a\n@evidence e\n@statement Acute.\nacute :- symptom_days(D), symptom_day(D), D < 28."
+    assert errors_of(".input symptom_days(d: number).\n" + text, guideline=True) == [
+        "kb.dl:5:27: error: symptom_day/1 is used but never defined by a rule or fact nor declared with .input; "
         "did you mean symptom_days? [undefined]"
     ]
+
+
+def test_an_undefined_predicate_in_a_program_is_a_warning_and_an_empty_relation() -> None:
+    text = ".input symptom_days(d: number).\nacute :- symptom_days(D), symptom_day(D), D < 28.\n.output acute()."
+    assert warnings_of(text) == [
+        "kb.dl:2:27: warning: symptom_day/1 is used but never defined by a rule or fact nor declared with .input; "
+        "it is read as an empty relation; did you mean symptom_days? [undefined]"
+    ]
+    kb = load_kb(text=text + "\nquiet :- symptom_days(D), not symptom_day(D).\n.output quiet().")
+    with kb.session([("symptom_days", (3,))]) as session:
+        assert not session.holds("acute")
+        assert session.holds("quiet")
+        assert session.query("symptom_day", None) == []
 
 
 def test_an_input_predicate_cannot_also_be_defined() -> None:
@@ -122,8 +136,8 @@ def test_facts_must_be_ground() -> None:
 
 
 def test_every_error_is_reported_at_once() -> None:
-    errors = errors_of(".input q(x: number).\np(X, Y) :- q(X).\nr :- qq(1).")
-    assert [error.split(" error: ")[0] for error in errors] == ["kb.dl:2:6:", "kb.dl:3:6:"]
+    errors = errors_of(".input q(x: number).\np(X, Y) :- q(X).\nr :- q(1), not q(W).")
+    assert [error.split(" error: ")[0] for error in errors] == ["kb.dl:2:6:", "kb.dl:3:18:"]
 
 
 def test_singleton_variables_and_unread_predicates_are_warnings() -> None:
