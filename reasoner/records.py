@@ -167,11 +167,18 @@ MAX_SHOWN_DIGITS = 40
 """Longest number quoted in a message; a longer one is shown by its digit count."""
 
 
+@dataclass(frozen=True)
+class _Omitted(FieldProblem):
+    """Stands for ``count`` problems of one kind that were counted but not listed."""
+
+    count: int = 0
+
+
 def _capped(problems: list[FieldProblem]) -> list[FieldProblem]:
     """The first :data:`MAX_PROBLEMS` problems, then one saying how many more were found."""
     if len(problems) <= MAX_PROBLEMS:
         return problems
-    more = len(problems) - MAX_PROBLEMS
+    more = sum(problem.count if isinstance(problem, _Omitted) else 1 for problem in problems[MAX_PROBLEMS:])
     return [*problems[:MAX_PROBLEMS], FieldProblem("", f"and {more} more problems not listed")]
 
 
@@ -180,7 +187,8 @@ def _unknown_fields(prefix: str, names: list[Any], allowed: str, problems: list[
     for name in names[:MAX_PROBLEMS]:
         problems.append(FieldProblem(prefix + _printable(str(name)), f"unknown field; allowed: {allowed}"))
     if len(names) > MAX_PROBLEMS:
-        problems.append(FieldProblem(prefix.rstrip("."), f"and {len(names) - MAX_PROBLEMS} more unknown fields"))
+        more = len(names) - MAX_PROBLEMS
+        problems.append(_Omitted(prefix.rstrip("."), f"and {more} more unknown fields", more))
 
 
 def _lone_surrogate(text: str) -> int | None:
