@@ -2,7 +2,8 @@
 
 Each command turns its arguments into calls of the library and renders what comes back.
 Errors are the library's own exception types; this module alone turns them into exit
-codes: 0 answered, 1 an invalid record, query or knowledge base, 2 a usage error.
+codes: 0 answered, 1 an invalid record, query or knowledge base (or output that cannot
+be written), 2 a usage error, 128 + N a batch stopped by signal N (143 SIGTERM, 130 SIGINT).
 Heavy modules (the parser, rich, the tracer) are imported only by the commands that
 need them, so answering one patient starts fast.
 """
@@ -330,8 +331,9 @@ def main() -> None:
     """Advice for severe back spasms from a guideline written as Datalog, with its evidence.
 
     Exit codes: 0 answered (a red flag is an answer, not an error), 1 the patient record,
-    query or knowledge base is invalid (the message names the field or file:line:col),
-    2 a usage error.
+    query or knowledge base is invalid (the message names the field or file:line:col) or
+    the output cannot be written, 2 a usage error, 130 or 143 a batch stopped by SIGINT or
+    SIGTERM (its workers ended, its output whole lines).
 
     Example:
 
@@ -690,7 +692,9 @@ def batch(
     and a message on standard error, and the others are still answered. A progress bar
     shows on a terminal. --audit prints a summary (--format text or json): to standard
     output when answers go to --output, else to standard error. Exit code 1 when any
-    record was invalid or any invariant was violated.
+    record was invalid or any invariant was violated. SIGTERM or SIGINT ends the workers,
+    leaves whole lines of output for the records answered so far, and exits 143 or 130
+    (128 + the signal's number).
 
     Example:
 
