@@ -179,6 +179,6 @@ def read_facts_text(text: str, source: str) -> list[Fact]:
 def read_facts_file(path: Path) -> list[Fact]:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as error:
+    except (OSError, UnicodeDecodeError) as error:
         raise KnowledgeBaseError([Problem(SourcePosition(str(path), 0, 0), "read", f"cannot read: {error}")]) from None
     return read_facts_text(text, str(path))

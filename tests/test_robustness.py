@@ -326,3 +326,31 @@ def test_batch_with_a_closed_standard_output_still_writes_its_output_file(tmp_pa
     assert len(answers.read_text().splitlines()) == len(
         [line for line in (ROOT / "examples" / "cohort.jsonl").read_text().splitlines() if line.strip()]
     )
+
+
+# -- knowledge bases and facts files of a user's own ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("manifest", "says"),
+    [
+        (b"name: x\nrules: " + b"[" * 10_000 + b"]" * 10_000 + b"\n", "invalid YAML: nested too deeply"),
+        (b"name: x\nrules: [" + b"9" * 5000 + b"]\n", "invalid YAML: Exceeds the limit (4300 digits)"),
+    ],
+)
+def test_a_hostile_knowledge_base_manifest_is_an_error_at_its_file(
+    runner: CliRunner, tmp_path: Path, manifest: bytes, says: str
+) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "manifest.yaml").write_bytes(manifest)
+    result = runner.invoke(main, ["recommend", "--kb", str(kb), "examples/patients/acute.json"])
+    line = assert_one_line_error(result)
+    assert f"{kb / 'manifest.yaml'}:1:1: error: {says}" in line
+
+
+def test_a_facts_file_that_is_not_utf8_is_an_error_naming_it(runner: CliRunner, tmp_path: Path) -> None:
+    facts = tmp_path / "edges.facts"
+    facts.write_bytes(b"edge(a, b\xff).\n")
+    result = runner.invoke(main, ["query", "item(C, K)", "--facts", str(facts)])
+    assert f"{facts}:0:0: error: cannot read" in assert_one_line_error(result)
