@@ -1117,7 +1117,8 @@ def verify(
     The boundary cohort puts every number of the record at its limits and on both sides
     of every threshold the rules compare it with, then adds each class of codes to one
     patient per distinct answer (every patient with --full; see reasoner/verify.py).
-    Exit code 1 when any answer breaks an invariant.
+    Exit code 1 when any answer breaks an invariant; 143 or 130 when stopped by SIGTERM or
+    SIGINT (the workers are ended).
 
     Example:
 
@@ -1143,8 +1144,15 @@ def verify(
             Entry(index, f"generated:{record['id']}", None, record) for index, record in enumerate(cohort, start=1)
         )
     summary = Audit()
-    for outcome in run(chain(*sources), advisor, kb_path=kb, workers=workers, answers=False):
-        summary.add(outcome)
+    outcomes = run(chain(*sources), advisor, kb_path=kb, workers=workers, answers=False)
+    try:
+        with stop_on_signals():
+            for outcome in outcomes:
+                summary.add(outcome)
+    except Interrupted as interruption:
+        outcomes.close()  # ends the worker processes
+        click.echo(f"Error: interrupted by {interruption.name} after {summary.patients} patients", err=True)
+        sys.exit(interruption.exit_code)
     if output_format == "json":
         result = summary.to_json()
         emit_json({"patients": result["patients"], "errors": result["errors"], "violations": result["violations"]})
