@@ -99,16 +99,19 @@ def read_bounded(path: Path, limit: int = MAX_RECORD_BYTES) -> bytes:
     return data
 
 
-def read_jsonl(lines: Iterable[str | bytes], source: str) -> Iterator[Entry]:
+def read_jsonl(lines: Iterable[str | bytes | TextProblem], source: str) -> Iterator[Entry]:
     """Each non-blank line of a JSON Lines stream as an :class:`Entry`, lazily, numbered from 1.
 
     Lines may be bytes (a file or standard input read as bytes): each is decoded on its
     own, so a byte that is not UTF-8 is that line's error and the lines around it are read.
+    A line that could not be read at all (:func:`bounded_lines`) is its TextProblem.
     """
     index = 0
     for number, raw in enumerate(lines, start=1):
         where = f"{source}:{number}"
         try:
+            if isinstance(raw, TextProblem):
+                raise raw
             line = decode_utf8(raw) if isinstance(raw, bytes) else raw
         except TextProblem as problem:
             yield Entry(index, where, number, error=_record_error(problem, where, whole_file=False))
@@ -135,6 +138,36 @@ def read_directory(directory: Path) -> Iterator[Entry]:
             yield Entry(index, str(path), None, error=error)
 
 
+MAX_SKIPPED_LINE_PARTS = 16
+"""How many ``limit``-sized parts of an over-long line are skipped looking for its end."""
+
+
+def bounded_lines(stream: IO[bytes], limit: int = MAX_RECORD_BYTES) -> Iterator[bytes | TextProblem]:
+    """The lines of a binary stream, each at most ``limit`` bytes, so that a cohort without
+    newlines cannot fill the memory.
+
+    A longer line is given as a TextProblem and skipped to its end; when no end comes
+    within :data:`MAX_SKIPPED_LINE_PARTS` more parts (``/dev/zero`` has none), reading
+    stops with a TextProblem saying so, instead of reading for ever.
+    """
+    megabytes = f"{limit / (1024 * 1024):g} MiB"
+    while line := stream.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        for _part in range(MAX_SKIPPED_LINE_PARTS):
+            rest = stream.readline(limit)
+            if not rest or rest.endswith(b"\n"):
+                yield TextProblem(f"the line is longer than {megabytes}; a record is far smaller")
+                break
+        else:
+            yield TextProblem(
+                f"the line is longer than {megabytes} and has no end within {MAX_SKIPPED_LINE_PARTS} times that; "
+                "the rest of the cohort is not read"
+            )
+            return
+
+
 def read_cohort(path: Path, stdin: IO[str] | IO[bytes] | None = None) -> Iterator[Entry]:
     """A cohort from a JSON Lines file, ``-`` (``stdin``) or a directory of record files.
 
@@ -144,7 +177,8 @@ def read_cohort(path: Path, stdin: IO[str] | IO[bytes] | None = None) -> Iterato
     if str(path) == "-":
         if stdin is None:
             raise ValueError("reading - needs the stdin stream")
-        yield from read_jsonl(getattr(stdin, "buffer", stdin), "<stdin>")
+        binary = getattr(stdin, "buffer", None)
+        yield from read_jsonl(bounded_lines(binary) if binary is not None else stdin, "<stdin>")
     elif path.is_dir():
         yield from read_directory(path)
     else:
@@ -153,7 +187,7 @@ def read_cohort(path: Path, stdin: IO[str] | IO[bytes] | None = None) -> Iterato
         except OSError as error:
             raise RecordError([FieldProblem("", f"cannot read the cohort: {error.strerror}")], str(path)) from None
         with handle:
-            yield from read_jsonl(handle, str(path))
+            yield from read_jsonl(bounded_lines(handle), str(path))
 
 
 def read_facts_text(text: str, source: str) -> list[Fact]:

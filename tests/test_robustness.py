@@ -354,3 +354,18 @@ def test_a_facts_file_that_is_not_utf8_is_an_error_naming_it(runner: CliRunner, 
     facts.write_bytes(b"edge(a, b\xff).\n")
     result = runner.invoke(main, ["query", "item(C, K)", "--facts", str(facts)])
     assert f"{facts}:0:0: error: cannot read" in assert_one_line_error(result)
+
+
+def test_an_over_long_cohort_line_is_its_own_error_and_an_endless_one_stops_the_reading() -> None:
+    from io import BytesIO
+
+    from reasoner.inputs import MAX_SKIPPED_LINE_PARTS, bounded_lines, read_jsonl
+
+    stream = BytesIO(good_line("a") + b"\n" + b"x" * 500 + b"\n" + good_line("b") + b"\n")
+    entries = list(read_jsonl(bounded_lines(stream, limit=100), "cohort"))
+    assert [(entry.line, entry.data and entry.data["id"]) for entry in entries] == [(1, "a"), (2, None), (3, "b")]
+    assert entries[1].error is not None and "the line is longer than" in str(entries[1].error)
+    endless = BytesIO(good_line("a") + b"\n" + b"\0" * 100 * (MAX_SKIPPED_LINE_PARTS + 5))
+    entries = list(read_jsonl(bounded_lines(endless, limit=100), "cohort"))
+    assert [entry.data and entry.data["id"] for entry in entries] == ["a", None]
+    assert "has no end within 16 times that; the rest of the cohort is not read" in str(entries[1].error)
