@@ -179,6 +179,46 @@ def test_a_key_given_twice_is_an_error_naming_it(
     assert f"key {key!r} is given twice" in line
 
 
+@st.composite
+def hostile_texts(draw: st.DrawFn) -> tuple[bytes, str]:
+    """A record made hostile in one way, with a varying size or place, and what the error must say."""
+    field = draw(st.sampled_from(["id", "age", "symptom_days", "relaxant_days_taken", "preferences"]))
+    kind = draw(st.sampled_from(["nesting", "digits", "surrogate", "bytes"]))
+    record = json.dumps(GOOD)[:-1]
+    if kind == "nesting":
+        depth = draw(st.integers(65, 20_000))
+        opening, closing = draw(st.sampled_from([("[", "]"), ('{"a":', "}")]))
+        inner = opening * depth + ("1" if opening != "[" else "") + closing * depth
+        return f'{record}, "{field}x": {inner}}}'.encode(), "nested more than 64 levels deep"
+    if kind == "digits":
+        digits = draw(st.integers(4301, 8000))
+        return f'{{"{field}": {"7" * digits}}}'.encode(), "a number has more than 4300 digits"
+    if kind == "surrogate":
+        surrogate = draw(st.integers(0xD800, 0xDFFF))
+        return f'{{"id": "a\\u{surrogate:04x}", "age": 45, "symptom_days": 3, "relaxant_days_taken": 0}}'.encode(), (
+            "lone surrogate at character 2"
+        )
+    bad = draw(st.binary(min_size=1, max_size=4).filter(lambda data: _first_bad_byte(data) is not None))
+    column = 10 + (_first_bad_byte(bad) or 0)
+    return b'{"id": "a' + bad + b'", "age": 45}', f"invalid UTF-8 at line 1 column {column}"
+
+
+def _first_bad_byte(data: bytes) -> int | None:
+    """Where ``data`` (after an ASCII letter) stops being UTF-8; None when it is UTF-8 throughout."""
+    try:
+        (b"a" + data).decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.start - 1
+    return None
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=hostile_texts())
+def test_any_hostile_record_is_one_line_naming_the_problem(runner: CliRunner, case: tuple[bytes, str]) -> None:
+    text, says = case
+    assert says in assert_one_line_error(runner.invoke(main, ["recommend", "-"], input=text))
+
+
 # -- batch: a bad line is that record's own error -------------------------------------------
 
 
