@@ -4,20 +4,24 @@ Each command parses its options, calls the library, and prints what the renderer
 :mod:`backspasm.reasoner.render` make of the result; no answer or explanation is
 formatted here.
 Errors are the library's own exception types; this module alone turns them into exit
-codes: 0 answered, 1 an invalid record, query or knowledge base, 2 a usage error.
+codes: 0 answered, 1 an invalid record, query or knowledge base (or output that cannot
+be written), 2 a usage error, 128 + N a batch stopped by signal N (143 SIGTERM, 130 SIGINT).
 Heavy modules (the parser, rich, the tracer) are imported only by the commands that
 need them, so answering one patient starts fast.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -151,9 +155,12 @@ def load_knowledge_base(kb_path: Path | None) -> KnowledgeBase:
 
 def read_patient_data(patient: str) -> tuple[Any, str]:
     """The parsed value of a JSON/YAML file, or of standard input for ``-``, and its source name."""
-    from .reasoner.advisor.inputs import parse_record_text, read_record_file
+    from .reasoner.advisor.inputs import parse_record_bytes, parse_record_text, read_record_file
 
     if patient == "-":
+        binary = getattr(sys.stdin, "buffer", None)
+        if binary is not None:
+            return parse_record_bytes(binary.read(), "<stdin>"), "<stdin>"
         return parse_record_text(sys.stdin.read(), "<stdin>"), "<stdin>"
     return read_record_file(Path(patient)), patient
 
@@ -190,23 +197,98 @@ def patient_argument(function: F) -> F:
 
 
 class Commands(click.Group):
-    """A group whose commands report the library's errors as messages and exit code 1."""
+    """A group whose commands report the library's errors as messages and exit code 1.
+
+    Output that cannot be written (a full disk, a closed standard output, a path that
+    cannot be opened) is also one line on standard error and exit code 1, never a
+    traceback; an interrupted ``batch`` exits 128 + the signal's number.
+    """
+
+    def main(self, *arguments: Any, **options: Any) -> Any:
+        guard_standard_streams()
+        try:
+            return super().main(*arguments, **options)
+        except OSError as error:
+            report_output_error(error)
+            sys.exit(EXIT_INVALID)
 
     def invoke(self, ctx: click.Context) -> Any:
         from .reasoner.language.budget import default_budget, set_default_budget
 
         budget = default_budget()  # the budget options change it for this invocation only
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except ReasonerError as error:
             for line in str(error).splitlines() or [type(error).__name__]:
                 click.echo(f"Error: {line}", err=True)
-            ctx.exit(1)
+            ctx.exit(EXIT_INVALID)
         finally:
             set_default_budget(budget)
+        if ctx.parent is None and sys.stdout is not None:
+            sys.stdout.flush()  # a full disk is reported here, not after exit as a Python warning
+        return result
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
+
+
+EXIT_INVALID = 1
+"""An invalid record, query or knowledge base, or output that cannot be written."""
+
+
+class ClosedStream:
+    """Standard output when the process was started with it closed (``>&-``).
+
+    Python then sets ``sys.stdout`` to None and click would drop every answer in silence;
+    writing here raises instead, so the command says that it could not write.
+    """
+
+    def write(self, _text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def guard_standard_streams() -> None:
+    """Make output failures visible and text that cannot be encoded printable.
+
+    A closed standard output becomes a :class:`ClosedStream`; standard error writes any
+    character it cannot encode as an escape, so an error message quoting the bad text can
+    always be printed.
+    """
+    if sys.stdout is None:
+        sys.stdout = ClosedStream()  # type: ignore[assignment,unused-ignore]
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):
+                pass
+
+
+def report_output_error(error: OSError) -> None:
+    """One line on standard error for output that could not be written; the rest of the output
+    is discarded so that Python's own flush at exit does not fail again with a traceback."""
+    where = f" to {error.filename}" if error.filename else ""
+    reason = error.strerror or str(error)
+    try:
+        click.echo(f"Error: cannot write the output{where}: {reason}", err=True)
+    except OSError:
+        pass
+    stdout = sys.stdout
+    try:
+        descriptor = stdout.fileno() if stdout is not None and not isinstance(stdout, ClosedStream) else None
+    except (OSError, ValueError, AttributeError):
+        descriptor = None
+    if descriptor is not None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, descriptor)
+        os.close(devnull)
 
 
 def print_version(ctx: click.Context, _parameter: click.Parameter, value: bool) -> None:
@@ -230,9 +312,10 @@ def main() -> None:
     """Advice for severe back spasms from a guideline written as Datalog, with its evidence.
 
     Exit codes: 0 answered (a red flag is an answer, not an error), 1 the patient record,
-    query or knowledge base is invalid (the message names the field or file:line:col) or a
-    query went past its resource budget (the message names the option that raises it),
-    2 a usage error.
+    query or knowledge base is invalid (the message names the field or file:line:col), a
+    query went past its resource budget (the message names the option that raises it) or
+    the output cannot be written, 2 a usage error, 130 or 143 a batch stopped by SIGINT or
+    SIGTERM (its workers ended, its output whole lines).
 
     Example:
 
@@ -515,7 +598,9 @@ def batch(
     and a message on standard error, and the others are still answered. A progress bar
     shows on a terminal. --audit prints a summary (--format text or json): to standard
     output when answers go to --output, else to standard error. Exit code 1 when any
-    record was invalid or any invariant was violated.
+    record was invalid or any invariant was violated. SIGTERM or SIGINT ends the workers,
+    leaves whole lines of output for the records answered so far, and exits 143 or 130
+    (128 + the signal's number).
 
     Example:
 
@@ -530,11 +615,11 @@ def batch(
     from .reasoner.render.lines import plain
 
     kb = kb_path or BUNDLED_KB
+    stream = open_output(output) if output else sys.stdout
     advisor = load_advisor(kb)
     entries = read_cohort(cohort, sys.stdin)
     outcomes = run(entries, advisor, kb_path=kb, workers=workers, audit=audit, chunk_size=chunk_size)
     summary = Audit()
-    stream = click.open_file(str(output), "w", encoding="utf-8") if output else sys.stdout
     progress = None
     if on_terminal(sys.stderr) and (output is not None or not on_terminal()):
         from rich.console import Console
@@ -543,18 +628,29 @@ def batch(
         progress = Progress(console=Console(stderr=True), transient=True)
         progress.start()
         task = progress.add_task("patients", total=_count_lines(cohort))
+    written = 0
     try:
-        for outcome in outcomes:
-            summary.add(outcome)
-            stream.write(json.dumps(outcome.to_json(), sort_keys=True, separators=(",", ":")) + "\n")
-            if outcome.error is not None:
-                message = record_error_text(outcome.error)
+        with stop_on_signals():
+            for outcome in outcomes:
+                summary.add(outcome)
+                stream.write(json.dumps(outcome.to_json(), sort_keys=True, separators=(",", ":")) + "\n")
+                written += 1
+                if outcome.error is not None:
+                    message = record_error_text(outcome.error)
+                    if progress is not None:
+                        progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
+                    else:
+                        click.echo(message, err=True)
                 if progress is not None:
-                    progress.console.print(message, markup=False, highlight=False, soft_wrap=True)
-                else:
-                    click.echo(message, err=True)
-            if progress is not None:
-                progress.advance(task)
+                    progress.advance(task)
+    except Interrupted as interruption:
+        outcomes.close()  # ends the worker processes before anything else
+        stream.flush()
+        click.echo(
+            f"Error: interrupted by {interruption.name} after {written} records were written (whole lines only)",
+            err=True,
+        )
+        sys.exit(interruption.exit_code)
     finally:
         if progress is not None:
             progress.stop()
@@ -569,7 +665,41 @@ def batch(
         else:
             click.echo(plain(list(audit_lines(summary))), err=to_stderr, nl=False)
     if summary.errors or summary.violations:
-        sys.exit(1)
+        sys.exit(EXIT_INVALID)
+
+
+def open_output(path: Path) -> IO[str]:
+    """The answers file, opened before any work so that a path that cannot be written fails at once."""
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as error:
+        raise click.FileError(str(path), hint=error.strerror or str(error)) from None
+
+
+class Interrupted(Exception):
+    """SIGTERM or SIGINT arrived during a batch: raised in the main thread to stop it cleanly."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal.Signals(signal_number).name)
+        self.name = signal.Signals(signal_number).name
+        self.exit_code = 128 + signal_number
+        """As a shell reports a process ended by the signal: 143 for SIGTERM, 130 for SIGINT."""
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGINT raise :class:`Interrupted` instead of killing
+    the process outright, so the batch can end its workers and flush whole lines first."""
+
+    def interrupt(signal_number: int, _frame: Any) -> None:
+        raise Interrupted(signal_number)
+
+    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _count_lines(path: Path) -> int | None:
@@ -879,7 +1009,8 @@ def verify(
     The boundary cohort puts every number of the record at its limits and on both sides
     of every threshold the rules compare it with, then adds each class of codes to one
     patient per distinct answer (every patient with --full; see reasoner/kbtools/verify.py).
-    Exit code 1 when any answer breaks an invariant.
+    Exit code 1 when any answer breaks an invariant; 143 or 130 when stopped by SIGTERM or
+    SIGINT (the workers are ended).
 
     Example:
 
@@ -906,8 +1037,15 @@ def verify(
             Entry(index, f"generated:{record['id']}", None, record) for index, record in enumerate(cohort, start=1)
         )
     summary = Audit()
-    for outcome in run(chain(*sources), advisor, kb_path=kb, workers=workers, answers=False):
-        summary.add(outcome)
+    outcomes = run(chain(*sources), advisor, kb_path=kb, workers=workers, answers=False)
+    try:
+        with stop_on_signals():
+            for outcome in outcomes:
+                summary.add(outcome)
+    except Interrupted as interruption:
+        outcomes.close()  # ends the worker processes
+        click.echo(f"Error: interrupted by {interruption.name} after {summary.patients} patients", err=True)
+        sys.exit(interruption.exit_code)
     if output_format == "json":
         result = summary.to_json()
         emit_json({"patients": result["patients"], "errors": result["errors"], "violations": result["violations"]})

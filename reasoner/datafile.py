@@ -51,20 +51,24 @@ def load_yaml(path: Path, display_name: str | None = None) -> DataFile:
     except (OSError, UnicodeDecodeError) as error:
         raise KnowledgeBaseError([Problem(SourcePosition(name, 0, 0), "read", f"cannot read file: {error}")]) from None
     loader = yaml.SafeLoader(text)
+    result = DataFile(name, None)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        result.data = loader.construct_document(node) if node is not None else None
+        if node is not None:
+            for key_path, mark in _walk(node, ()):
+                result.positions[key_path] = SourcePosition(name, mark.line + 1, mark.column + 1)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         position = SourcePosition(name, mark.line + 1, mark.column + 1) if mark else SourcePosition(name, 1, 1)
         reason = getattr(error, "problem", None) or str(error)
         raise KnowledgeBaseError([Problem(position, "syntax", f"invalid YAML: {reason}")]) from None
+    except (RecursionError, ValueError) as error:
+        # Nesting deeper than the parser's stack, or an integer longer than Python converts.
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error).splitlines()[0]
+        raise KnowledgeBaseError([Problem(SourcePosition(name, 1, 1), "syntax", f"invalid YAML: {reason}")]) from None
     finally:
         loader.dispose()
-    result = DataFile(name, data)
-    if node is not None:
-        for key_path, mark in _walk(node, ()):
-            result.positions[key_path] = SourcePosition(name, mark.line + 1, mark.column + 1)
     return result
 
 

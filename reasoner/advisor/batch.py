@@ -12,8 +12,10 @@ line and field problems); the records around it are answered as usual.
 
 from __future__ import annotations
 
+import multiprocessing
+import signal
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -97,6 +99,14 @@ def _worker_chunk(kb_path: str, chunk: list[Entry], audit: bool, answers: bool) 
 
 
 def _warm_up(kb_path: str) -> None:
+    """A worker's start: the default signal dispositions, then the knowledge base.
+
+    A worker leaves SIGINT (a Ctrl-C reaches every process of the terminal's group) to its
+    parent, which ends the run and its workers; SIGTERM ends a worker at once, without the
+    handler a forked worker inherits from the command line.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_advisor(kb_path)
 
 
@@ -116,7 +126,7 @@ def run(
     answers: bool = True,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     window: int | None = None,
-) -> Iterator[Outcome]:
+) -> Generator[Outcome, None, None]:
     """Outcomes of ``entries`` in input order.
 
     ``advisor`` (or a function that loads it) answers in this process when ``workers``
@@ -139,13 +149,38 @@ def run(
     in_flight: deque[Future[list[Outcome]]] = deque()
     limit = window or workers * WINDOW_PER_WORKER
     path = str(kb_path)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_warm_up, initargs=(path,)) as pool:
+    others = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_up, initargs=(path,))
+    try:
         for chunk in chunks(entries, chunk_size):
             in_flight.append(pool.submit(_worker_chunk, path, chunk, audit, answers))
             if len(in_flight) >= limit:
                 yield from in_flight.popleft().result()
         while in_flight:
             yield from in_flight.popleft().result()
+    except BaseException:
+        _end_workers(pool, others)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _end_workers(pool: ProcessPoolExecutor, others: set[multiprocessing.process.BaseProcess]) -> None:
+    """Stop a pool at once: pending chunks cancelled, worker processes terminated and reaped.
+
+    Called when the run is interrupted (a signal, an error, the caller closing the
+    generator): waiting for the chunks in flight could take long, and a worker must never
+    outlive the run that started it. The pool's workers are the child processes that were
+    not there before it (``others``).
+    """
+    pool.shutdown(wait=False, cancel_futures=True)
+    workers = [process for process in multiprocessing.active_children() if process not in others]
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 @dataclass

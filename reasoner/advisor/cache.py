@@ -2,17 +2,32 @@
 
 Parsing and validating the bundled knowledge base costs more than answering a patient.
 The validated program and its data are written once as plain JSON in the user's cache
-directory, one entry per knowledge-base location, with the name, size and modification
-time of every file of the knowledge base and of the reasoner's own source: an entry is
-used only when they all still match, so any edit to either makes a fresh entry. Loading reads JSON into the
-same dataclasses the parser builds and never executes anything (no pickle). A cache
-that cannot be read or written is ignored: the knowledge base is then loaded as usual.
+directory (platformdirs' user cache directory, or ``$BACKSPASM_CACHE_DIR``), one entry
+per knowledge-base location. The cache must never change an answer, so:
+
+* an entry is keyed on content: a hash of the bytes of every file of the knowledge base
+  and of the reasoner's own source (not their sizes and times, which an edit can keep);
+* an entry holds a checksum of its payload, and what it decodes is checked to be the
+  parser's own dataclasses; an edited, truncated or odd entry is a miss, never an answer;
+* an entry is opened without following links and read only if it is a regular file of
+  bounded size, so a FIFO, a link to ``/dev/zero`` or a huge file is a miss, not a hang;
+* an entry is written to a temporary file and renamed into place, so a reader sees the
+  old entry or the new one, never half of one.
+
+Loading reads JSON into the same dataclasses the parser builds and never executes
+anything (no pickle). A cache that cannot be read or written is ignored: the knowledge
+base is then loaded as usual. The checksum detects corruption and edits; it is not a
+signature against someone who can write the user's cache directory (and could as well
+edit the installed program).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import stat
+import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -39,9 +54,13 @@ from ..language.program import (
 )
 from .advisor import Advisor, advisor_for
 
-FORMAT = 1
+FORMAT = 2
 ENVIRONMENT_VARIABLE = "BACKSPASM_CACHE_DIR"
-"""Where the cache lives; ``off`` disables it. Default: $XDG_CACHE_HOME/backspasm or ~/.cache/backspasm."""
+"""Where the cache lives; ``off`` disables it. Default: platformdirs' user cache directory
+for backspasm (``$XDG_CACHE_HOME/backspasm`` or ``~/.cache/backspasm`` on Linux)."""
+
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+"""The largest entry read; the bundled knowledge base's entry is a few hundred kilobytes."""
 
 JSON = Any
 
@@ -52,20 +71,31 @@ def cache_directory() -> Path | None:
         return None
     if configured:
         return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "backspasm"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("backspasm", appauthor=False))
 
 
 def signature(path: Path) -> list[Any]:
-    """The name, size and modification time of every file under ``path`` (or of the file)
-    and of the reasoner's source, as Python checks its bytecode cache: cheap enough to
-    compute on every start, and any edit or replacement of a file changes it. An entry
-    stores the signature it was made for and is used only when it matches exactly."""
-    files = []
-    for file in [*_files(Path(__file__).resolve().parents[1]), *_files(path)]:
-        status = os.stat(file)
-        files.append([file, status.st_size, status.st_mtime_ns])
-    return [FORMAT, str(path), str(path.resolve()), files]
+    """What an entry must have been made from: the cache format, the location, and a hash of
+    the bytes of every file under ``path`` (or of the file) and of the reasoner's source.
+
+    Hashing the content costs a few milliseconds, next to a parse that costs far more, and
+    unlike sizes and modification times it changes with every edit."""
+    digest = hashlib.blake2b(digest_size=32)
+    for base in (Path(__file__).resolve().parents[1], path):
+        for file in _files(base):
+            digest.update(os.path.relpath(file, base).encode("utf-8", "surrogateescape") + b"\0")
+            digest.update(_file_bytes(file))
+            digest.update(b"\0")
+    return [FORMAT, str(path), str(path.resolve()), digest.hexdigest()]
+
+
+def _file_bytes(file: str) -> bytes:
+    try:
+        return Path(file).read_bytes()
+    except OSError:
+        return b"\xff unreadable"
 
 
 def entry_path(directory: Path, path: Path) -> Path:
@@ -76,6 +106,7 @@ def entry_path(directory: Path, path: Path) -> Path:
 
 
 def _files(path: Path) -> list[str]:
+    """Every regular file under ``path``, sorted; links to anything else and special files are skipped."""
     if not path.is_dir():
         return [str(path)]
     found: list[str] = []
@@ -96,23 +127,75 @@ def load_kb_cached(path: Path) -> KnowledgeBase:
         return load_kb(path)
     entry = entry_path(directory, path)
     expected = signature(path)
-    try:
-        cached = json.loads(entry.read_text(encoding="utf-8"))
-        if cached.get("signature") == expected:
-            return decode_kb(cached)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        pass
+    cached = read_entry(entry, expected)
+    if cached is not None:
+        return cached
     kb = load_kb(path)
-    import tempfile
+    write_entry(directory, entry, expected, kb)
+    return kb
 
+
+def read_entry(entry: Path, expected: list[Any]) -> KnowledgeBase | None:
+    """The knowledge base of a cache entry made for ``expected``, or None for anything else:
+    no entry, another signature, a checksum that does not match, a special file, a link,
+    an oversized file, or a payload that does not decode to the parser's dataclasses."""
+    data = _read_regular_file(entry, MAX_ENTRY_BYTES)
+    if data is None:
+        return None
+    header_line, separator, payload = data.partition(b"\n")
+    if not separator:
+        return None
     try:
+        header = json.loads(header_line)
+        if not isinstance(header, dict) or header.get("signature") != expected:
+            return None
+        if header.get("checksum") != hashlib.blake2b(payload, digest_size=32).hexdigest():
+            return None
+        return decode_kb(json.loads(payload))
+    except Exception:  # noqa: BLE001 - any oddity in a cache entry is a miss, never an error or an answer
+        return None
+
+
+def _read_regular_file(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file (not a link, FIFO or device) of at most ``limit`` bytes."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+            return None
+        with os.fdopen(descriptor, "rb", closefd=False) as file:
+            data = file.read(limit + 1)
+        return data if len(data) <= limit else None
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def write_entry(directory: Path, entry: Path, expected: list[Any], kb: KnowledgeBase) -> None:
+    """Write an entry atomically: a temporary file in the same directory, renamed over the old one."""
+    temporary: str | None = None
+    try:
+        payload = json.dumps(encode_kb(kb), separators=(",", ":")).encode("utf-8")
+        header = {"signature": expected, "checksum": hashlib.blake2b(payload, digest_size=32).hexdigest()}
         directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=directory, suffix=".tmp", delete=False, encoding="utf-8") as file:
-            json.dump({**encode_kb(kb), "signature": expected}, file, separators=(",", ":"))
-        os.replace(file.name, entry)
+        with tempfile.NamedTemporaryFile("wb", dir=directory, suffix=".tmp", delete=False) as file:
+            temporary = file.name
+            file.write(json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n" + payload)
+        os.replace(temporary, entry)
+        temporary = None
     except (OSError, TypeError, ValueError):
         pass
-    return kb
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
 
 
 def load_advisor_cached(path: Path) -> Advisor:

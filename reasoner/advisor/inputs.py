@@ -8,7 +8,6 @@ an error beside the good ones so one typo does not stop a run of 100 000 patient
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import IO, Any
 
 from ..errors import FieldProblem, KnowledgeBaseError, Problem, RecordError, SourcePosition
 from ..language.engine import Fact
+from .recordtext import TextProblem, decode_utf8, load_json, load_yaml
 
 RECORD_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -35,51 +35,94 @@ class Entry:
 
 
 def parse_record_text(text: str, source: str, *, yaml: bool | None = None) -> Any:
-    """Parse one record's text: JSON, or YAML when ``yaml`` is true (None: guess from the text)."""
+    """Parse one record's text: JSON, or YAML when ``yaml`` is true (None: guess from the text).
+
+    Strict (:mod:`reasoner.recordtext`): a duplicate key, deep nesting, an oversized
+    integer or a YAML alias is a RecordError at ``source:line:col``, never a traceback.
+    """
     if yaml is None:
         yaml = not text.lstrip().startswith(("{", "["))
-    if not yaml:
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise RecordError(
-                [FieldProblem("", f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}")],
-                f"{source}:{error.lineno}:{error.colno}",
-            ) from None
-    import yaml as pyyaml
-
     try:
-        return pyyaml.safe_load(text)
-    except pyyaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
-        reason = getattr(error, "problem", None) or str(error)
-        raise RecordError([FieldProblem("", f"invalid YAML: {reason}")], where) from None
+        return load_yaml(text) if yaml else load_json(text)
+    except TextProblem as problem:
+        raise _record_error(problem, source, whole_file=True) from None
+
+
+def parse_record_bytes(data: bytes, source: str, *, yaml: bool | None = None) -> Any:
+    """:func:`parse_record_text` of bytes that must be UTF-8 (a file, or standard input)."""
+    try:
+        text = decode_utf8(data)
+    except TextProblem as problem:
+        raise _record_error(problem, source, whole_file=True) from None
+    return parse_record_text(text, source, yaml=yaml)
+
+
+def _record_error(problem: TextProblem, source: str, *, whole_file: bool) -> RecordError:
+    """A parse problem as a RecordError: ``source:line:col`` for a file, ``source`` for a cohort line."""
+    if problem.line is None:
+        return RecordError([FieldProblem("", problem.message)], source)
+    if whole_file:
+        message = _with_position(problem.message, f"at line {problem.line} column {problem.column}")
+        return RecordError([FieldProblem("", message)], f"{source}:{problem.line}:{problem.column}")
+    return RecordError([FieldProblem("", _with_position(problem.message, f"at column {problem.column}"))], source)
+
+
+def _with_position(message: str, position: str) -> str:
+    """``invalid JSON at line 3 column 13: …``: the position after what is invalid (YAML's is in the source)."""
+    for kind in ("invalid JSON", "invalid UTF-8"):
+        if message.startswith(kind + ": "):
+            return f"{kind} {position}: {message[len(kind) + 2 :]}"
+    return message
 
 
 def read_record_file(path: Path) -> Any:
     """The parsed value of a JSON or YAML record file; RecordError names a missing file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_bounded(path)
     except FileNotFoundError:
         raise RecordError([FieldProblem("", "no such file")], str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise RecordError([FieldProblem("", f"cannot read the file: {error}")], str(path)) from None
-    return parse_record_text(text, str(path), yaml=path.suffix in (".yaml", ".yml"))
+    except OSError as error:
+        raise RecordError([FieldProblem("", f"cannot read the file: {error.strerror or error}")], str(path)) from None
+    return parse_record_bytes(data, str(path), yaml=path.suffix in (".yaml", ".yml"))
 
 
-def read_jsonl(lines: Iterable[str], source: str) -> Iterator[Entry]:
-    """Each non-blank line of a JSON Lines stream as an :class:`Entry`, lazily, numbered from 1."""
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+"""The largest record file read (a FHIR Bundle of a long history is a few megabytes)."""
+
+
+def read_bounded(path: Path, limit: int = MAX_RECORD_BYTES) -> bytes:
+    """The bytes of ``path``, refusing more than ``limit`` (``/dev/zero`` would never end)."""
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(0, f"larger than {limit // (1024 * 1024)} MiB; a record file is far smaller")
+    return data
+
+
+def read_jsonl(lines: Iterable[str | bytes | TextProblem], source: str) -> Iterator[Entry]:
+    """Each non-blank line of a JSON Lines stream as an :class:`Entry`, lazily, numbered from 1.
+
+    Lines may be bytes (a file or standard input read as bytes): each is decoded on its
+    own, so a byte that is not UTF-8 is that line's error and the lines around it are read.
+    A line that could not be read at all (:func:`bounded_lines`) is its TextProblem.
+    """
     index = 0
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for number, raw in enumerate(lines, start=1):
         where = f"{source}:{number}"
         try:
-            data = json.loads(line.rstrip("\r\n"))
-        except json.JSONDecodeError as error:
-            problem = FieldProblem("", f"invalid JSON at column {error.colno}: {error.msg}")
-            yield Entry(index, where, number, error=RecordError([problem], where))
+            if isinstance(raw, TextProblem):
+                raise raw
+            line = decode_utf8(raw) if isinstance(raw, bytes) else raw
+        except TextProblem as problem:
+            yield Entry(index, where, number, error=_record_error(problem, where, whole_file=False))
+            index += 1
+            continue
+        if not line.strip():
+            continue
+        try:
+            data = load_json(line.rstrip("\r\n"))
+        except TextProblem as problem:
+            yield Entry(index, where, number, error=_record_error(problem, where, whole_file=False))
         else:
             yield Entry(index, where, number, data)
         index += 1
@@ -95,21 +138,56 @@ def read_directory(directory: Path) -> Iterator[Entry]:
             yield Entry(index, str(path), None, error=error)
 
 
-def read_cohort(path: Path, stdin: IO[str] | None = None) -> Iterator[Entry]:
-    """A cohort from a JSON Lines file, ``-`` (``stdin``) or a directory of record files."""
+MAX_SKIPPED_LINE_PARTS = 16
+"""How many ``limit``-sized parts of an over-long line are skipped looking for its end."""
+
+
+def bounded_lines(stream: IO[bytes], limit: int = MAX_RECORD_BYTES) -> Iterator[bytes | TextProblem]:
+    """The lines of a binary stream, each at most ``limit`` bytes, so that a cohort without
+    newlines cannot fill the memory.
+
+    A longer line is given as a TextProblem and skipped to its end; when no end comes
+    within :data:`MAX_SKIPPED_LINE_PARTS` more parts (``/dev/zero`` has none), reading
+    stops with a TextProblem saying so, instead of reading for ever.
+    """
+    megabytes = f"{limit / (1024 * 1024):g} MiB"
+    while line := stream.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        for _part in range(MAX_SKIPPED_LINE_PARTS):
+            rest = stream.readline(limit)
+            if not rest or rest.endswith(b"\n"):
+                yield TextProblem(f"the line is longer than {megabytes}; a record is far smaller")
+                break
+        else:
+            yield TextProblem(
+                f"the line is longer than {megabytes} and has no end within {MAX_SKIPPED_LINE_PARTS} times that; "
+                "the rest of the cohort is not read"
+            )
+            return
+
+
+def read_cohort(path: Path, stdin: IO[str] | IO[bytes] | None = None) -> Iterator[Entry]:
+    """A cohort from a JSON Lines file, ``-`` (``stdin``) or a directory of record files.
+
+    Files and a binary ``stdin`` are read as bytes, line by line, so that text which is
+    not UTF-8 is answered the same way from either: as the bad line's own error.
+    """
     if str(path) == "-":
         if stdin is None:
             raise ValueError("reading - needs the stdin stream")
-        yield from read_jsonl(stdin, "<stdin>")
+        binary = getattr(stdin, "buffer", None)
+        yield from read_jsonl(bounded_lines(binary) if binary is not None else stdin, "<stdin>")
     elif path.is_dir():
         yield from read_directory(path)
     else:
         try:
-            handle = path.open(encoding="utf-8")
+            handle = path.open("rb")
         except OSError as error:
             raise RecordError([FieldProblem("", f"cannot read the cohort: {error.strerror}")], str(path)) from None
         with handle:
-            yield from read_jsonl(handle, str(path))
+            yield from read_jsonl(bounded_lines(handle), str(path))
 
 
 def read_facts_text(text: str, source: str) -> list[Fact]:
@@ -135,6 +213,6 @@ def read_facts_text(text: str, source: str) -> list[Fact]:
 def read_facts_file(path: Path) -> list[Fact]:
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as error:
+    except (OSError, UnicodeDecodeError) as error:
         raise KnowledgeBaseError([Problem(SourcePosition(str(path), 0, 0), "read", f"cannot read: {error}")]) from None
     return read_facts_text(text, str(path))

@@ -69,37 +69,44 @@ class RecordSpec:
         return next((spec for spec in self.fields if spec.name == name), None)
 
     def read(self, record: Any, source: str = "") -> Record:
-        """Validate ``record`` (parsed JSON or YAML) and return its facts, or raise RecordError."""
+        """Validate ``record`` (parsed JSON or YAML) and return its facts, or raise RecordError.
+
+        At most :data:`MAX_PROBLEMS` problems are listed, then how many more there were:
+        a list of five million bad items is one short error, not five million lines.
+        """
         problems: list[FieldProblem] = []
         if not isinstance(record, dict):
             raise RecordError(
                 [FieldProblem("", f"a record is a JSON object of fields, not {_describe(record)}")], source
             )
-        allowed = [spec.name for spec in self.fields]
-        for name in record:
-            if self.field(str(name)) is None:
-                problems.append(FieldProblem(str(name), f"unknown field; allowed: {', '.join(allowed)}"))
+        allowed = ", ".join(spec.name for spec in self.fields)
+        _unknown_fields("", [name for name in record if self.field(str(name)) is None], allowed, problems)
         facts: list[Fact] = []
+        numbers: dict[str, int] = {}
         for spec in self.fields:
             if spec.name not in record or record[spec.name] is None:
                 if spec.required:
                     problems.append(FieldProblem(spec.name, f"is required: {spec.description or spec.type}"))
                 continue
-            facts += _read_field(spec, record[spec.name], record, problems)
-        problems += self._cross_field_problems(record, {problem.field for problem in problems})
+            facts += _read_field(spec, record[spec.name], numbers, problems)
+        problems += self._cross_field_problems(numbers, {problem.field for problem in problems})
         if problems:
-            raise RecordError(problems, source)
+            raise RecordError(_capped(problems), source)
         identifier = record.get(self.identifier)
         return Record(str(identifier) if identifier is not None else "", tuple(facts))
 
-    def _cross_field_problems(self, record: dict[str, Any], invalid: set[str]) -> list[FieldProblem]:
-        """``at_most`` limits between two fields, checked only when both fields are valid on their own."""
+    def _cross_field_problems(self, numbers: dict[str, int], invalid: set[str]) -> list[FieldProblem]:
+        """``at_most`` limits between two fields, checked only when both fields are valid on their own.
+
+        The values compared are the validated whole numbers, so ``11.0`` is held to the
+        limit exactly as ``11`` is.
+        """
         problems: list[FieldProblem] = []
         for spec in self.fields:
             if spec.at_most is None or spec.name in invalid or spec.at_most in invalid:
                 continue
-            value, bound = record.get(spec.name), record.get(spec.at_most)
-            if isinstance(value, int) and isinstance(bound, int) and value > bound:
+            value, bound = numbers.get(spec.name), numbers.get(spec.at_most)
+            if value is not None and bound is not None and value > bound:
                 problems.append(
                     FieldProblem(spec.name, f"{value} is more than {spec.at_most} ({bound}); it cannot exceed it")
                 )
@@ -153,13 +160,63 @@ class Record:
     facts: tuple[Fact, ...]
 
 
+MAX_PROBLEMS = 20
+"""Problems listed for one record; any beyond are counted in one last problem."""
+
+MAX_SHOWN_DIGITS = 40
+"""Longest number quoted in a message; a longer one is shown by its digit count."""
+
+
+@dataclass(frozen=True)
+class _Omitted(FieldProblem):
+    """Stands for ``count`` problems of one kind that were counted but not listed."""
+
+    count: int = 0
+
+
+def _capped(problems: list[FieldProblem]) -> list[FieldProblem]:
+    """The first :data:`MAX_PROBLEMS` problems, then one saying how many more were found."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = sum(problem.count if isinstance(problem, _Omitted) else 1 for problem in problems[MAX_PROBLEMS:])
+    return [*problems[:MAX_PROBLEMS], FieldProblem("", f"and {more} more problems not listed")]
+
+
+def _unknown_fields(prefix: str, names: list[Any], allowed: str, problems: list[FieldProblem]) -> None:
+    """One problem per unknown field name, up to the cap; the rest are counted in one more problem."""
+    for name in names[:MAX_PROBLEMS]:
+        problems.append(FieldProblem(prefix + _printable(str(name)), f"unknown field; allowed: {allowed}"))
+    if len(names) > MAX_PROBLEMS:
+        more = len(names) - MAX_PROBLEMS
+        problems.append(_Omitted(prefix.rstrip("."), f"and {more} more unknown fields", more))
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Where ``text`` holds half of a UTF-16 pair (JSON allows ``"\\ud800"``), which no output can encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return error.start
+    return None
+
+
+def _printable(text: str) -> str:
+    """``text`` with lone surrogates written as escapes, so a message about it can be printed."""
+    return text if _lone_surrogate(text) is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _number(value: int | float) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_SHOWN_DIGITS else f"of {len(text.lstrip('-'))} digits"
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
     if isinstance(value, str):
         return f"text {value!r}"
     if isinstance(value, int | float):
-        return f"number {value}"
+        return f"number {_number(value)}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -178,12 +235,12 @@ def _read_integer(
             return None
     if minimum is not None and value < minimum:
         problems.append(
-            FieldProblem(path, f"{value} is below the minimum {minimum}; allowed: {_range(minimum, maximum)}")
+            FieldProblem(path, f"{_number(value)} is below the minimum {minimum}; allowed: {_range(minimum, maximum)}")
         )
         return None
     if maximum is not None and value > maximum:
         problems.append(
-            FieldProblem(path, f"{value} is above the maximum {maximum}; allowed: {_range(minimum, maximum)}")
+            FieldProblem(path, f"{_number(value)} is above the maximum {maximum}; allowed: {_range(minimum, maximum)}")
         )
         return None
     return int(value)
@@ -195,10 +252,15 @@ def _range(minimum: int | None, maximum: int | None) -> str:
     return f"at least {minimum}" if minimum is not None else f"at most {maximum}"
 
 
-def _read_field(spec: FieldSpec, value: Any, record: dict[str, Any], problems: list[FieldProblem]) -> list[Fact]:
+def _read_field(spec: FieldSpec, value: Any, numbers: dict[str, int], problems: list[FieldProblem]) -> list[Fact]:
+    """The facts of one field; a valid integer is also kept in ``numbers`` for the cross-field checks."""
     if spec.type == "text":
         if not isinstance(value, str) or not value.strip():
             problems.append(FieldProblem(spec.name, f"must be non-empty text, not {_describe(value)}"))
+        elif (position := _lone_surrogate(value)) is not None:
+            problems.append(
+                FieldProblem(spec.name, f"is not valid Unicode text: a lone surrogate at character {position + 1}")
+            )
         return []
     if spec.type == "boolean":
         if not isinstance(value, bool):
@@ -209,6 +271,7 @@ def _read_field(spec: FieldSpec, value: Any, record: dict[str, Any], problems: l
         number = _read_integer(spec.name, value, spec.minimum, spec.maximum, problems)
         if number is None:
             return []
+        numbers[spec.name] = number
         return [Fact(spec.fact, (number,))] if spec.fact else []
     return _read_codes(spec, value, problems)
 
@@ -216,6 +279,14 @@ def _read_field(spec: FieldSpec, value: Any, record: dict[str, Any], problems: l
 def _read_codes(spec: FieldSpec, value: Any, problems: list[FieldProblem]) -> list[Fact]:
     if not isinstance(value, list):
         problems.append(FieldProblem(spec.name, f"must be a list of codes, not {_describe(value)}"))
+        return []
+    if len(value) > len(spec.codes):
+        problems.append(
+            FieldProblem(
+                spec.name,
+                f"lists {len(value)} items, but there are only {len(spec.codes)} codes and each may be listed once",
+            )
+        )
         return []
     facts: list[Fact] = []
     seen: set[str] = set()
@@ -225,9 +296,7 @@ def _read_codes(spec: FieldSpec, value: Any, problems: list[FieldProblem]) -> li
         attributes: dict[str, Any] = {}
         if isinstance(item, dict):
             unknown = [key for key in item if key != "code" and key not in attribute_names]
-            for key in unknown:
-                allowed = ", ".join(["code", *attribute_names])
-                problems.append(FieldProblem(f"{path}.{key}", f"unknown field; allowed: {allowed}"))
+            _unknown_fields(f"{path}.", unknown, ", ".join(["code", *attribute_names]), problems)
             code = item.get("code")
             attributes = {key: item[key] for key in attribute_names if item.get(key) is not None}
             if code is None:

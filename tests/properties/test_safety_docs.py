@@ -13,7 +13,7 @@ SAFETY = ROOT / "docs" / "safety.md"
 
 def test_every_test_named_in_docs_safety_exists() -> None:
     page = SAFETY.read_text(encoding="utf-8")
-    sources = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "tests").glob("*/test_*.py"))
+    sources = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "tests").rglob("test_*.py"))
     named = set(re.findall(r"`(test_\w+)`", page))
     assert named, "docs/safety.md names no test"
     assert {name for name in named if f"def {name}(" not in sources} == set()
