@@ -83,8 +83,8 @@ def _walk(node: Any, path: PathKey) -> Iterator[tuple[PathKey, Any]]:
             yield from _walk(item, (*path, index))
 
 
-def validate(data_file: DataFile, model: Any, check: str = "data") -> Any:
-    """Validate ``data_file.data`` with a pydantic model (or a ``TypeAdapter``), problems at file:line:col.
+def validate(data_file: DataFile, model: Any, check: str = "data", at: PathKey = ()) -> Any:
+    """Validate ``data_file.data`` (or its part at ``at``) with a pydantic model or ``TypeAdapter``.
 
     pydantic checks the shape (fields, types, allowed values) and builds the typed value;
     each of its errors is turned into a :class:`Problem` at the YAML position of the
@@ -94,21 +94,27 @@ def validate(data_file: DataFile, model: Any, check: str = "data") -> Any:
     from pydantic import TypeAdapter, ValidationError
 
     adapter = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
+    data = data_file.data
+    for part in at:
+        data = data.get(part) if isinstance(data, dict) else None
     try:
-        return adapter.validate_python(data_file.data)
+        return adapter.validate_python(data)
     except ValidationError as error:
         schema = adapter.json_schema()
-        problems = [_problem(data_file, dict(details), check, schema) for details in error.errors(include_url=False)]
+        problems = [
+            _problem(data_file, {**details, "loc": (*at, *details["loc"])}, check, schema, len(at))
+            for details in error.errors(include_url=False)
+        ]
         raise KnowledgeBaseError(problems) from None
 
 
-def _problem(data_file: DataFile, details: dict[str, Any], check: str, schema: dict[str, Any]) -> Problem:
+def _problem(data_file: DataFile, details: dict[str, Any], check: str, schema: dict[str, Any], depth: int) -> Problem:
     path: PathKey = tuple(part for part in details["loc"] if not _is_union_tag(part))
     kind, value, context = details["type"], details.get("input"), details.get("ctx") or {}
     if kind == "missing" and path:
         return data_file.problem(path[:-1], f"{path[-1]} is required", check)
     if kind == "extra_forbidden":
-        allowed = ", ".join(_fields_at(schema, path[:-1]))
+        allowed = ", ".join(_fields_at(schema, path[depth:-1]))
         return data_file.problem(path, f"unknown field; allowed: {allowed}", check)
     if kind in ("literal_error", "enum"):
         allowed = ", ".join(re.findall(r"'([^']*)'", str(context.get("expected", ""))))
