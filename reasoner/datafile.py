@@ -101,15 +101,28 @@ def validate(data_file: DataFile, model: Any, check: str = "data", at: PathKey =
         return adapter.validate_python(data)
     except ValidationError as error:
         schema = adapter.json_schema()
+        found: dict[PathKey, list[dict[str, Any]]] = {}
+        for details in error.errors(include_url=False):
+            path = (*at, *_data_path(data, details["loc"], details["type"] == "missing"))
+            found.setdefault(path, []).append(dict(details))
         problems = [
-            _problem(data_file, {**details, "loc": (*at, *details["loc"])}, check, schema, len(at))
-            for details in error.errors(include_url=False)
+            _problem(data_file, path, errors, check, schema, len(at))
+            for path, errors in found.items()
+            for errors in _one_per_union(errors)
         ]
         raise KnowledgeBaseError(problems) from None
 
 
-def _problem(data_file: DataFile, details: dict[str, Any], check: str, schema: dict[str, Any], depth: int) -> Problem:
-    path: PathKey = tuple(part for part in details["loc"] if not _is_union_tag(part))
+def _one_per_union(errors: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Type errors at one path come from the members of a union: they make one problem together."""
+    typed = [details for details in errors if details["type"] in _EXPECTED]
+    return ([typed] if typed else []) + [[details] for details in errors if details["type"] not in _EXPECTED]
+
+
+def _problem(
+    data_file: DataFile, path: PathKey, errors: list[dict[str, Any]], check: str, schema: dict[str, Any], depth: int
+) -> Problem:
+    details = errors[0]
     kind, value, context = details["type"], details.get("input"), details.get("ctx") or {}
     if kind == "missing" and path:
         return data_file.problem(path[:-1], f"{path[-1]} is required", check)
@@ -122,7 +135,8 @@ def _problem(data_file: DataFile, details: dict[str, Any], check: str, schema: d
     if kind == "string_too_short":
         return data_file.problem(path, "must be non-empty text", check)
     if kind in _EXPECTED:
-        return data_file.problem(path, f"must be {_EXPECTED[kind]}, not {describe(value)}", check)
+        expected = " or ".join(dict.fromkeys(_EXPECTED[each["type"]] for each in errors))
+        return data_file.problem(path, f"must be {expected}, not {describe(value)}", check)
     message = str(details["msg"]).removeprefix("Value error, ")
     if kind != "value_error":
         message = f"{message[0].lower()}{message[1:]}, not {describe(value)}"
@@ -139,12 +153,23 @@ _EXPECTED = {
 }
 
 
-def _is_union_tag(part: str | int) -> bool:
-    """pydantic names the union member it tried (``str``, ``function-after[...]``); data paths have none."""
-    return isinstance(part, str) and (part in _TYPE_TAGS or "[" in part)
+def _data_path(data: Any, loc: tuple[str | int, ...], missing: bool) -> PathKey:
+    """The part of pydantic's ``loc`` that is a path in the data.
 
-
-_TYPE_TAGS = frozenset({"str", "int", "bool", "list", "dict", "float", "none", "literal"})
+    pydantic also names the member of a union it tried (``str``, ``function-after[...]``)
+    and a dict's keys (``[key]``); those index nothing in the data and are left out. The
+    last part of a ``missing`` error stays: it names the missing field.
+    """
+    path: list[str | int] = []
+    for index, part in enumerate(loc):
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        elif not (missing and index == len(loc) - 1):
+            continue
+        path.append(part)
+    return tuple(path)
 
 
 def _fields_at(schema: dict[str, Any], path: PathKey) -> list[str]:

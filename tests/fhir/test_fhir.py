@@ -385,6 +385,11 @@ codes:
             "fhir.yaml:2:41: error: systems.snomed.hierarchical: must be true or false, not text 'yes' [fhir]",
         ),
         (
+            "observations:\n  relaxant_days_taken: {type: integer, codes: [], default: 'yes'}\n",
+            "fhir.yaml:10:51: error: observations.relaxant_days_taken.default: must be true or false or a whole "
+            "number, not text 'yes' [fhir]",
+        ),
+        (
             "colour: red\n",
             "fhir.yaml:9:1: error: colour: unknown field; allowed: systems, patient, episode, "
             "observations, resources, severity, codes, cds [fhir]",

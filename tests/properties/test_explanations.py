@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from backspasm.reasoner.api import Advisor
 from backspasm.reasoner.explain.tracer import why_not
 from backspasm.reasoner.language.program import Atom, Constant
+from tests.explain.test_explain_properties import assert_failures_are_false
 from tests.strategies import patients
-from tests.test_explain_properties import assert_failures_are_false
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
