@@ -971,7 +971,7 @@ def docs(output_dir: Path, kb_path: Path | None, output_format: str) -> None:
     for relative_path, schema in extra_schemas().items():
         path = output_dir / relative_path
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)
     if output_format == "json":
         emit_json([relative(str(path)) for path in written])
@@ -1151,10 +1151,10 @@ def cli_reference() -> str:
 
 
 def extra_schemas() -> dict[str, Any]:
-    """Schemas of the JSON the CLI prints besides answers and explanations."""
-    from .reasoner.advisor.schemas import CLI_SCHEMAS
+    """Schemas of the CDS Hooks service's responses; the library's own are among the generated pages."""
+    from .reasoner.cds.schemas import CDS_SCHEMAS
 
-    return CLI_SCHEMAS
+    return CDS_SCHEMAS
 
 
 if __name__ == "__main__":

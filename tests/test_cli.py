@@ -557,8 +557,20 @@ def test_kb_docs_writes_every_page(runner: CliRunner, tmp_path: Path) -> None:
     result = run(runner, "kb", "docs", "--output-dir", str(tmp_path), "--format", "json")
     assert result.exit_code == 0
     validate(json.loads(result.output), "docs.schema.json")
-    for relative in ("rules.md", "coverage.md", "cli-reference.md", "schemas/answer.schema.json"):
+    for relative in ("rules.md", "coverage.md", "cli-reference.md"):
         assert (tmp_path / relative).read_text() == (ROOT / "docs" / relative).read_text()
+
+
+def test_every_schema_in_docs_is_generated_and_up_to_date(runner: CliRunner, tmp_path: Path) -> None:
+    """No schema under docs/schemas/ is kept by hand: `kb docs` writes each one, byte for byte."""
+    assert run(runner, "kb", "docs", "--output-dir", str(tmp_path)).exit_code == 0
+    generated = {path.name for path in (tmp_path / "schemas").iterdir()}
+    committed = {path.name for path in SCHEMAS.iterdir()}
+    assert committed == generated, "docs/schemas/ differs from what `backspasm kb docs` writes"
+    for name in sorted(committed):
+        assert (SCHEMAS / name).read_text() == (tmp_path / "schemas" / name).read_text(), (
+            f"docs/schemas/{name} is stale: run `backspasm kb docs`"
+        )
 
 
 def test_kb_verify_examples(runner: CliRunner) -> None:

@@ -19,7 +19,7 @@ REASONER = ROOT / "reasoner"
 # Lowest first. Modules at the top of reasoner/ belong to the layer named here.
 LAYERS = [
     {"errors"},
-    {"datafile"},
+    {"datafile", "datamodel"},
     {"language"},
     {"knowledge"},
     {"explain"},

@@ -1,217 +1,198 @@
-"""JSON Schemas of the command line's JSON outputs besides answers and explanations.
+"""The shapes of the command line's JSON outputs, as pydantic models that generate their schemas.
 
-``backspasm kb docs`` writes each one under ``docs/``, and the CLI tests validate every
-JSON output against its schema, so a program reading ``--format json`` knows its shape.
+``backspasm kb docs`` writes each schema under ``docs/schemas/``, a test fails when a
+committed copy is stale, and the CLI tests validate every JSON output against its
+schema, so a program reading ``--format json`` knows its shape. The models describe
+what the library emits; they are not on the path of a command that emits it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+from pydantic import Field, WithJsonSchema
 
+from ..datamodel import SCHEMA_BASE, OutputModel, published_schema
 
-def _schema(name: str, title: str, body: dict[str, Any]) -> dict[str, Any]:
-    return {"$schema": _DRAFT, "$id": f"https://backspasm.invalid/schemas/{name}.schema.json", "title": title, **body}
-
-
-def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(properties) if required is None else required,
-        "properties": properties,
-    }
+Count = Annotated[int, Field(ge=0)]
+Value = str | int
+Kind = Literal["refer", "warn", "recommend", "consider", "avoid"]
+Explanations = Annotated[
+    list[dict[str, Any]],
+    WithJsonSchema({"type": "array", "items": {"$ref": f"{SCHEMA_BASE}explanation.schema.json"}}),
+]
 
 
-_TEXT = {"type": "string"}
-_OPTIONAL_TEXT = {"type": ["string", "null"]}
-_COUNT = {"type": "integer", "minimum": 0}
+# -- answers ----------------------------------------------------------------------
 
-BATCH_ERROR_SCHEMA = _schema(
-    "batch-error",
-    "A cohort record that could not be answered (one line of `backspasm batch` output)",
-    _object(
-        {
-            "error": _object(
-                {
-                    "source": {"type": "string", "description": "file:line of a JSON Lines record, or the record file"},
-                    "line": {"type": ["integer", "null"], "description": "1-based line in the cohort file"},
-                    "problems": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": _object(
-                            {
-                                "field": {"type": "string", "description": "field path; empty for the whole record"},
-                                "message": _TEXT,
-                            }
-                        ),
-                    },
-                }
-            )
-        }
-    ),
-)
 
-_VIOLATIONS = {
-    "type": "array",
-    "items": _object(
-        {
-            "invariant": {"type": "string", "description": "the violation/1 name"},
-            "patients": _COUNT,
-            "examples": {"type": "array", "items": _TEXT, "description": "sources of the first patients, at most 10"},
-        }
-    ),
-}
+class EvidenceRef(OutputModel):
+    id: str
+    grade: str = Field(description="GRADE quality, with the source's own words in brackets")
+    origin: str = Field(description="guideline-summary or clinical-extension")
+    source: str
 
-AUDIT_SCHEMA = _schema(
-    "audit",
-    "Audit of a cohort (`backspasm batch --audit --format json`)",
-    _object(
-        {
-            "patients": _COUNT,
-            "errors": _COUNT,
-            "codes": {
-                "type": "array",
-                "description": "sorted by code, then kind",
-                "items": _object({"code": _TEXT, "kind": _TEXT, "patients": _COUNT}),
-            },
-            "violations": _VIOLATIONS,
-        }
-    ),
-)
 
-VERIFY_SCHEMA = _schema(
-    "verify",
-    "Result of `backspasm kb verify --format json`",
-    _object({"patients": _COUNT, "errors": _COUNT, "violations": _VIOLATIONS}),
-)
+class KnowledgeBaseIdentity(OutputModel, extra="allow"):
+    name: str
+    version: str
 
-LINT_SCHEMA = _schema(
-    "lint",
-    "Problems found by `backspasm kb lint --format json`, sorted by position",
-    {
-        "type": "array",
-        "items": _object(
-            {
-                "file": _TEXT,
-                "line": _COUNT,
-                "column": _COUNT,
-                "severity": {"enum": ["error", "warning"]},
-                "check": _TEXT,
-                "message": _TEXT,
-            }
-        ),
-    },
-)
 
-RULES_SCHEMA = _schema(
-    "rules",
-    "Rules listed by `backspasm kb rules --format json`, in load order",
-    {
-        "type": "array",
-        "items": _object(
-            {
-                "id": _OPTIONAL_TEXT,
-                "statement": _OPTIONAL_TEXT,
-                "datalog": _TEXT,
-                "evidence": {"type": "array", "items": _TEXT},
-                "position": {"type": "string", "description": "file:line:column"},
-            }
-        ),
-    },
-)
+class AnswerItem(OutputModel):
+    code: str = Field(description="stable public code")
+    kind: Kind
+    label: str
+    parameters: dict[str, Value | list[Value]]
+    rules: list[str]
+    statements: list[str]
+    evidence: list[EvidenceRef]
+    conflicting_evidence: list[EvidenceRef]
 
-EVIDENCE_SCHEMA = _schema(
-    "evidence",
-    "The evidence registry (`backspasm kb evidence --format json`)",
-    {
-        "type": "array",
-        "items": _object(
-            {
-                "id": _TEXT,
-                "quality": {"enum": ["high", "moderate", "low", "very-low"]},
-                "grade": _TEXT,
-                "origin": _TEXT,
-                "source": _TEXT,
-                "backs": _TEXT,
-                "direction": _OPTIONAL_TEXT,
-                "strength": _OPTIONAL_TEXT,
-                "link": _OPTIONAL_TEXT,
-            }
-        ),
-    },
-)
 
-COVERAGE_SCHEMA = _schema(
-    "coverage",
-    "The traceability matrix (`backspasm kb coverage --format json`), one entry per guideline line",
-    {
-        "type": "array",
-        "items": _object(
-            {
-                "line": {"type": "integer", "minimum": 1},
-                "text": _TEXT,
-                "heading": {"type": "boolean"},
-                "rules": {"type": "array", "items": _TEXT},
-                "not_actionable": _OPTIONAL_TEXT,
-            }
-        ),
-    },
-)
+class Answer(OutputModel):
+    subject: str = Field(description="the record's identifier")
+    knowledge_base: KnowledgeBaseIdentity
+    items: list[AnswerItem] = Field(
+        description="in display order: by kind (refer, warn, recommend, consider, avoid), then by code"
+    )
 
-QUERY_SCHEMA = _schema(
-    "query",
-    "Solutions of `backspasm query --format json`: one object per solution, a value per named variable",
-    {
-        "type": "array",
-        "items": {"type": "object", "additionalProperties": {"type": ["string", "integer"]}},
-    },
-)
 
-WHY_SCHEMA = _schema(
-    "why",
-    "Proofs printed by `backspasm why --format json`",
-    _object(
-        {
-            "fact": _TEXT,
-            "holds": {"type": "boolean"},
-            "proofs": {"type": "array", "items": {"$ref": "https://backspasm.invalid/schemas/explanation.schema.json"}},
-        }
-    ),
-)
+# -- batch, audit, verify -----------------------------------------------------------
 
-WHY_NOT_SCHEMA = _schema(
-    "why-not",
-    "Explanations printed by `backspasm why-not --format json`, one per kind explained",
-    _object(
-        {
-            "code": _TEXT,
-            "explanations": {
-                "type": "array",
-                "items": {"$ref": "https://backspasm.invalid/schemas/explanation.schema.json"},
-            },
-        }
-    ),
-)
 
-DOCS_SCHEMA = _schema(
-    "docs",
-    "Pages written by `backspasm kb docs --format json`",
-    {"type": "array", "items": {"type": "string", "description": "a path, relative to the working directory"}},
-)
+class BatchProblem(OutputModel):
+    field: str = Field(description="field path; empty for the whole record")
+    message: str
+
+
+class BatchErrorDetail(OutputModel):
+    source: str = Field(description="file:line of a JSON Lines record, or the record file")
+    line: int | None = Field(description="1-based line in the cohort file")
+    problems: list[BatchProblem] = Field(min_length=1)
+
+
+class BatchError(OutputModel):
+    error: BatchErrorDetail
+
+
+class Violation(OutputModel):
+    invariant: str = Field(description="the violation/1 name")
+    patients: Count
+    examples: list[str] = Field(description="sources of the first patients, at most 10")
+
+
+class CodeCount(OutputModel):
+    code: str
+    kind: str
+    patients: Count
+
+
+class Audit(OutputModel):
+    patients: Count
+    errors: Count
+    codes: list[CodeCount] = Field(description="sorted by code, then kind")
+    violations: list[Violation]
+
+
+class Verify(OutputModel):
+    patients: Count
+    errors: Count
+    violations: list[Violation]
+
+
+# -- knowledge-base listings ----------------------------------------------------------
+
+
+class LintProblem(OutputModel):
+    file: str
+    line: Count
+    column: Count
+    severity: Literal["error", "warning"]
+    check: str
+    message: str
+
+
+class RuleListing(OutputModel):
+    id: str | None
+    statement: str | None
+    datalog: str
+    evidence: list[str]
+    position: str = Field(description="file:line:column")
+
+
+class EvidenceListing(OutputModel):
+    id: str
+    quality: Literal["high", "moderate", "low", "very-low"]
+    grade: str
+    origin: str
+    source: str
+    backs: str
+    direction: str | None
+    strength: str | None
+    link: str | None
+
+
+class CoverageLine(OutputModel):
+    line: int = Field(ge=1)
+    text: str
+    heading: bool
+    rules: list[str]
+    not_actionable: str | None
+
+
+# -- queries and explanations -----------------------------------------------------------
+
+
+class Why(OutputModel):
+    fact: str
+    holds: bool
+    proofs: Explanations
+
+
+class WhyNot(OutputModel):
+    code: str
+    explanations: Explanations
+
+
+ANSWER_SCHEMA = published_schema(Answer, "answer", "Answer for one subject")
+"""The published shape of :meth:`reasoner.advisor.answer.Answer.to_json`."""
 
 CLI_SCHEMAS: dict[str, dict[str, Any]] = {
-    "schemas/batch-error.schema.json": BATCH_ERROR_SCHEMA,
-    "schemas/audit.schema.json": AUDIT_SCHEMA,
-    "schemas/verify.schema.json": VERIFY_SCHEMA,
-    "schemas/lint.schema.json": LINT_SCHEMA,
-    "schemas/rules.schema.json": RULES_SCHEMA,
-    "schemas/evidence.schema.json": EVIDENCE_SCHEMA,
-    "schemas/coverage.schema.json": COVERAGE_SCHEMA,
-    "schemas/query.schema.json": QUERY_SCHEMA,
-    "schemas/why.schema.json": WHY_SCHEMA,
-    "schemas/why-not.schema.json": WHY_NOT_SCHEMA,
-    "schemas/docs.schema.json": DOCS_SCHEMA,
+    "schemas/answer.schema.json": ANSWER_SCHEMA,
+    "schemas/batch-error.schema.json": published_schema(
+        BatchError, "batch-error", "A cohort record that could not be answered (one line of `backspasm batch` output)"
+    ),
+    "schemas/audit.schema.json": published_schema(
+        Audit, "audit", "Audit of a cohort (`backspasm batch --audit --format json`)"
+    ),
+    "schemas/verify.schema.json": published_schema(Verify, "verify", "Result of `backspasm kb verify --format json`"),
+    "schemas/lint.schema.json": published_schema(
+        list[LintProblem], "lint", "Problems found by `backspasm kb lint --format json`, sorted by position"
+    ),
+    "schemas/rules.schema.json": published_schema(
+        list[RuleListing], "rules", "Rules listed by `backspasm kb rules --format json`, in load order"
+    ),
+    "schemas/evidence.schema.json": published_schema(
+        list[EvidenceListing], "evidence", "The evidence registry (`backspasm kb evidence --format json`)"
+    ),
+    "schemas/coverage.schema.json": published_schema(
+        list[CoverageLine],
+        "coverage",
+        "The traceability matrix (`backspasm kb coverage --format json`), one entry per guideline line",
+    ),
+    "schemas/query.schema.json": published_schema(
+        list[dict[str, Value]],
+        "query",
+        "Solutions of `backspasm query --format json`: one object per solution, a value per named variable",
+    ),
+    "schemas/why.schema.json": published_schema(Why, "why", "Proofs printed by `backspasm why --format json`"),
+    "schemas/why-not.schema.json": published_schema(
+        WhyNot, "why-not", "Explanations printed by `backspasm why-not --format json`, one per kind explained"
+    ),
+    "schemas/docs.schema.json": published_schema(
+        list[Annotated[str, Field(description="a path, relative to the working directory")]],
+        "docs",
+        "Pages written by `backspasm kb docs --format json`",
+    ),
 }
 """Path under docs/ → schema."""

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from ..advisor.advisor import Advisor
-from ..datafile import DataFile, PathKey
+from ..datafile import DataFile, PathKey, validate
 from ..errors import KnowledgeBaseError, Problem
 from ..fhir import CodeTable, FhirMapping, load_mapping
-
-HOOKS = ("patient-view", "order-sign")
-INDICATORS = ("info", "warning", "critical")
+from .config_file import CdsSection, Indicator
 
 
 @dataclass(frozen=True)
@@ -66,86 +64,71 @@ class CdsConfig:
 
 
 def read_config(advisor: Advisor) -> CdsConfig:
-    """Read and check the ``cds`` section of the advisor's ``fhir`` data file."""
+    """Read and check the ``cds`` section of the advisor's ``fhir`` data file (its shape: ``config_file.py``)."""
     mapping = load_mapping(advisor)
     data_file: DataFile = advisor.kb.data["fhir"]
-    raw = data_file.data.get("cds") if isinstance(data_file.data, dict) else None
+    if not isinstance(data_file.data, dict) or not isinstance(data_file.data.get("cds"), dict):
+        raise KnowledgeBaseError([data_file.problem(("cds",), "a cds section describes the services", "cds")])
+    section: CdsSection = validate(data_file, CdsSection, "cds", at=("cds",))
     problems: list[Problem] = []
 
     def problem(path: PathKey, message: str) -> None:
         problems.append(data_file.problem(("cds", *path), message, "cds"))
 
-    if not isinstance(raw, dict):
-        raise KnowledgeBaseError([data_file.problem(("cds",), "a cds section describes the services", "cds")])
     spec = advisor.answer_spec
-    services: list[Service] = []
-    for hook, fields in (raw.get("services") or {}).items():
-        if hook not in HOOKS or not isinstance(fields, dict) or not isinstance(fields.get("id"), str):
-            problem(("services", str(hook)), f"a service for one of the hooks {', '.join(HOOKS)}, with an id")
-            continue
-        services.append(
-            Service(str(hook), fields["id"], str(fields.get("title", "")), str(fields.get("description", "")))
-        )
-    prefetch = {str(key): str(value) for key, value in (raw.get("prefetch") or {}).items()}
-    if not any(template.startswith("Patient/") for template in prefetch.values()):
+    if not any(template.startswith("Patient/") for template in section.prefetch.values()):
         problem(("prefetch",), "a prefetch template for the Patient (Patient/{{context.patientId}}) is needed")
-    indicators = {str(kind): str(value) for kind, value in (raw.get("indicators") or {}).items()}
     for kind in spec.kinds:
-        if indicators.get(kind) not in INDICATORS:
-            problem(("indicators", kind), f"each kind needs an indicator: {', '.join(INDICATORS)}")
-    kind_words = {str(kind): str(value) for kind, value in (raw.get("kind_words") or {}).items()}
-    for kind in spec.kinds:
-        if kind not in kind_words:
-            problem(("kind_words", kind), "each kind needs the word a card summary starts with")
+        if kind not in section.indicators:
+            problem(("indicators",), f"{kind} needs an indicator: {', '.join(get_args(Indicator))}")
+        if kind not in section.kind_words:
+            problem(("kind_words",), f"{kind} needs the word a card summary starts with")
     defined = advisor.kb.program.defined_predicates() | set(advisor.kb.program.inputs())
     critical_when: dict[str, tuple[str, int]] = {}
-    for code, predicate in (raw.get("critical_when") or {}).items():
+    for code, predicate in section.critical_when.items():
         arities = sorted(arity for name, arity in defined if name == predicate)
         if code not in spec.codes:
-            problem(("critical_when", str(code)), f"{code!r} is not an answer code")
+            problem(("critical_when", code), f"{code!r} is not an answer code")
         elif not arities:
-            problem(("critical_when", str(code)), f"{predicate!r} is not a predicate of the rules")
+            problem(("critical_when", code), f"{predicate!r} is not a predicate of the rules")
         else:
-            critical_when[str(code)] = (str(predicate), arities[0])
-    order = None
-    order_raw = raw.get("order")
-    if order_raw is not None:
-        if not isinstance(order_raw, dict) or order_raw.get("item") not in spec.codes:
-            problem(("order", "item"), "an order check names an answer item")
-        elif order_raw.get("allowed_kind") not in spec.kinds:
+            critical_when[code] = (predicate, arities[0])
+    order = section.order
+    if order is not None:
+        if order.item not in spec.codes:
+            problem(("order", "item"), f"{order.item!r} is not an answer code")
+        if order.allowed_kind not in spec.kinds:
             problem(("order", "allowed_kind"), f"the allowed kind is one of {', '.join(spec.kinds)}")
-        else:
-            codes = order_raw.get("codes")
-            tokens = [token for token in codes if isinstance(token, str)] if isinstance(codes, list) else []
-            unknown = [token for token in tokens if token.partition("|")[0] not in mapping.systems]
-            if not tokens or unknown:
-                problem(("order", "codes"), "system|code tokens with systems listed under systems")
-            else:
-                order = OrderCheck(
-                    mapping.parse_codes(tokens),
-                    order_raw["item"],
-                    order_raw["allowed_kind"],
-                    order_raw.get("longest_days"),
-                    tuple(str(kind) for kind in order_raw.get("also_show") or () if kind in spec.kinds),
-                )
-    if not services:
-        problem(("services",), "at least one service")
+        for kind in order.also_show:
+            if kind not in spec.kinds:
+                problem(("order", "also_show"), f"{kind!r} is not a kind; allowed: {', '.join(spec.kinds)}")
+        if any(token.partition("|")[0] not in mapping.systems for token in order.codes):
+            problem(("order", "codes"), "system|code tokens with systems listed under systems")
     if problems:
         raise KnowledgeBaseError(problems)
-    guideline_raw = raw.get("guideline") or {}
     guideline = {
-        "label": str(guideline_raw.get("label") or advisor.kb.title or advisor.kb.name),
+        "label": section.guideline.label or advisor.kb.title or advisor.kb.name,
         "version": advisor.kb.version,
     }
-    if guideline_raw.get("topic_system"):
-        guideline["topic_system"] = str(guideline_raw["topic_system"])
+    if section.guideline.topic_system:
+        guideline["topic_system"] = section.guideline.topic_system
     return CdsConfig(
         guideline=guideline,
-        services=tuple(services),
-        prefetch=prefetch,
-        indicators=indicators,
+        services=tuple(
+            Service(hook, fields.id, fields.title, fields.description) for hook, fields in section.services.items()
+        ),
+        prefetch=section.prefetch,
+        indicators=section.indicators,
         critical_when=critical_when,
-        kind_words=kind_words,
-        order=order,
+        kind_words=section.kind_words,
+        order=None
+        if order is None
+        else OrderCheck(
+            mapping.parse_codes(order.codes),
+            order.item,
+            order.allowed_kind,
+            order.longest_days,
+            tuple(order.also_show),
+        ),
         mapping=mapping,
     )

@@ -16,11 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..advisor.records import RecordSpec
-from ..datafile import DataFile, PathKey
+from ..datafile import DataFile, PathKey, validate
 from ..errors import KnowledgeBaseError, Problem
-
-RESOURCE_TYPES = ("Condition", "Observation", "MedicationStatement", "MedicationRequest", "AllergyIntolerance")
-OBSERVATION_TYPES = ("boolean", "integer")
 
 
 @dataclass(frozen=True)
@@ -106,73 +103,62 @@ class FhirMapping:
 
 
 def read_mapping(data_file: DataFile, record_spec: RecordSpec) -> FhirMapping:
-    """Read and check ``fhir.yaml`` against the record description; problems name file:line:col."""
-    data = data_file.data
+    """Read and check ``fhir.yaml`` (its shape: ``mapping_file.py``) against the record description.
+
+    Problems name file:line:col.
+    """
+    from .mapping_file import MappingFile
+
+    mapping: MappingFile = validate(data_file, MappingFile, "fhir")
     problems: list[Problem] = []
-    if not isinstance(data, dict):
-        raise KnowledgeBaseError([data_file.problem((), "a FHIR mapping is a mapping of sections", "fhir")])
 
     def problem(path: PathKey, message: str) -> None:
         problems.append(data_file.problem(path, message, "fhir"))
 
-    systems: dict[str, str] = {}
-    hierarchical: set[str] = set()
-    for name, raw in (data.get("systems") or {}).items():
-        if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
-            problem(("systems", str(name)), "each system has a url")
-            continue
-        systems[str(name)] = raw["url"]
-        if raw.get("hierarchical"):
-            hierarchical.add(raw["url"])
+    systems = {name: system.url for name, system in mapping.systems.items()}
+    hierarchical = frozenset(system.url for system in mapping.systems.values() if system.hierarchical)
 
-    def tokens(path: PathKey, raw: Any) -> list[str]:
-        if not isinstance(raw, list) or not all(isinstance(token, str) for token in raw):
-            problem(path, "a list of system|code tokens")
-            return []
+    def tokens(path: PathKey, raw: list[str]) -> list[str]:
         good: list[str] = []
         for index, token in enumerate(raw):
             system, _, code = token.partition("|")
             if system not in systems or not code:
-                known = ", ".join(systems)
-                problem((*path, index), f"{token!r} is not system|code with a known system ({known})")
+                problem((*path, index), f"{token!r} is not system|code with a known system ({', '.join(systems)})")
             else:
                 good.append(token)
         return good
 
-    def field_of(path: PathKey, name: Any, types: tuple[str, ...]) -> str:
-        spec = record_spec.field(str(name))
+    def table(path: PathKey, raw: list[str], meaning: str | None = None) -> CodeTable:
+        return _table(((token, meaning or token) for token in tokens(path, raw)), systems, hierarchical)
+
+    def field_of(path: PathKey, name: str, types: tuple[str, ...]) -> str:
+        spec = record_spec.field(name)
         if spec is None or spec.type not in types:
             problem(path, f"{name!r} is not a record field of type {' or '.join(types)}")
-        return str(name)
+        return name
 
-    patient = data.get("patient") or {}
-    identifier_field = field_of(("patient", "identifier"), patient.get("identifier"), ("text",))
-    age_field = field_of(("patient", "age"), patient.get("age"), ("integer",))
-    episode_raw = data.get("episode") or {}
-    episode_field = field_of(("episode", "field"), episode_raw.get("field"), ("integer",))
-    episode_tokens = tokens(("episode", "codes"), episode_raw.get("codes"))
-
-    observations: list[tuple[str, str, list[str], Any, list[str]]] = []
-    for name, raw in (data.get("observations") or {}).items():
-        path: PathKey = ("observations", str(name))
-        if not isinstance(raw, dict) or raw.get("type") not in OBSERVATION_TYPES:
-            problem(path, f"type must be one of {', '.join(OBSERVATION_TYPES)}")
-            continue
-        field_of(path, name, ("boolean",) if raw["type"] == "boolean" else ("integer",))
-        days_of = tokens((*path, "days_of"), raw["days_of"]) if "days_of" in raw else []
-        if days_of and raw["type"] != "integer":
+    field_of(("patient", "identifier"), mapping.patient.identifier, ("text",))
+    field_of(("patient", "age"), mapping.patient.age, ("integer",))
+    field_of(("episode", "field"), mapping.episode.field, ("integer",))
+    episode = table(("episode", "codes"), mapping.episode.codes)
+    observations: list[ObservationField] = []
+    for name, observation in mapping.observations.items():
+        path: PathKey = ("observations", name)
+        field_of(path, name, (observation.type,))
+        if observation.days_of and observation.type != "integer":
             problem((*path, "days_of"), "only an integer field counts days")
+        days_of = table((*path, "days_of"), observation.days_of, name) if observation.days_of else None
+        codes_path = (*path, "codes")
         observations.append(
-            (str(name), raw["type"], tokens((*path, "codes"), raw.get("codes")), raw.get("default"), days_of)
+            ObservationField(
+                name, observation.type, table(codes_path, observation.codes, name), observation.default, days_of
+            )
         )
 
     resources: dict[str, ResourceRule] = {}
-    for name, raw in (data.get("resources") or {}).items():
-        path = ("resources", str(name))
-        if name not in RESOURCE_TYPES or not isinstance(raw, dict) or not isinstance(raw.get("fields"), list):
-            problem(path, f"a resource type ({', '.join(RESOURCE_TYPES)}) with its list of fields")
-            continue
-        fields = tuple(field_of((*path, "fields"), item, ("codes",)) for item in raw["fields"])
+    for resource_type, resource in mapping.resources.items():
+        path = ("resources", resource_type)
+        fields = tuple(field_of((*path, "fields"), item, ("codes",)) for item in resource.fields)
         attributes = {
             attribute.name: attribute
             for spec in (record_spec.field(item) for item in fields)
@@ -180,39 +166,38 @@ def read_mapping(data_file: DataFile, record_spec: RecordSpec) -> FhirMapping:
             for attribute in spec.attributes
         }
         for key, kind in (("severity", "code"), ("stopped_days", "integer")):
-            attribute_name = raw.get(key)
+            attribute_name = getattr(resource, key)
             if attribute_name is not None and (
                 attribute_name not in attributes or attributes[attribute_name].type != kind
             ):
                 problem((*path, key), f"{attribute_name!r} is not a {kind} attribute of {', '.join(fields)}")
-        stopped = attributes.get(raw.get("stopped_days") or "")
-        resources[str(name)] = ResourceRule(
-            fields, raw.get("severity"), raw.get("stopped_days"), stopped.maximum if stopped else None
+        stopped = attributes.get(resource.stopped_days or "")
+        resources[resource_type] = ResourceRule(
+            fields, resource.severity, resource.stopped_days, stopped.maximum if stopped else None
         )
 
-    severity_pairs: list[tuple[str, str]] = []
-    for value, raw in (data.get("severity") or {}).items():
-        severity_pairs += [(token, str(value)) for token in tokens(("severity", str(value)), raw)]
-
+    severity_pairs = [
+        (token, value) for value, raw in mapping.severity.items() for token in tokens(("severity", value), raw)
+    ]
     codes: dict[str, CodeTable] = {}
-    for field_name, table in (data.get("codes") or {}).items():
-        path = ("codes", str(field_name))
-        spec = record_spec.field(str(field_name))
-        if spec is None or spec.type != "codes" or not isinstance(table, dict):
+    for field_name, code_tokens in mapping.codes.items():
+        path = ("codes", field_name)
+        spec = record_spec.field(field_name)
+        if spec is None or spec.type != "codes":
             problem(path, f"{field_name!r} is not a record field of codes")
             continue
         pairs: list[tuple[str, str]] = []
         seen: dict[str, str] = {}
-        for code, raw in table.items():
+        for code, raw in code_tokens.items():
             if code not in spec.codes:
-                problem((*path, str(code)), f"{code!r} is not a code of {field_name}; allowed: {', '.join(spec.codes)}")
+                problem((*path, code), f"{code!r} is not a code of {field_name}; allowed: {', '.join(spec.codes)}")
                 continue
-            for token in tokens((*path, str(code)), raw):
+            for token in tokens((*path, code), raw):
                 if token in seen:
-                    problem((*path, str(code)), f"{token} already means {seen[token]}")
-                seen[token] = str(code)
-                pairs.append((token, str(code)))
-        codes[str(field_name)] = _table(pairs, systems, hierarchical)
+                    problem((*path, code), f"{token} already means {seen[token]}")
+                seen[token] = code
+                pairs.append((token, code))
+        codes[field_name] = _table(pairs, systems, hierarchical)
     for name, rule in resources.items():
         for field_name in rule.fields:
             if field_name not in codes:
@@ -220,28 +205,18 @@ def read_mapping(data_file: DataFile, record_spec: RecordSpec) -> FhirMapping:
 
     if problems:
         raise KnowledgeBaseError(problems)
-    frozen_hierarchical = frozenset(hierarchical)
     return FhirMapping(
-        identifier_field=identifier_field,
-        age_field=age_field,
-        episode_field=episode_field,
-        episode=_table(((token, token) for token in episode_tokens), systems, frozen_hierarchical),
-        observations=tuple(
-            ObservationField(
-                name,
-                kind,
-                _table(((token, name) for token in found), systems, frozen_hierarchical),
-                default,
-                _table(((token, name) for token in days_of), systems, frozen_hierarchical) if days_of else None,
-            )
-            for name, kind, found, default, days_of in observations
-        ),
+        identifier_field=mapping.patient.identifier,
+        age_field=mapping.patient.age,
+        episode_field=mapping.episode.field,
+        episode=episode,
+        observations=tuple(observations),
         resources=resources,
-        severity=_table(severity_pairs, systems, frozen_hierarchical),
+        severity=_table(severity_pairs, systems, hierarchical),
         severity_order=tuple(dict.fromkeys(value for _, value in severity_pairs)),
         codes=codes,
         systems=systems,
-        hierarchical=frozen_hierarchical,
+        hierarchical=hierarchical,
     )
 
 

@@ -10,17 +10,20 @@ import json
 from pathlib import Path
 
 from ..advisor.advisor import Advisor
-from ..advisor.answer import ANSWER_SCHEMA
 from ..knowledge.traceability import read_traceability
 from ..language.program import Rule
 
 
 def generated_pages(advisor: Advisor) -> dict[str, str]:
     """Relative path under ``docs/`` → content."""
+    from ..advisor.schemas import CLI_SCHEMAS
+    from ..render.schema import EXPLANATION_SCHEMA
+
     pages = {
         "rules.md": rules_page(advisor),
         "schemas/patient.schema.json": _json(advisor.record_spec.json_schema()),
-        "schemas/answer.schema.json": _json(ANSWER_SCHEMA),
+        "schemas/explanation.schema.json": _json(EXPLANATION_SCHEMA),
+        **{relative: _json(schema) for relative, schema in CLI_SCHEMAS.items()},
     }
     if "traceability" in advisor.kb.data and advisor.kb.root is not None:
         pages["coverage.md"] = coverage_page(advisor)

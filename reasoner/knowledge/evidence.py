@@ -9,15 +9,13 @@ guideline's own references from later additions (``origin``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from ..datafile import DataFile
-from ..errors import KnowledgeBaseError, Problem
+from ..datafile import DataFile, validate
 
-QUALITIES = ("high", "moderate", "low", "very-low")
-DIRECTIONS = ("for", "against", "mixed")
-_REQUIRED = ("origin", "source", "backs", "quality")
-_OPTIONAL = ("words", "direction", "link", "strength")
-STRENGTHS = ("strong", "weak")
+Quality = Literal["high", "moderate", "low", "very-low"]
+Direction = Literal["for", "against", "mixed"]
+Strength = Literal["strong", "weak"]
 
 
 @dataclass(frozen=True)
@@ -41,37 +39,11 @@ class Evidence:
 
 
 def read_registry(data_file: DataFile) -> dict[str, Evidence]:
-    """Validate and read an evidence registry; every problem names file:line:col."""
-    problems: list[Problem] = []
-    registry: dict[str, Evidence] = {}
-    if not isinstance(data_file.data, dict):
-        raise KnowledgeBaseError(
-            [data_file.problem((), "an evidence registry is a mapping from evidence id to fields")]
-        )
-    for evidence_id, fields in data_file.data.items():
-        path: tuple[str | int, ...] = (str(evidence_id),)
-        if not isinstance(fields, dict):
-            problems.append(data_file.problem(path, "each evidence entry is a mapping of fields"))
-            continue
-        unknown = sorted(set(fields) - set(_REQUIRED) - set(_OPTIONAL))
-        for name in unknown:
-            allowed = ", ".join(_REQUIRED + _OPTIONAL)
-            problems.append(data_file.problem((*path, name), f"unknown field; allowed: {allowed}"))
-        for name in _REQUIRED:
-            if not isinstance(fields.get(name), str) or not fields[name].strip():
-                problems.append(data_file.problem(path, f"{name} is required and must be text"))
-        for name, allowed_values in (("quality", QUALITIES), ("direction", DIRECTIONS), ("strength", STRENGTHS)):
-            value = fields.get(name)
-            if value is not None and value not in allowed_values:
-                problems.append(
-                    data_file.problem((*path, name), f"{value!r} is not allowed; allowed: {', '.join(allowed_values)}")
-                )
-        if not problems:
-            registry[str(evidence_id)] = Evidence(
-                evidence_id=str(evidence_id),
-                **{name: str(fields[name]) for name in _REQUIRED},
-                **{name: str(fields[name]) for name in _OPTIONAL if fields.get(name) is not None},
-            )
-    if problems:
-        raise KnowledgeBaseError(problems)
-    return registry
+    """Validate and read an evidence registry (its shape: ``evidence_file.py``); problems name file:line:col."""
+    from .evidence_file import REGISTRY
+
+    entries = validate(data_file, REGISTRY)
+    return {
+        evidence_id: Evidence(evidence_id, **entry.model_dump(exclude_none=True))
+        for evidence_id, entry in entries.items()
+    }

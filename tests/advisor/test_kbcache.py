@@ -105,6 +105,33 @@ def test_decoding_builds_only_plain_values() -> None:
         decode_kb({"format": kbcache.FORMAT, "rules": [rule]})
 
 
+def test_answering_from_the_cache_does_not_import_pydantic(tmp_path: Path) -> None:
+    """pydantic checks data files when a knowledge base is first read; a cached start-up never pays its import."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, json\n"
+        "from backspasm.cli import main\n"
+        "try:\n"
+        "    main(['recommend', sys.argv[1], '--format', 'json'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps(sorted(name for name in sys.modules if name.split('.')[0] == 'pydantic')))\n"
+    )
+    patient = str(ROOT / "examples" / "patients" / "acute.json")
+    environment = {"BACKSPASM_CACHE_DIR": str(tmp_path), "PATH": ""}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script, patient], capture_output=True, text=True, env=environment, check=True
+        )
+        for _ in range(2)
+    ]
+    first, cached = (json.loads(run.stdout.splitlines()[-1]) for run in runs)
+    assert first, "the first run reads evidence.yaml through its pydantic model"
+    assert cached == []
+
+
 # -- the cache never changes an answer ---------------------------------------------------------
 
 LIMIT_FACT = '["relaxant_cumulative_limit",[["C",21,'

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +23,8 @@ from backspasm.reasoner.api import Advisor
 from backspasm.reasoner.cds import running_server
 from backspasm.reasoner.cds.config import read_config
 from backspasm.reasoner.cds.hooks import prefetch_for
+from backspasm.reasoner.datafile import load_yaml
+from backspasm.reasoner.errors import KnowledgeBaseError
 from tests.conftest import ROOT
 from tests.fhir_bundles import RXNORM, concept
 
@@ -392,3 +396,50 @@ def test_the_why_link_serves_the_proof_tree_and_its_sentence(client: httpx.Clien
     jsonschema.validate(
         explanation["proof"], json.loads((ROOT / "docs" / "schemas" / "explanation.schema.json").read_text())
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "  services:\n    patient-view:",
+            "  services:\n    patient-review:",
+            "'patient-review' is not allowed; allowed: patient-view, order-sign",
+        ),
+        (
+            "    refer: critical",
+            "    refer: urgent",
+            "cds.indicators.refer: 'urgent' is not allowed; allowed: info, warning, critical",
+        ),
+        (
+            "    allowed_kind: consider",
+            "    allowed_kind: maybe",
+            "cds.order.allowed_kind: the allowed kind is one of refer, warn, recommend, consider, avoid",
+        ),
+        (
+            "    also_show: [refer, warn]",
+            "    also_show: [refer, warning]",
+            "cds.order.also_show: 'warning' is not a kind; allowed: refer, warn, recommend, consider, avoid",
+        ),
+        (
+            "  kind_words:\n",
+            "  kind_word:\n",
+            "cds.kind_word: unknown field; allowed: guideline, services, prefetch, "
+            "indicators, critical_when, kind_words, order",
+        ),
+    ],
+)
+def test_a_bad_cds_section_is_refused_at_file_line_column(
+    advisor: Advisor, tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """Each problem names the line of the changed key or value, and what is allowed there."""
+    text = (ROOT / "kb" / "fhir.yaml").read_text(encoding="utf-8")
+    assert old in text
+    changed = text.replace(old, new)
+    (tmp_path / "fhir.yaml").write_text(changed, encoding="utf-8")
+    kb = replace(advisor.kb, data={**advisor.kb.data, "fhir": load_yaml(tmp_path / "fhir.yaml", "fhir.yaml")})
+    with pytest.raises(KnowledgeBaseError) as caught:
+        read_config(Advisor(kb, advisor.record_spec, advisor.answer_spec))
+    line = changed[: changed.index(new)].count("\n") + new.rstrip("\n").count("\n") + 1
+    found = [(problem.position.line, problem.message) for problem in caught.value.problems]
+    assert any(number == line and message.endswith(expected) for number, message in found), found

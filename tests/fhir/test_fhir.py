@@ -11,10 +11,10 @@ import jsonschema
 import pytest
 
 from backspasm.reasoner.api import Advisor
-from backspasm.reasoner.datafile import DataFile
+from backspasm.reasoner.datafile import DataFile, load_yaml
 from backspasm.reasoner.errors import BundleError, EpisodeNotFoundError, KnowledgeBaseError, RecordError
 from backspasm.reasoner.fhir import FhirMapping, bundle_to_record, is_bundle, load_mapping
-from backspasm.reasoner.fhir.mapping import read_mapping
+from backspasm.reasoner.fhir.mapping import Coding, read_mapping
 from tests.conftest import ROOT
 from tests.fhir_bundles import (
     ATC,
@@ -349,3 +349,69 @@ def test_every_code_in_the_table_reads_as_its_record_code(advisor: Advisor, mapp
         reading = read(mapping, back_pain(), resource_of[field_name](concept(systems[system], value)))
         found = [entry if isinstance(entry, str) else entry["code"] for entry in reading.record.get(field_name, [])]
         assert found == [code], f"{token} should read as {field_name} {code}"
+
+
+TABLE = """\
+systems:
+  snomed: {url: http://snomed.info/sct}
+patient: {identifier: id, age: age}
+episode: {field: symptom_days, codes: [snomed|279039007]}
+resources:
+  Condition: {fields: [conditions]}
+codes:
+  conditions: {hyperthyroidism: [snomed|34486009]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("  Condition:", "  Encounter:"),
+            "fhir.yaml:6:3: error: resources.Encounter: 'Encounter' is not allowed; "
+            "allowed: Condition, Observation, MedicationStatement, MedicationRequest, AllergyIntolerance [fhir]",
+        ),
+        (
+            "observations:\n  flare_up: {type: yes-no, codes: []}\n",
+            "fhir.yaml:10:14: error: observations.flare_up.type: "
+            "'yes-no' is not allowed; allowed: boolean, integer [fhir]",
+        ),
+        (
+            ("patient: {identifier: id, age: age}", "patient: {identifier: id}"),
+            "fhir.yaml:3:1: error: patient: age is required [fhir]",
+        ),
+        (
+            ("{url: http://snomed.info/sct}", "{url: http://snomed.info/sct, hierarchical: 'yes'}"),
+            "fhir.yaml:2:41: error: systems.snomed.hierarchical: must be true or false, not text 'yes' [fhir]",
+        ),
+        (
+            "observations:\n  relaxant_days_taken: {type: integer, codes: [], default: 'yes'}\n",
+            "fhir.yaml:10:51: error: observations.relaxant_days_taken.default: must be true or false or a whole "
+            "number, not text 'yes' [fhir]",
+        ),
+        (
+            "colour: red\n",
+            "fhir.yaml:9:1: error: colour: unknown field; allowed: systems, patient, episode, "
+            "observations, resources, severity, codes, cds [fhir]",
+        ),
+        (
+            ("[snomed|34486009]", "snomed|34486009"),
+            "fhir.yaml:8:16: error: codes.conditions.hyperthyroidism: must be a list, "
+            "not text 'snomed|34486009' [fhir]",
+        ),
+    ],
+)
+def test_a_badly_shaped_table_is_refused_at_file_line_column(
+    advisor: Advisor, tmp_path: Path, change: str | tuple[str, str], expected: str
+) -> None:
+    text = TABLE.replace(*change) if isinstance(change, tuple) else TABLE + change
+    (tmp_path / "fhir.yaml").write_text(text)
+    with pytest.raises(KnowledgeBaseError) as caught:
+        read_mapping(load_yaml(tmp_path / "fhir.yaml", "fhir.yaml"), advisor.record_spec)
+    assert [str(problem) for problem in caught.value.problems] == [expected]
+
+
+def test_the_table_of_the_test_above_is_valid(advisor: Advisor, tmp_path: Path) -> None:
+    (tmp_path / "fhir.yaml").write_text(TABLE)
+    mapping = read_mapping(load_yaml(tmp_path / "fhir.yaml", "fhir.yaml"), advisor.record_spec)
+    assert mapping.codes["conditions"].lookup(Coding("http://snomed.info/sct", "34486009")) == "hyperthyroidism"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,14 +60,33 @@ def test_manifest_errors_name_the_line(tmp_path: Path, manifest: str, message: s
         load_kb(write(tmp_path, {**MINIMAL, "manifest.yaml": manifest}))
 
 
-def test_evidence_errors_say_what_is_allowed(tmp_path: Path) -> None:
-    files = {**MINIMAL, "evidence.yaml": "e1:\n  origin: test\n  source: s\n  backs: b\n  quality: medium\n"}
-    with pytest.raises(
-        KnowledgeBaseError,
-        match=r"evidence.yaml:5:3: error: e1.quality: 'medium' is not allowed; "
-        r"allowed: high, moderate, low, very-low",
-    ):
-        load_kb(write(tmp_path, files))
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            "e1:\n  origin: test\n  source: s\n  backs: b\n  quality: medium\n",
+            "evidence.yaml:5:3: error: e1.quality: 'medium' is not allowed; allowed: high, moderate, low, very-low",
+        ),
+        (
+            "e1:\n  origin: test\n  source: s\n  backs: b\n  quality: low\n  grade: C\n",
+            "evidence.yaml:6:3: error: e1.grade: unknown field; allowed: origin, source, backs, quality, words, "
+            "direction, strength, link",
+        ),
+        ("e1:\n  origin: test\n  source: s\n  quality: low\n", "evidence.yaml:1:1: error: e1: backs is required"),
+        (
+            "e1:\n  origin: test\n  source: ' '\n  backs: b\n  quality: low\n",
+            "evidence.yaml:3:3: error: e1.source: must be non-empty text",
+        ),
+        (
+            "e1:\n  origin: 2017\n  source: s\n  backs: b\n  quality: low\n",
+            "evidence.yaml:2:3: error: e1.origin: must be text, not number 2017",
+        ),
+        ("e1: [a, b]\n", "evidence.yaml:1:1: error: e1: must be a mapping of fields, not a list"),
+    ],
+)
+def test_evidence_errors_say_what_is_allowed(tmp_path: Path, entry: str, message: str) -> None:
+    with pytest.raises(KnowledgeBaseError, match=re.escape(message)):
+        load_kb(write(tmp_path, {**MINIMAL, "evidence.yaml": entry}))
 
 
 def test_a_missing_rule_file_is_named(tmp_path: Path) -> None:
