@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reasoner import load_kb  # noqa: E402
+from reasoner.budget import Budget  # noqa: E402
 from reasoner.engine import Fact, Row  # noqa: E402
 from reasoner.to_asp import facts_to_asp, to_asp  # noqa: E402
 
@@ -115,7 +116,7 @@ def run_engine(case: Case) -> tuple[float, list[Row]]:
     kb = load_kb(text=case.program)
     arity = next(arity for name, arity in kb.program.outputs() if name == case.predicate)
     start = time.perf_counter()
-    with kb.session(case.facts) as session:
+    with kb.session(case.facts, Budget(seconds=3600)) as session:
         rows = session.query(case.predicate, *([None] * arity))
     return time.perf_counter() - start, rows
 
