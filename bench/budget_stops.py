@@ -1,6 +1,6 @@
 """How long each runaway program takes to stop at the default query budget.
 
-    PYTHONPATH=. python bench/budget_stops.py [--seconds 60] [--facts 1000000] [--digits 1000]
+    python bench/budget_stops.py [--seconds 60] [--facts 1000000] [--digits 1000]
 
 Each program would run for minutes or exhaust memory without a budget (issue: "Datalog
 resource limits are incomplete"). Prints, per program, the limit that stopped it (or the

@@ -5,8 +5,8 @@ every start (reasoner/kbcache.py). This prints, for the bundled knowledge base, 
 of: that hash, a cached load (hash, checks, decode), and a parse without the cache, and
 their ratios. All three are measured in the same run; nothing is asserted.
 
-    PYTHONPATH=. python bench/cache_benchmark.py            # 21 runs of each
-    PYTHONPATH=. python bench/cache_benchmark.py --runs 51
+    python bench/cache_benchmark.py            # 21 runs of each
+    python bench/cache_benchmark.py --runs 51
 """
 
 from __future__ import annotations

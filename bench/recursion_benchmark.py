@@ -1,6 +1,6 @@
 """Recursive Datalog against clingo, in the same run: transitive closure and a points-to analysis.
 
-    PYTHONPATH=. python bench/recursion_benchmark.py [--repeat 5] [--edges 1000] [--scale 1]
+    python bench/recursion_benchmark.py [--repeat 5] [--edges 1000] [--scale 1]
 
 Two seeded programs, each answered by the engine (a session over input facts, the query
 of the whole recursive relation, as ``backspasm query`` runs it) and by clingo on the
@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backspasm.reasoner import load_kb  # noqa: E402
+from backspasm.reasoner.language.budget import Budget  # noqa: E402
 from backspasm.reasoner.language.engine import Fact, Row  # noqa: E402
 from backspasm.reasoner.language.to_asp import facts_to_asp, to_asp  # noqa: E402
 
@@ -115,7 +116,7 @@ def run_engine(case: Case) -> tuple[float, list[Row]]:
     kb = load_kb(text=case.program)
     arity = next(arity for name, arity in kb.program.outputs() if name == case.predicate)
     start = time.perf_counter()
-    with kb.session(case.facts) as session:
+    with kb.session(case.facts, Budget(seconds=3600)) as session:
         rows = session.query(case.predicate, *([None] * arity))
     return time.perf_counter() - start, rows
 

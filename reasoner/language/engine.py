@@ -1,4 +1,4 @@
-"""The one place that touches pyDatalog: compile a validated program and evaluate queries.
+"""Compile a validated program for pyDatalog and evaluate queries (with reasoner.checkpoints, all that touches it).
 
 pyDatalog keeps its whole database in a thread-local ``Logic`` object, and a copy of a
 ``Logic`` shares the fact tables of the original. Isolation between patients is a safety
@@ -157,12 +157,13 @@ class Engine:
                     asserted.append(self._assert_fact(fact.predicate, fact.arguments))
                 if isinstance(goal, Atom) and goal is components_of and goal.key in self._component_of:
                     # A recursive predicate itself: its rows are the fixpoint's, no pyDatalog query needed.
-                    needed = self._components_needed(goal)
-                    for index in needed[:-1]:
-                        asserted += self._materialize(index, state, memo)
-                    if self._component_of[goal.key] not in memo:
-                        memo[self._component_of[goal.key]] = self._fixpoint(self._component_of[goal.key], memo)
-                    rows = memo[self._component_of[goal.key]][goal.key]
+                    own = self._component_of[goal.key]
+                    for index in self._components_needed(goal):
+                        if index != own:  # the components below, which its rules may read through pyDatalog
+                            asserted += self._materialize(index, state, memo)
+                    if own not in memo:
+                        memo[own] = self._fixpoint(own, memo)
+                    rows = memo[own][goal.key]
                     return sorted(_matching(goal, rows), key=row_order)
                 if isinstance(goal, Atom):
                     query = self._compile_atom(goal, {}, check=goal is components_of)

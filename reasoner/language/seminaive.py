@@ -8,8 +8,9 @@ computed here instead, to its fixpoint, in rounds:
 * the rules of the component with no literal of the component run once;
 * each later round runs, for every rule and every literal of the component in its body,
   a *variant* of the rule in which that literal reads only the facts new in the last round
-  (the delta) and the others read every fact so far; a round's new facts are the next
-  round's delta, and the fixpoint is reached when a round finds nothing new.
+  (the delta), the component's literals before it the facts older than the last round,
+  and the others every fact so far; a round's new facts are the next round's delta, and
+  the fixpoint is reached when a round finds nothing new.
 
 Every body is evaluated in the order :func:`reasoner.binding.plan_body` gives (positive
 atoms in source order, each test as soon as its variables are bound). A join step looks
@@ -149,6 +150,11 @@ class _Scan:
                 continue
             if checks:
                 out += [partial + extract(row) for row in matches if all(row[a] == row[b] for a, b in checks)]
+            elif len(binds) == 1:  # the common case, without a call per row
+                position = binds[0]
+                out += [(*partial, row[position]) for row in matches]
+            elif not binds:  # every argument known: a test that the row exists
+                out.append(partial)
             else:
                 out += [partial + extract(row) for row in matches]
         meter.step()
@@ -234,6 +240,8 @@ def fixpoint(
     """Every fact of the ``component``'s predicates that ``rules`` derive, given ``lower``."""
     full = {key: _Relation() for key in component}
     delta = {key: _Relation() for key in component}
+    old = {key: _Relation() for key in component}
+    """Every fact but the last round's: what a recursive literal before the delta one reads."""
     lower_relations: dict[PredicateKey, _Relation] = {}
 
     def lower_relation(key: PredicateKey) -> Callable[[], _Relation]:
@@ -251,12 +259,16 @@ def fixpoint(
         recursive = [i for i, literal in enumerate(order) if isinstance(literal, Atom) and literal.key in component]
         if not recursive:
             plan.base.append(_compile(rule.head, order, {}, full, lower_relation))
-        for position in recursive:
-            plan.recursive.append(_compile(rule.head, order, {position: delta}, full, lower_relation))
+        for number, position in enumerate(recursive):
+            # Literals before the delta one read only older facts, so no two variants derive a
+            # row from the same combination of facts.
+            reads = {earlier: old for earlier in recursive[:number]} | {position: delta}
+            plan.recursive.append(_compile(rule.head, order, reads, full, lower_relation))
 
     new = _run(plan.base, full, meter)
     while any(new.values()):
         for key, rows in new.items():
+            old[key].add_all(delta[key].rows)
             delta[key] = _Relation(rows)
             full[key].add_all(rows)
         new = _run(plan.recursive, full, meter)
