@@ -272,12 +272,13 @@ def guard_standard_streams() -> None:
 
 
 def report_output_error(error: OSError) -> None:
-    """One line on standard error for output that could not be written; the rest of the output
-    is discarded so that Python's own flush at exit does not fail again with a traceback."""
-    where = f" to {error.filename}" if error.filename else ""
+    """One line on standard error for output that could not be written (or any other file the
+    system refused, named by the error); the rest of the output is discarded so that Python's
+    own flush at exit does not fail again with a traceback."""
     reason = error.strerror or str(error)
+    message = f"{error.filename}: {reason}" if error.filename else f"cannot write the output: {reason}"
     try:
-        click.echo(f"Error: cannot write the output{where}: {reason}", err=True)
+        click.echo(f"Error: {message}", err=True)
     except OSError:
         pass
     stdout = sys.stdout

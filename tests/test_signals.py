@@ -74,7 +74,7 @@ def test_a_signal_ends_batch_and_its_workers_with_whole_lines(
     command = [
         sys.executable,
         "-m",
-        "cli",
+        "backspasm",
         "batch",
         str(cohort),
         "--workers",
@@ -93,7 +93,7 @@ def test_a_signal_ends_batch_and_its_workers_with_whole_lines(
         wait_for(lambda: answers.exists() and answers.stat().st_size > 0, "the first answers")
         assert process.poll() is None, "the batch ended before the signal: make the cohort longer"
         process.send_signal(signal_number)
-        stdout, stderr = process.communicate(timeout=60)
+        stdout, stderr = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
@@ -102,10 +102,11 @@ def test_a_signal_ends_batch_and_its_workers_with_whole_lines(
         for pid in leftover:  # a failing run must not leave its workers behind either
             os.kill(pid, signal.SIGKILL)
     assert not leftover, "a worker outlived the batch"
-    assert process.returncode == exit_code, stderr.decode()
-    message = stderr.decode().splitlines()
-    assert len(message) == 1 and message[0].startswith(f"Error: interrupted by {signal_number.name} after ")
-    assert "Traceback" not in stderr.decode() and stdout == b""
+    report = stderr.decode()
+    assert process.returncode == exit_code, report
+    message = report.splitlines()
+    assert len(message) == 1 and message[0].startswith(f"Error: interrupted by {signal_number.name} after "), report
+    assert "Traceback" not in report and stdout == b"", report
     text = answers.read_text()
     assert text.endswith("\n"), "the last line is whole"
     subjects = [json.loads(line)["subject"] for line in text.splitlines()]

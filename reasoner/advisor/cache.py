@@ -23,11 +23,9 @@ edit the installed program).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -65,6 +63,17 @@ MAX_ENTRY_BYTES = 64 * 1024 * 1024
 JSON = Any
 
 
+def blake2b(data: bytes = b"") -> Any:
+    """A BLAKE2b hash of 32 bytes. CPython's built-in ``_blake2`` is what ``hashlib.blake2b`` is,
+    without the OpenSSL that importing hashlib loads (20-40 ms, more than the whole check);
+    hashlib is the fallback where it is missing."""
+    try:
+        from _blake2 import blake2b as builtin
+    except ImportError:
+        from hashlib import blake2b as builtin
+    return builtin(data, digest_size=32)
+
+
 def cache_directory() -> Path | None:
     configured = os.environ.get(ENVIRONMENT_VARIABLE)
     if configured == "off":
@@ -82,7 +91,7 @@ def signature(path: Path) -> list[Any]:
 
     Hashing the content costs a few milliseconds, next to a parse that costs far more, and
     unlike sizes and modification times it changes with every edit."""
-    digest = hashlib.blake2b(digest_size=32)
+    digest = blake2b()
     for base in (Path(__file__).resolve().parents[1], path):
         for file in _files(base):
             digest.update(os.path.relpath(file, base).encode("utf-8", "surrogateescape") + b"\0")
@@ -149,7 +158,7 @@ def read_entry(entry: Path, expected: list[Any]) -> KnowledgeBase | None:
         header = json.loads(header_line)
         if not isinstance(header, dict) or header.get("signature") != expected:
             return None
-        if header.get("checksum") != hashlib.blake2b(payload, digest_size=32).hexdigest():
+        if header.get("checksum") != blake2b(payload).hexdigest():
             return None
         return decode_kb(json.loads(payload))
     except Exception:  # noqa: BLE001 - any oddity in a cache entry is a miss, never an error or an answer
@@ -178,10 +187,12 @@ def _read_regular_file(path: Path, limit: int) -> bytes | None:
 
 def write_entry(directory: Path, entry: Path, expected: list[Any], kb: KnowledgeBase) -> None:
     """Write an entry atomically: a temporary file in the same directory, renamed over the old one."""
+    import tempfile  # only on a miss: answering a patient from the cache does not import it
+
     temporary: str | None = None
     try:
         payload = json.dumps(encode_kb(kb), separators=(",", ":")).encode("utf-8")
-        header = {"signature": expected, "checksum": hashlib.blake2b(payload, digest_size=32).hexdigest()}
+        header = {"signature": expected, "checksum": blake2b(payload).hexdigest()}
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=directory, suffix=".tmp", delete=False) as file:
             temporary = file.name
