@@ -23,7 +23,8 @@ from ..advisor.advisor import Advisor
 from ..advisor.answer import Answer, Item, assemble
 from ..advisor.records import Record
 from ..errors import EpisodeNotFoundError, ReasonerError, RecordError
-from ..fhir import Coding, bundle_to_record, is_bundle, validate_bundle
+from ..fhir import Coding, bundle_to_record, is_bundle, load_terminology, validate_bundle
+from ..fhir import values as fhir_values
 from .cards import Card, answer_cards, card_id, item_card, notice_card, reading_card, summary
 from .config import CdsConfig, OrderCheck, Service
 from .explaining import item_explanation, item_sentence
@@ -53,6 +54,7 @@ class Hooks:
     def __init__(self, advisor: Advisor, config: CdsConfig, clock: Callable[[], date] = date.today) -> None:
         self.advisor = advisor
         self.config = config
+        self.terminology = load_terminology(advisor)
         self.clock = clock
 
     def discovery(self) -> dict[str, Any]:
@@ -76,7 +78,9 @@ class Hooks:
         _check_prefetch(list(self.config.prefetch), prefetch, patient_keys)
         bundle = self._prefetch_bundle(context, prefetch)
         try:
-            reading = bundle_to_record(bundle, self.config.mapping, today=self.clock(), source="prefetch")
+            reading = bundle_to_record(
+                bundle, self.config.mapping, today=self.clock(), source="prefetch", terminology=self.terminology
+            )
         except EpisodeNotFoundError as error:
             if service.hook == "patient-view":
                 return []  # not this guideline's patient: nothing to say
@@ -145,16 +149,28 @@ class Hooks:
             raise _unprocessable(error) from None
         found = []
         for resource in resources:
-            if resource.type != "MedicationRequest" or resource.model.medicationCodeableConcept is None:
+            if resource.type != "MedicationRequest":
                 continue
-            codings = [
-                Coding(str(coding.system), str(coding.code))
-                for coding in resource.model.medicationCodeableConcept.coding or []
-                if coding.system and coding.code
-            ]
+            codings = self._order_codings(resource.model)
             if self.config.order.codes.first(codings) is not None:
                 found.append((resource.entry, resource.model, draft["entry"][resource.entry]["resource"]))
         return found
+
+    def _order_codings(self, order: Any) -> list[Coding]:
+        """The codes of a draft order's drug: its own, a contained Medication's and its ingredients', and
+        the ingredients of the products among them, so a product code is checked like its ingredient."""
+        codings = fhir_values.codings(order.medicationCodeableConcept)
+        reference = getattr(order.medicationReference, "reference", None) or ""
+        for contained in order.contained or []:
+            if (
+                reference.startswith("#")
+                and contained.get_resource_type() == "Medication"
+                and contained.id == reference[1:]
+            ):
+                codings += fhir_values.codings(contained.code)
+                for ingredient in contained.ingredient or []:
+                    codings += fhir_values.codings(getattr(ingredient, "itemCodeableConcept", None))
+        return codings + [ingredient for ingredient, _ in self.terminology.ingredients(codings)]
 
     def _prefetch_bundle(self, context: dict[str, Any], prefetch: dict[str, Any]) -> dict[str, Any]:
         entries: list[dict[str, Any]] = []

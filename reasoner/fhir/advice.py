@@ -27,6 +27,7 @@ from ..advisor.advisor import Advisor
 from ..advisor.answer import Answer
 from .mapping import FhirMapping
 from .reading import FhirReading, bundle_to_record
+from .terminology import Terminology
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,17 @@ def recommend_bundle(
     today: date | None = None,
     mapping: FhirMapping | None = None,
     source: str = "",
+    terminology: Terminology | None = None,
 ) -> BundleAnswer:
     """Read ``bundle`` and answer for its patient; raises BundleError or RecordError naming the problem."""
     if mapping is None:
         from . import load_mapping
 
         mapping = load_mapping(advisor)
-    reading = bundle_to_record(bundle, mapping, today=today, source=source)
+    if terminology is None:
+        from . import load_terminology
+
+        terminology = load_terminology(advisor)
+    reading = bundle_to_record(bundle, mapping, today=today, source=source, terminology=terminology)
     record = advisor.read_record(reading.record, source)
     return BundleAnswer(advisor.recommend(record), reading)

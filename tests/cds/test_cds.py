@@ -215,6 +215,40 @@ def test_an_order_with_the_atc_code_is_checked_too(client: httpx.Client, templat
     assert shown(cards(client.post(ORDER_SIGN, json=call)))[0][0] == "critical"
 
 
+def test_an_order_by_product_code_gives_the_same_critical_card_as_by_ingredient(
+    client: httpx.Client, templates: dict[str, str]
+) -> None:
+    by_ingredient = cards(client.post(ORDER_SIGN, json=order_sign(templates, "contraindicated-ssri")))
+    product = concept(RXNORM, "828348", "cyclobenzaprine hydrochloride 10 MG Oral Tablet")
+    by_product = cards(client.post(ORDER_SIGN, json=order_sign(templates, "contraindicated-ssri", code=product)))
+    assert (
+        shown(by_product)[0]
+        == shown(by_ingredient)[0]
+        == (
+            "critical",
+            "Avoid: Short course of a muscle relaxant (cyclobenzaprine)",
+        )
+    )
+
+
+def test_an_order_of_a_contained_medication_is_checked_by_its_ingredient(
+    client: httpx.Client, templates: dict[str, str]
+) -> None:
+    call = order_sign(templates, "contraindicated-ssri")
+    order = call["context"]["draftOrders"]["entry"][0]["resource"]
+    del order["medicationCodeableConcept"]
+    order["contained"] = [
+        {
+            "resourceType": "Medication",
+            "id": "med",
+            "code": {"text": "cyclobenzaprine tablet"},
+            "ingredient": [{"itemCodeableConcept": concept(RXNORM, "21949", "cyclobenzaprine")}],
+        }
+    ]
+    order["medicationReference"] = {"reference": "#med"}
+    assert shown(cards(client.post(ORDER_SIGN, json=call)))[0][0] == "critical"
+
+
 def test_an_order_for_another_drug_gets_no_cards(client: httpx.Client, templates: dict[str, str]) -> None:
     call = order_sign(templates, "contraindicated-ssri", code=concept(RXNORM, "5640", "ibuprofen"))
     assert cards(client.post(ORDER_SIGN, json=call)) == []
