@@ -133,8 +133,12 @@ class Hooks:
             subject=answer.subject,
         )
         cards += [reading_notes] if reading_notes else []
-        # The explanation behind each card shows the record it was reasoned from.
-        return [replace(card, explanation={**card.explanation, "record": reading.record}) for card in cards]
+        # The explanation behind each card shows the record it was reasoned from, resource by resource.
+        readings = [item.to_json() for item in reading.readings]
+        return [
+            replace(card, explanation={**card.explanation, "record": reading.record, "readings": readings})
+            for card in cards
+        ]
 
     # -- steps ------------------------------------------------------------------
     def _draft_orders(self, context: dict[str, Any]) -> list[tuple[int, Any, dict[str, Any]]]:

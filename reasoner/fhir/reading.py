@@ -398,7 +398,7 @@ class _Reader:
     def _read_MedicationRequest(self, resource: Resource) -> None:  # noqa: N802
         model = resource.model
         period = model.dispenseRequest.validityPeriod if model.dispenseRequest else None
-        self._medication(resource, period.end if period else None)
+        self._medication(resource, (period.end if period else None) or values.request_period(model)[1])
 
     def _medication(self, resource: Resource, end: Any) -> None:
         model = resource.model
@@ -442,20 +442,28 @@ class _Reader:
     def _count_days(self, resource: Resource, field_name: str, taken: str) -> None:
         """A medicine whose days of use make a record field: keep the days it covers, counted later."""
         model = resource.model
-        period = getattr(model, "effectivePeriod", None)
-        start = values.day(period.start) if period is not None else None
-        if resource.type != "MedicationStatement" or period is None or start is None:
+        if resource.type == "MedicationRequest":
+            element = "authoredOn"
+            start, end = values.request_period(model)
+            wanted = "a MedicationRequest with authoredOn (or a validity period) and, once stopped, its supply"
+        else:
+            element = "effectivePeriod"
+            period = getattr(model, "effectivePeriod", None)
+            start = values.day(period.start) if period is not None else None
+            end = values.day(period.end) if period is not None and taken == "stopped" else None
+            wanted = "a MedicationStatement with effectivePeriod.start"
+        if start is None or (taken == "stopped" and end is None):
             self._not_understood(
-                resource,
-                "effectivePeriod",
-                str(start or "(no start)"),
-                f"counts toward {field_name} only as a MedicationStatement with effectivePeriod.start",
+                resource, element, str(start or "(no start)"), f"counts toward {field_name} only as {wanted}"
             )
             return
-        end = values.day(period.end) if taken == "stopped" else None
+        if end is None and resource.type == "MedicationRequest":
+            self.assumptions.append(f"{resource.name}: {model.status} with no supply or end date; taken since {start}")
         last = min(end or self.today, self.today)
+        if last < start:
+            return  # not begun yet
         self.counted.setdefault(field_name, []).append((start, last))
-        self._read(resource, "effectivePeriod", f"{start} to {last}", f"days counted toward {field_name}")
+        self._read(resource, element, f"{start} to {last}", f"days counted toward {field_name}")
 
     def _counted_days(self, field_name: str, onset: date, limit: int) -> int | None:
         """Distinct days of use since the episode's onset, at most ``limit`` (the symptom days)."""

@@ -224,3 +224,65 @@ def test_a_code_both_absent_and_present_is_refused(advisor: Advisor) -> None:
     )
     with pytest.raises(KnowledgeBaseError, match="both absent and present"):
         read_terminology(data, advisor.record_spec)
+
+
+# -- medication requests: dates and quantities -----------------------------------
+def medication_request(code: dict[str, Any], status_code: str = "active", **extra: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationRequest",
+        "status": status_code,
+        "intent": "order",
+        "medicationCodeableConcept": code,
+        "subject": {"reference": "Patient/p1"},
+        **extra,
+    }
+
+
+def test_relaxant_days_count_from_a_request_and_its_supply_duration(
+    mapping: FhirMapping, terminology: Terminology
+) -> None:
+    supply = {"expectedSupplyDuration": {"value": 3, "unit": "days", "code": "d"}}
+    request = medication_request(concept(RXNORM, "828348"), authoredOn="2026-11-20", dispenseRequest=supply)
+    reading = read(mapping, terminology, request)
+    assert reading.record["relaxant_days_taken"] == 3  # 20, 21 and 22 November
+
+
+def test_relaxant_days_count_from_the_quantity_over_the_daily_dose(
+    mapping: FhirMapping, terminology: Terminology
+) -> None:
+    tablets = {"value": 1, "unit": "tablet"}
+    dosage = {
+        "timing": {"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"}},
+        "doseAndRate": [{"doseQuantity": tablets}],
+    }
+    request = medication_request(
+        concept(RXNORM, "21949"),
+        authoredOn="2026-11-18",
+        dosageInstruction=[dosage],
+        dispenseRequest={"quantity": {"value": 12, "unit": "tablet"}},
+    )
+    assert read(mapping, terminology, request).record["relaxant_days_taken"] == 4  # 12 tablets at 3 a day
+
+
+def test_an_active_relaxant_request_without_a_supply_counts_to_today_and_says_so(
+    mapping: FhirMapping, terminology: Terminology
+) -> None:
+    reading = read(mapping, terminology, medication_request(concept(RXNORM, "21949"), authoredOn="2026-11-24"))
+    assert reading.record["relaxant_days_taken"] == 3
+    assert any("no supply or end date" in assumption for assumption in reading.assumptions)
+
+
+@pytest.mark.parametrize("status_code", ["entered-in-error", "cancelled", "draft"])
+def test_a_request_not_in_force_is_not_a_medication_taken(
+    mapping: FhirMapping, terminology: Terminology, status_code: str
+) -> None:
+    reading = read(mapping, terminology, medication_request(concept(RXNORM, "36437"), status_code))
+    assert "medications" not in reading.record
+
+
+def test_a_stopped_request_gives_the_days_since_its_supply_ran_out(
+    mapping: FhirMapping, terminology: Terminology
+) -> None:
+    supply = {"expectedSupplyDuration": {"value": 5, "unit": "days", "code": "d"}}
+    request = medication_request(concept(RXNORM, "8123"), "stopped", authoredOn="2026-11-10", dispenseRequest=supply)
+    assert read(mapping, terminology, request).record["medications"] == [{"code": "maoi", "days_since_last_dose": 12}]
