@@ -883,6 +883,12 @@ def verify(
     "--cors-origin", "cors_origins", multiple=True, help="A browser origin allowed to call the service (repeatable)."
 )
 @click.option(
+    "--fhir-server",
+    "fhir_servers",
+    multiple=True,
+    help="A FHIR server the service may query for a missing prefetch, with the call's token (repeatable).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -891,7 +897,13 @@ def verify(
 )
 @output_options()
 def serve(
-    host: str, port: int, cors_origins: tuple[str, ...], log_level: str, kb_path: Path | None, output_format: str
+    host: str,
+    port: int,
+    cors_origins: tuple[str, ...],
+    fhir_servers: tuple[str, ...],
+    log_level: str,
+    kb_path: Path | None,
+    output_format: str,
 ) -> None:
     """Run the CDS Hooks service (patient-view and order-sign) over HTTP until interrupted.
 
@@ -924,7 +936,7 @@ def serve(
     else:
         click.echo(f"CDS Hooks service for {advisor.kb.name} {advisor.kb.version} at {url}/cds-services")
     sys.stdout.flush()
-    run_service(advisor, host, port, log_level=log_level, cors_origins=cors_origins)
+    run_service(advisor, host, port, log_level=log_level, cors_origins=cors_origins, fhir_servers=fhir_servers)
 
 
 def all_commands() -> Iterator[tuple[list[str], click.Command]]:

@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse, Response
 from ..advisor.advisor import Advisor
 from .cards import Card
 from .config import read_config
+from .fetch import FhirFetcher
 from .hooks import HookError, Hooks
 
 BODY_LIMIT = 1024 * 1024
@@ -74,14 +75,16 @@ def create_app(
     body_limit: int = BODY_LIMIT,
     reasoning_threads: int = REASONING_THREADS,
     cors_origins: tuple[str, ...] = (),
+    fhir_servers: tuple[str, ...] = (),
 ) -> FastAPI:
     """The CDS Hooks service of ``advisor`` as an ASGI app (serve it with uvicorn).
 
     ``cors_origins`` lets browser-based EHRs (such as the CDS Hooks sandbox) call the
-    service from those origins; none are allowed unless named.
+    service from those origins; none are allowed unless named. ``fhir_servers`` are the FHIR
+    servers the service may query, with the call's access token, for a prefetch the call lacks.
     """
     config = read_config(advisor)
-    hooks = Hooks(advisor, config, clock)
+    hooks = Hooks(advisor, config, clock, FhirFetcher(fhir_servers) if fhir_servers else None)
     explanations = Explanations()
     limiter = CapacityLimiter(reasoning_threads)
     app = FastAPI(

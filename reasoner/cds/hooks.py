@@ -28,6 +28,7 @@ from ..fhir import values as fhir_values
 from .cards import Card, answer_cards, card_id, item_card, notice_card, reading_card, summary
 from .config import CdsConfig, OrderCheck, Service
 from .explaining import item_explanation, item_sentence
+from .fetch import FetchError, FhirFetcher, fill
 
 _DURATION_DAYS = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "weeks": 7}
 
@@ -51,10 +52,17 @@ class HookError(ReasonerError):
 class Hooks:
     """The services of one advisor: discovery and calls. Holds no per-call state."""
 
-    def __init__(self, advisor: Advisor, config: CdsConfig, clock: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self,
+        advisor: Advisor,
+        config: CdsConfig,
+        clock: Callable[[], date] = date.today,
+        fetcher: FhirFetcher | None = None,
+    ) -> None:
         self.advisor = advisor
         self.config = config
         self.terminology = load_terminology(advisor)
+        self.fetcher = fetcher
         self.clock = clock
 
     def discovery(self) -> dict[str, Any]:
@@ -75,6 +83,18 @@ class Hooks:
             if not orders:
                 return []  # nothing this guideline checks is being ordered
         patient_keys = [key for key, template in self.config.prefetch.items() if template.startswith("Patient/")]
+        try:
+            prefetch = self._fetch_missing(request, context, prefetch, patient_keys)
+        except FetchError as error:
+            return [
+                notice_card(
+                    "Advice not given: the patient's record could not be read from the FHIR server",
+                    str(error),
+                    indicator="warning",
+                    guideline=self.config.guideline,
+                    card_uuid=card_id(hook_instance, service.id, "not-fetched"),
+                )
+            ]
         _check_prefetch(list(self.config.prefetch), prefetch, patient_keys)
         bundle = self._prefetch_bundle(context, prefetch)
         try:
@@ -159,6 +179,26 @@ class Hooks:
             if self.config.order.codes.first(codings) is not None:
                 found.append((resource.entry, resource.model, draft["entry"][resource.entry]["resource"]))
         return found
+
+    def _fetch_missing(
+        self, request: dict[str, Any], context: dict[str, Any], prefetch: dict[str, Any], patient_keys: list[str]
+    ) -> dict[str, Any]:
+        """``prefetch`` with its missing keys read from the call's FHIR server, when that server is
+        trusted and the call grants an access token; unchanged otherwise (then a 412 follows)."""
+        missing = [key for key in self.config.prefetch if key not in prefetch] + [
+            key for key in patient_keys if key in prefetch and prefetch[key] is None
+        ]
+        server = request.get("fhirServer")
+        authorization = request.get("fhirAuthorization")
+        token = authorization.get("access_token") if isinstance(authorization, dict) else None
+        if not missing or self.fetcher is None or not isinstance(server, str) or not isinstance(token, str):
+            return prefetch
+        if not self.fetcher.allows(server):
+            return prefetch
+        fetched = dict(prefetch)
+        for key in dict.fromkeys(missing):
+            fetched[key] = self.fetcher.fetch(server, token, fill(self.config.prefetch[key], context))
+        return fetched
 
     def _order_codings(self, order: Any) -> list[Coding]:
         """The codes of a draft order's drug: its own, a contained Medication's and its ingredients', and

@@ -20,11 +20,12 @@ def serve(
     *,
     log_level: str = "info",
     cors_origins: tuple[str, ...] = (),
+    fhir_servers: tuple[str, ...] = (),
 ) -> None:
     """Serve until interrupted. Binds to loopback unless told otherwise: the EHR decides who may call."""
     import uvicorn
 
-    app = create_app(advisor, cors_origins=cors_origins)
+    app = create_app(advisor, cors_origins=cors_origins, fhir_servers=fhir_servers)
     uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off", ws="none")
 
 
@@ -35,6 +36,7 @@ def running_server(
     *,
     clock: Callable[[], date] = date.today,
     cors_origins: tuple[str, ...] = (),
+    fhir_servers: tuple[str, ...] = (),
 ) -> Iterator[str]:
     """A real uvicorn server on a free loopback port, in a background thread; yields its base URL."""
     import uvicorn
@@ -44,7 +46,7 @@ def running_server(
     listener.bind((host, 0))
     port = listener.getsockname()[1]
     config = uvicorn.Config(
-        create_app(advisor, clock=clock, cors_origins=cors_origins),
+        create_app(advisor, clock=clock, cors_origins=cors_origins, fhir_servers=fhir_servers),
         log_level="warning",
         lifespan="off",
         ws="none",
