@@ -44,7 +44,7 @@ def fhir_url(state: FhirServerState) -> Iterator[str]:
 
 @pytest.fixture
 def service(advisor: Advisor, fhir_url: str) -> Iterator[httpx.Client]:
-    with running_server(advisor, clock=lambda: TODAY, fhir_servers=(fhir_url,)) as url:
+    with running_server(advisor, clock=lambda: TODAY, fhir_servers=(fhir_url,), allow_unauthenticated=True) as url:
         with httpx.Client(base_url=url, timeout=30) as client:
             yield client
 
