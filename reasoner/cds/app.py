@@ -196,7 +196,8 @@ def create_app(
         caller(request, f"/cds-services/{service_id}/feedback")
         if config.service(service_id) is None:
             raise HookError(404, f"no CDS service {service_id!r}")
-        outcomes = read_feedback(_json_body(await request.body()))
+        body = await request.body()
+        outcomes = await anyio.to_thread.run_sync(lambda: read_feedback(_json_body(body)), limiter=limiter)
         for outcome in outcomes:
             FEEDBACK_LOG.info(json.dumps({"service": service_id, **outcome}, sort_keys=True))
         return {}

@@ -371,7 +371,8 @@ def test_every_service_and_route_is_documented(client: httpx.Client) -> None:
     for service in client.get("/cds-services").json()["services"]:
         assert f"POST /cds-services/{service['id']}" in page
         assert all(f"`{template}`" in page for template in service["prefetch"].values())
-    assert "GET /why/{card-uuid}" in page
+    for route in ("GET /why/{token}", "POST /cds-services/{id}/feedback", "GET /health"):
+        assert route in page
 
 
 def test_a_long_order_comes_with_a_suggestion_to_shorten_it(client: httpx.Client, templates: dict[str, str]) -> None:
