@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -74,7 +75,19 @@ def test_serve_starts_the_cds_hooks_service_on_loopback() -> None:
     port = free_port()
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     with subprocess.Popen(
-        [sys.executable, "-m", "backspasm", "serve", "--port", str(port), "--format", "json", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "backspasm",
+            "serve",
+            "--port",
+            str(port),
+            "--no-auth",
+            "--format",
+            "json",
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
@@ -114,3 +127,26 @@ def test_without_the_cds_extra_a_bundle_gets_a_clear_message(
     assert result.exit_code == 1
     assert "FHIR input needs the cds extra" in result.output
     assert "pip install 'backspasm[cds]'" in result.output
+
+
+def test_serve_needs_trusted_issuers_or_an_explicit_no_auth(runner: CliRunner) -> None:
+    result = runner.invoke(cli.main, ["serve"])
+    assert result.exit_code == 2 and "--issuer ISS=JWKS_URL, or pass --no-auth" in result.output
+
+
+def test_serve_on_all_interfaces_warns_and_passes_its_settings_on(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import backspasm.reasoner.cds as cds
+
+    started: list[Any] = []
+    monkeypatch.setattr(cds, "serve", lambda settings, host, port, workers: started.append((settings, host, workers)))
+    jwks = "https://ehr.example.org/jwks.json"
+    result = runner.invoke(
+        cli.main, ["serve", "--host", "0.0.0.0", "--workers", "2", "--issuer", f"https://ehr.example.org={jwks}"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: listening on 0.0.0.0, reachable from other machines" in result.output
+    [(settings, host, workers)] = started
+    assert (host, workers, settings.issuers) == ("0.0.0.0", 2, {"https://ehr.example.org": jwks})
+    assert settings.public_url == "http://0.0.0.0:8080" and not settings.allow_unauthenticated

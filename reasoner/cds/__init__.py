@@ -9,5 +9,6 @@ cards is data of the knowledge base (the ``cds`` section of its ``fhir`` data fi
 from .app import BODY_LIMIT, create_app
 from .hooks import HookError, Hooks
 from .server import running_server, serve
+from .settings import ServiceSettings
 
-__all__ = ["BODY_LIMIT", "HookError", "Hooks", "create_app", "running_server", "serve"]
+__all__ = ["BODY_LIMIT", "HookError", "Hooks", "ServiceSettings", "create_app", "running_server", "serve"]

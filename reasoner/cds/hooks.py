@@ -23,10 +23,12 @@ from ..advisor.advisor import Advisor
 from ..advisor.answer import Answer, Item, assemble
 from ..advisor.records import Record
 from ..errors import EpisodeNotFoundError, ReasonerError, RecordError
-from ..fhir import Coding, bundle_to_record, is_bundle, validate_bundle
+from ..fhir import Coding, bundle_to_record, is_bundle, load_terminology, validate_bundle
+from ..fhir import values as fhir_values
 from .cards import Card, answer_cards, card_id, item_card, notice_card, reading_card, summary
 from .config import CdsConfig, OrderCheck, Service
 from .explaining import item_explanation, item_sentence
+from .fetch import FetchError, FhirFetcher, fill
 
 _DURATION_DAYS = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "weeks": 7}
 
@@ -50,9 +52,17 @@ class HookError(ReasonerError):
 class Hooks:
     """The services of one advisor: discovery and calls. Holds no per-call state."""
 
-    def __init__(self, advisor: Advisor, config: CdsConfig, clock: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self,
+        advisor: Advisor,
+        config: CdsConfig,
+        clock: Callable[[], date] = date.today,
+        fetcher: FhirFetcher | None = None,
+    ) -> None:
         self.advisor = advisor
         self.config = config
+        self.terminology = load_terminology(advisor)
+        self.fetcher = fetcher
         self.clock = clock
 
     def discovery(self) -> dict[str, Any]:
@@ -73,10 +83,24 @@ class Hooks:
             if not orders:
                 return []  # nothing this guideline checks is being ordered
         patient_keys = [key for key, template in self.config.prefetch.items() if template.startswith("Patient/")]
+        try:
+            prefetch = self._fetch_missing(request, context, prefetch, patient_keys)
+        except FetchError as error:
+            return [
+                notice_card(
+                    "Advice not given: the patient's record could not be read from the FHIR server",
+                    str(error),
+                    indicator="warning",
+                    guideline=self.config.guideline,
+                    card_uuid=card_id(hook_instance, service.id, "not-fetched"),
+                )
+            ]
         _check_prefetch(list(self.config.prefetch), prefetch, patient_keys)
         bundle = self._prefetch_bundle(context, prefetch)
         try:
-            reading = bundle_to_record(bundle, self.config.mapping, today=self.clock(), source="prefetch")
+            reading = bundle_to_record(
+                bundle, self.config.mapping, today=self.clock(), source="prefetch", terminology=self.terminology
+            )
         except EpisodeNotFoundError as error:
             if service.hook == "patient-view":
                 return []  # not this guideline's patient: nothing to say
@@ -129,8 +153,12 @@ class Hooks:
             subject=answer.subject,
         )
         cards += [reading_notes] if reading_notes else []
-        # The explanation behind each card shows the record it was reasoned from.
-        return [replace(card, explanation={**card.explanation, "record": reading.record}) for card in cards]
+        # The explanation behind each card shows the record it was reasoned from, resource by resource.
+        readings = [item.to_json() for item in reading.readings]
+        return [
+            replace(card, explanation={**card.explanation, "record": reading.record, "readings": readings})
+            for card in cards
+        ]
 
     # -- steps ------------------------------------------------------------------
     def _draft_orders(self, context: dict[str, Any]) -> list[tuple[int, Any, dict[str, Any]]]:
@@ -145,16 +173,48 @@ class Hooks:
             raise _unprocessable(error) from None
         found = []
         for resource in resources:
-            if resource.type != "MedicationRequest" or resource.model.medicationCodeableConcept is None:
+            if resource.type != "MedicationRequest":
                 continue
-            codings = [
-                Coding(str(coding.system), str(coding.code))
-                for coding in resource.model.medicationCodeableConcept.coding or []
-                if coding.system and coding.code
-            ]
+            codings = self._order_codings(resource.model)
             if self.config.order.codes.first(codings) is not None:
                 found.append((resource.entry, resource.model, draft["entry"][resource.entry]["resource"]))
         return found
+
+    def _fetch_missing(
+        self, request: dict[str, Any], context: dict[str, Any], prefetch: dict[str, Any], patient_keys: list[str]
+    ) -> dict[str, Any]:
+        """``prefetch`` with its missing keys read from the call's FHIR server, when that server is
+        trusted and the call grants an access token; unchanged otherwise (then a 412 follows)."""
+        missing = [key for key in self.config.prefetch if key not in prefetch] + [
+            key for key in patient_keys if key in prefetch and prefetch[key] is None
+        ]
+        server = request.get("fhirServer")
+        authorization = request.get("fhirAuthorization")
+        token = authorization.get("access_token") if isinstance(authorization, dict) else None
+        if not missing or self.fetcher is None or not isinstance(server, str) or not isinstance(token, str):
+            return prefetch
+        if not self.fetcher.allows(server):
+            return prefetch
+        fetched = dict(prefetch)
+        for key in dict.fromkeys(missing):
+            fetched[key] = self.fetcher.fetch(server, token, fill(self.config.prefetch[key], context))
+        return fetched
+
+    def _order_codings(self, order: Any) -> list[Coding]:
+        """The codes of a draft order's drug: its own, a contained Medication's and its ingredients', and
+        the ingredients of the products among them, so a product code is checked like its ingredient."""
+        codings = fhir_values.codings(order.medicationCodeableConcept)
+        reference = getattr(order.medicationReference, "reference", None) or ""
+        for contained in order.contained or []:
+            if (
+                reference.startswith("#")
+                and contained.get_resource_type() == "Medication"
+                and contained.id == reference[1:]
+            ):
+                codings += fhir_values.codings(contained.code)
+                for ingredient in contained.ingredient or []:
+                    codings += fhir_values.codings(getattr(ingredient, "itemCodeableConcept", None))
+        return codings + [ingredient for ingredient, _ in self.terminology.ingredients(codings)]
 
     def _prefetch_bundle(self, context: dict[str, Any], prefetch: dict[str, Any]) -> dict[str, Any]:
         entries: list[dict[str, Any]] = []

@@ -11,21 +11,36 @@ from datetime import date
 
 from ..advisor.advisor import Advisor
 from .app import create_app
+from .auth import JwtVerifier
+from .settings import ServiceSettings
+
+GRACEFUL_SHUTDOWN = 10
+"""Seconds running calls get to finish after SIGTERM or SIGINT before the workers stop."""
 
 
-def serve(
-    advisor: Advisor,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    *,
-    log_level: str = "info",
-    cors_origins: tuple[str, ...] = (),
-) -> None:
-    """Serve until interrupted. Binds to loopback unless told otherwise: the EHR decides who may call."""
+def serve(settings: ServiceSettings, host: str = "127.0.0.1", port: int = 8080, *, workers: int = 1) -> None:
+    """Serve until interrupted, in ``workers`` processes. Binds to loopback unless told otherwise.
+
+    Uvicorn's own access log is off (it would log ``/why`` tokens); each worker logs one JSON
+    line per request without bodies (``reasoner/cds/access.py``). On SIGTERM the workers stop
+    taking connections and finish running calls for up to :data:`GRACEFUL_SHUTDOWN` seconds.
+    """
     import uvicorn
 
-    app = create_app(advisor, cors_origins=cors_origins)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off", ws="none")
+    settings.to_environment()
+    uvicorn.run(
+        "backspasm.reasoner.cds.worker:app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        access_log=False,
+        lifespan="off",
+        ws="none",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
+        timeout_keep_alive=5,
+    )
 
 
 @contextmanager
@@ -35,8 +50,14 @@ def running_server(
     *,
     clock: Callable[[], date] = date.today,
     cors_origins: tuple[str, ...] = (),
+    fhir_servers: tuple[str, ...] = (),
+    verifier: JwtVerifier | None = None,
+    allow_unauthenticated: bool = False,
 ) -> Iterator[str]:
-    """A real uvicorn server on a free loopback port, in a background thread; yields its base URL."""
+    """A real uvicorn server on a free loopback port, in a background thread; yields its base URL.
+
+    Like :func:`create_app`, it needs a ``verifier`` or an explicit ``allow_unauthenticated``.
+    """
     import uvicorn
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -44,7 +65,15 @@ def running_server(
     listener.bind((host, 0))
     port = listener.getsockname()[1]
     config = uvicorn.Config(
-        create_app(advisor, clock=clock, cors_origins=cors_origins),
+        create_app(
+            advisor,
+            public_url=f"http://{host}:{port}",
+            verifier=verifier,
+            allow_unauthenticated=allow_unauthenticated,
+            clock=clock,
+            cors_origins=cors_origins,
+            fhir_servers=fhir_servers,
+        ),
         log_level="warning",
         lifespan="off",
         ws="none",

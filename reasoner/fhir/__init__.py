@@ -12,7 +12,8 @@ from ..errors import KnowledgeBaseError, Problem, SourcePosition
 from .advice import BundleAnswer, recommend_bundle
 from .bundle import is_bundle, validate_bundle
 from .mapping import CodeTable, Coding, FhirMapping, read_mapping
-from .reading import FhirReading, NotUnderstood, bundle_to_record
+from .reading import FhirReading, NotUnderstood, Reading, bundle_to_record
+from .terminology import Terminology, read_terminology
 
 __all__ = [
     "BundleAnswer",
@@ -21,9 +22,12 @@ __all__ = [
     "FhirMapping",
     "FhirReading",
     "NotUnderstood",
+    "Reading",
+    "Terminology",
     "bundle_to_record",
     "is_bundle",
     "load_mapping",
+    "load_terminology",
     "recommend_bundle",
     "validate_bundle",
 ]
@@ -38,3 +42,11 @@ def load_mapping(advisor: Advisor) -> FhirMapping:
             [Problem(SourcePosition(f"{root}/manifest.yaml", 1, 1), "fhir", "data.fhir is required for FHIR input")]
         )
     return read_mapping(data_file, advisor.record_spec)
+
+
+def load_terminology(advisor: Advisor) -> Terminology:
+    """The advisor's terminology tables (manifest ``data.terminology``); empty when it has none."""
+    data_file = advisor.kb.data.get("terminology")
+    if data_file is None:
+        return Terminology()
+    return read_terminology(data_file, advisor.record_spec)

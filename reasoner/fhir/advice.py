@@ -27,6 +27,7 @@ from ..advisor.advisor import Advisor
 from ..advisor.answer import Answer
 from .mapping import FhirMapping
 from .reading import FhirReading, bundle_to_record
+from .terminology import Terminology
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,12 @@ class BundleAnswer:
     reading: FhirReading
 
     def to_json(self) -> dict[str, Any]:
-        """The answer's JSON with ``not_understood`` and ``assumptions`` added."""
+        """The answer's JSON with ``not_understood``, ``assumptions`` and the ``readings`` behind the record."""
         return {
             **self.answer.to_json(),
             "not_understood": [item.to_json() for item in self.reading.not_understood],
             "assumptions": list(self.reading.assumptions),
+            "readings": [item.to_json() for item in self.reading.readings],
         }
 
 
@@ -52,12 +54,17 @@ def recommend_bundle(
     today: date | None = None,
     mapping: FhirMapping | None = None,
     source: str = "",
+    terminology: Terminology | None = None,
 ) -> BundleAnswer:
     """Read ``bundle`` and answer for its patient; raises BundleError or RecordError naming the problem."""
     if mapping is None:
         from . import load_mapping
 
         mapping = load_mapping(advisor)
-    reading = bundle_to_record(bundle, mapping, today=today, source=source)
+    if terminology is None:
+        from . import load_terminology
+
+        terminology = load_terminology(advisor)
+    reading = bundle_to_record(bundle, mapping, today=today, source=source, terminology=terminology)
     record = advisor.read_record(reading.record, source)
     return BundleAnswer(advisor.recommend(record), reading)

@@ -276,7 +276,14 @@ def test_recommend_bundle_answers_with_what_it_did_not_understand(advisor: Advis
     result = recommend_bundle(advisor, example("unmapped-code"), today=TODAY).to_json()
     schema = json.loads((ROOT / "docs" / "schemas" / "answer.schema.json").read_text())
     not_understood, assumptions = result.pop("not_understood"), result.pop("assumptions")
+    readings = result.pop("readings")
     jsonschema.validate(result, schema)
+    assert readings[0] == {
+        "resource": "Condition/um-lbp",
+        "element": "onset",
+        "value": "2026-10-15",
+        "gave": "an onset of the episode (symptom_days)",
+    }
     assert not_understood[0] == {
         "resource": "Condition/um-diabetes",
         "element": "code",
