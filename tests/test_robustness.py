@@ -198,7 +198,11 @@ def hostile_texts(draw: st.DrawFn) -> tuple[bytes, str]:
         return f'{{"id": "a\\u{surrogate:04x}", "age": 45, "symptom_days": 3, "relaxant_days_taken": 0}}'.encode(), (
             "lone surrogate at character 2"
         )
-    bad = draw(st.binary(min_size=1, max_size=4).filter(lambda data: _first_bad_byte(data) is not None))
+    bad = draw(
+        st.binary(min_size=1, max_size=4)
+        .map(lambda data: data.replace(b"\n", b""))  # one line, so that the column is the place
+        .filter(lambda data: _first_bad_byte(data) is not None)
+    )
     column = 10 + (_first_bad_byte(bad) or 0)
     return b'{"id": "a' + bad + b'", "age": 45}', f"invalid UTF-8 at line 1 column {column}"
 
