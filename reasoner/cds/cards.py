@@ -32,6 +32,7 @@ class Card:
     source: Mapping[str, Any]
     explanation: Mapping[str, Any] = field(default_factory=dict)
     suggestions: tuple[Mapping[str, Any], ...] = ()
+    override_reasons: tuple[Mapping[str, str], ...] = ()
 
     def to_json(self, why_url: str) -> dict[str, Any]:
         card: dict[str, Any] = {
@@ -44,8 +45,15 @@ class Card:
         if self.suggestions:
             card["suggestions"] = [dict(suggestion) for suggestion in self.suggestions]
             card["selectionBehavior"] = "at-most-one"
+        if self.override_reasons:
+            card["overrideReasons"] = [dict(reason) for reason in self.override_reasons]
         card["links"] = [{"label": "Why this advice", "url": why_url, "type": "absolute"}]
         return card
+
+
+OVERRIDABLE = ("warning", "critical")
+"""Cards a clinician may dismiss with a reason (CDS Hooks ``overrideReasons``)."""
+GRADE_ORDER = ("high", "moderate", "low", "very-low")
 
 
 def card_id(hook_instance: str, service_id: str, key: str) -> str:
@@ -98,6 +106,7 @@ def item_card(
         detail="\n\n".join(part for part in detail if part),
         source=_source(guideline, item),
         explanation={"card": card_uuid, "subject": subject, "item": item.to_json()},
+        override_reasons=tuple(guideline.get("override_reasons", ())) if indicator in OVERRIDABLE else (),
     )
 
 
@@ -189,9 +198,26 @@ def _evidence(title: str, references: Iterable[EvidenceRef]) -> str:
 
 
 def _source(guideline: Mapping[str, Any], item: Item) -> dict[str, Any]:
-    grades = ", ".join(f"{ref.evidence_id} ({ref.grade.split(' ')[0]})" for ref in item.evidence)
-    label = f"{guideline['label']} {guideline.get('version', '')}".strip()
-    source: dict[str, Any] = {"label": f"{label}; evidence: {grades}" if grades else label}
-    if guideline.get("topic_system"):
+    """The guideline as the card's source: its label, a link to the item's best evidence (or to the
+    guideline), and the item as a coded topic. The evidence itself is listed in the card's detail."""
+    source: dict[str, Any] = {"label": f"{guideline['label']} {guideline.get('version', '')}".strip()}
+    url = _best_link(item.evidence, guideline.get("evidence_links", {})) or guideline.get("url")
+    if url:
+        source["url"] = url
+    if "topic_system" in guideline:
         source["topic"] = {"system": guideline["topic_system"], "code": item.code, "display": item.label}
     return source
+
+
+def _best_link(references: Iterable[EvidenceRef], links: Mapping[str, str]) -> str | None:
+    """The link of the best-graded evidence that has one (the first of equals, in the item's order)."""
+    linked = [ref for ref in references if ref.evidence_id in links]
+    if not linked:
+        return None
+    return links[min(linked, key=lambda ref: _grade_rank(ref.grade)).evidence_id]
+
+
+def _grade_rank(grade: str) -> int:
+    """``moderate (modest)`` ranks as moderate; an unknown grade ranks last."""
+    quality = grade.split(" (", 1)[0]
+    return GRADE_ORDER.index(quality) if quality in GRADE_ORDER else len(GRADE_ORDER)

@@ -50,7 +50,7 @@ class OrderCheck:
 
 @dataclass(frozen=True)
 class CdsConfig:
-    guideline: Mapping[str, str]
+    guideline: Mapping[str, Any]
     services: tuple[Service, ...]
     prefetch: Mapping[str, str]
     indicators: Mapping[str, str]
@@ -106,12 +106,26 @@ def read_config(advisor: Advisor) -> CdsConfig:
             problem(("order", "codes"), "system|code tokens with systems listed under systems")
     if problems:
         raise KnowledgeBaseError(problems)
-    guideline = {
+    guideline: dict[str, Any] = {
         "label": section.guideline.label or advisor.kb.title or advisor.kb.name,
         "version": advisor.kb.version,
     }
     if section.guideline.topic_system:
         guideline["topic_system"] = section.guideline.topic_system
+    if section.guideline.url:
+        guideline["url"] = section.guideline.url
+    if section.guideline.override_reasons:
+        if not section.guideline.override_system:
+            raise KnowledgeBaseError(
+                [data_file.problem(("cds", "guideline"), "override_reasons need an override_system", "cds")]
+            )
+        guideline["override_reasons"] = [
+            {"system": section.guideline.override_system, "code": reason.code, "display": reason.display}
+            for reason in section.guideline.override_reasons
+        ]
+    guideline["evidence_links"] = {
+        evidence_id: entry.link for evidence_id, entry in advisor.kb.evidence.items() if entry.link
+    }
     return CdsConfig(
         guideline=guideline,
         services=tuple(

@@ -22,9 +22,19 @@ class ServiceFields(DataModel):
     description: str = ""
 
 
+class OverrideReasonFields(DataModel):
+    code: Text
+    display: str
+
+
 class GuidelineFields(DataModel):
     label: str | None = None
     topic_system: str | None = None
+    url: str | None = None
+    """Where the guideline is published: a card's ``source.url`` when none of its evidence has a link."""
+    override_system: str | None = None
+    override_reasons: list[OverrideReasonFields] = []
+    """Offered when a clinician dismisses a warning or critical card (CDS Hooks ``overrideReasons``)."""
 
 
 class OrderFields(DataModel):

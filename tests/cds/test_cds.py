@@ -167,7 +167,9 @@ def test_card_detail_says_why_with_statements_and_graded_evidence(
     )
     assert "- course days max: 7" in relaxant["detail"]
     assert "Conflicting evidence:\n\n- nice_ng59" in relaxant["detail"]
-    assert relaxant["source"]["label"].startswith("Management of severe back spasms 1.0.0; evidence: ref2 (low)")
+    assert relaxant["source"]["label"] == "Management of severe back spasms 1.0.0"
+    # the link goes to the best-graded evidence that has one; the evidence is listed in the detail
+    assert relaxant["source"]["url"] == "https://doi.org/10.7326/M16-2367"  # acp2017, the only one with a link
 
 
 def test_each_card_links_to_its_explanation_on_the_same_service(
@@ -483,3 +485,19 @@ def test_a_bad_cds_section_is_refused_at_file_line_column(
     line = changed[: changed.index(new)].count("\n") + new.rstrip("\n").count("\n") + 1
     found = [(problem.position.line, problem.message) for problem in caught.value.problems]
     assert any(number == line and message.endswith(expected) for number, message in found), found
+
+
+def test_warning_and_critical_cards_offer_override_reasons_and_others_do_not(
+    client: httpx.Client, templates: dict[str, str]
+) -> None:
+    found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "acute")))
+    assert [card for card in found if card["indicator"] == "warning"], "the acute example has a warning"
+    for card in found:
+        if card["indicator"] in ("warning", "critical") and "topic" in card["source"]:
+            codes = [reason["code"] for reason in card["overrideReasons"]]
+            assert codes == ["patient-declined", "benefit-outweighs-risk", "already-addressed", "does-not-apply"]
+            assert {reason["system"] for reason in card["overrideReasons"]} == {
+                "http://backspasm.example.org/fhir/CodeSystem/override-reason"
+            }
+        else:
+            assert "overrideReasons" not in card
