@@ -744,6 +744,34 @@ def evidence(kb_path: Path | None, output_format: str) -> None:
 
 
 @kb.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--dialect",
+    type=click.Choice(["duckdb", "spark", "postgres", "bigquery", "trino"]),
+    default="duckdb",
+    show_default=True,
+    help="The SQL dialect to write.",
+)
+@kb_option
+def sql(dialect: str, kb_path: Path | None) -> None:
+    """Print the knowledge base compiled to SQL, to run over a whole cohort in a warehouse.
+
+    One table per predicate (a subject column on those that depend on a record), one
+    INSERT ... SELECT per rule in evaluation order, the rule index on every derived row.
+    Fill _subjects and the input tables, then run the statements in order.
+
+    Example:
+
+    \b
+        backspasm kb sql
+        backspasm kb sql --dialect spark
+    """
+    from .reasoner.language.to_sql import compile_program
+
+    kb = load_knowledge_base(kb_path)
+    click.echo(compile_program(kb.program).script(dialect), nl=False)
+
+
+@kb.command(context_settings=CONTEXT_SETTINGS)
 @output_options()
 def coverage(kb_path: Path | None, output_format: str) -> None:
     """The traceability matrix: each guideline line beside the rules that encode it.
