@@ -138,12 +138,12 @@ class CompiledProgram:
         """``CREATE TABLE`` for the subjects, every input and every derived predicate."""
         statements = [_create(SUBJECTS_TABLE, ((SUBJECT, "BIGINT"),), temporary)]
         for relation in self.relations.values():
-            statements.append(_create(relation.table, _column_types(relation), temporary))
+            statements.append(_create(relation.table, column_types(relation), temporary))
         return statements
 
     def create_delta_tables(self, step: RecursiveStep, temporary: bool = False) -> list[exp.Expr]:
         return [
-            _create(delta_table(relation), _column_types(relation), temporary) for relation in self.step_relations(step)
+            _create(delta_table(relation), column_types(relation), temporary) for relation in self.step_relations(step)
         ]
 
     def step_relations(self, step: RecursiveStep) -> list[Relation]:
@@ -606,7 +606,7 @@ def _equal(left: exp.Expr, left_type: SlotType, right: exp.Expr, right_type: Slo
     return exp.false()
 
 
-def _column_types(relation: Relation) -> tuple[tuple[str, str], ...]:
+def column_types(relation: Relation) -> tuple[tuple[str, str], ...]:
     sql_type = {"number": "BIGINT", "symbol": "VARCHAR", "any": "VARCHAR"}
     head = ((SUBJECT, "BIGINT"),) if relation.per_subject else ()
     tail = ((RULE, "INT"),) if relation.derived else ()
@@ -640,5 +640,6 @@ __all__ = [
     "compile_program",
     "decode",
     "encode",
+    "column_types",
     "rule_dependencies",
 ]
