@@ -580,14 +580,27 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
     help="Worker processes, each loading the knowledge base once; 0 for one per core.",
 )
 @click.option("--audit", is_flag=True, help="Also report how many patients get each code, and broken invariants.")
-@click.option("--chunk-size", type=click.IntRange(1), default=64, show_default=True, help="Patients per unit of work.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1),
+    default=None,
+    help="Patients per unit of work [default: 20000 on duckdb, 64 on pydatalog].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "pydatalog"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: the compiled rules over each chunk at once; pydatalog: one patient at a time over --workers.",
+)
 @output_options()
 def batch(
     cohort: Path,
     output: Path | None,
     workers: int,
     audit: bool,
-    chunk_size: int,
+    chunk_size: int | None,
+    engine: str,
     kb_path: Path | None,
     output_format: str,
 ) -> None:
@@ -599,9 +612,11 @@ def batch(
     and a message on standard error, and the others are still answered. A progress bar
     shows on a terminal. --audit prints a summary (--format text or json): to standard
     output when answers go to --output, else to standard error. Exit code 1 when any
-    record was invalid or any invariant was violated. SIGTERM or SIGINT ends the workers,
-    leaves whole lines of output for the records answered so far, and exits 143 or 130
-    (128 + the signal's number).
+    record was invalid or any invariant was violated. The default engine, duckdb,
+    answers each chunk set-at-a-time (DuckDB's memory limit 1GB; --workers unused);
+    --engine pydatalog answers one patient at a time over --workers processes.
+    SIGTERM or SIGINT ends the workers, leaves whole lines of output for the records
+    answered so far, and exits 143 or 130 (128 + the signal's number).
 
     Example:
 
@@ -610,7 +625,8 @@ def batch(
         backspasm batch cohort.jsonl --output answers.jsonl --workers 0 --audit
         cat cohort.jsonl | backspasm batch - > answers.jsonl
     """
-    from .reasoner.advisor.batch import Audit, run
+    from .reasoner.advisor.batch import DEFAULT_CHUNK_SIZE, Audit, run
+    from .reasoner.advisor.cohort import DEFAULT_SQL_CHUNK_SIZE
     from .reasoner.advisor.inputs import read_cohort
     from .reasoner.render.cohort import audit_lines, record_error_text
     from .reasoner.render.lines import plain
@@ -619,7 +635,9 @@ def batch(
     stream = open_output(output) if output else sys.stdout
     advisor = load_advisor(kb)
     entries = read_cohort(cohort, sys.stdin)
-    outcomes = run(entries, advisor, kb_path=kb, workers=workers, audit=audit, chunk_size=chunk_size)
+    if chunk_size is None:
+        chunk_size = DEFAULT_SQL_CHUNK_SIZE if engine == "duckdb" else DEFAULT_CHUNK_SIZE
+    outcomes = run(entries, advisor, kb_path=kb, workers=workers, audit=audit, chunk_size=chunk_size, engine=engine)
     summary = Audit()
     progress = None
     if on_terminal(sys.stderr) and (output is not None or not on_terminal()):
@@ -917,6 +935,34 @@ def evidence(kb_path: Path | None, output_format: str) -> None:
         emit_json(evidence_json(kb.evidence))
     else:
         emit(evidence_lines(kb.evidence))
+
+
+@kb.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--dialect",
+    type=click.Choice(["duckdb", "spark", "postgres", "bigquery", "trino"]),
+    default="duckdb",
+    show_default=True,
+    help="The SQL dialect to write.",
+)
+@kb_option
+def sql(dialect: str, kb_path: Path | None) -> None:
+    """Print the knowledge base compiled to SQL, to run over a whole cohort in a warehouse.
+
+    One table per predicate (a subject column on those that depend on a record), one
+    INSERT ... SELECT per rule in evaluation order, the rule index on every derived row.
+    Fill _subjects and the input tables, then run the statements in order.
+
+    Example:
+
+    \b
+        backspasm kb sql
+        backspasm kb sql --dialect spark
+    """
+    from .reasoner.language.to_sql import compile_program
+
+    kb = load_knowledge_base(kb_path)
+    click.echo(compile_program(kb.program).script(dialect), nl=False)
 
 
 @kb.command(context_settings=CONTEXT_SETTINGS)

@@ -406,7 +406,7 @@ def test_batch_with_two_workers_gives_the_same_lines(runner: CliRunner, tmp_path
     cohort = tmp_path / "cohort.jsonl"
     cohort.write_text("\n".join(cohort_lines() * 3) + "\n")
     one = run(runner, "batch", str(cohort), "--chunk-size", "2")
-    two = run(runner, "batch", str(cohort), "--workers", "2", "--chunk-size", "2")
+    two = run(runner, "batch", str(cohort), "--engine", "pydatalog", "--workers", "2", "--chunk-size", "2")
     assert one.exit_code == two.exit_code == 1
     assert one.stdout == two.stdout
     assert len(two.stdout.splitlines()) == 39

@@ -11,7 +11,8 @@ from tests.conftest import ROOT
 
 COMMANDS = [path for path, _command in cli.all_commands()]
 # These print a shipped file or where it is: there is no result to format and no KB to choose.
-PRINTS_A_FILE_OR_A_PLACE = {"example", "path"}
+PRINTS_A_FILE_OR_A_PLACE = {"example", "path", "sql"}
+"""Commands whose output is itself a file to use (an example, a place, a SQL script): no --format."""
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda path: " ".join(path))

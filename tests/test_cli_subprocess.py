@@ -80,7 +80,7 @@ def test_why_and_why_not() -> None:
 
 def test_batch_in_a_pipe_has_no_progress_bar(tmp_path: Path) -> None:
     cohort = "\n".join(json.dumps(json.loads(path.read_text())) for path in sorted(EXAMPLES.glob("*.json")))
-    result = backspasm("batch", "-", "--workers", "2", stdin=cohort + "\nnot json\n")
+    result = backspasm("batch", "-", "--engine", "pydatalog", "--workers", "2", stdin=cohort + "\nnot json\n")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert len(lines) == 11

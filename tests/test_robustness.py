@@ -280,7 +280,7 @@ def test_batch_with_two_workers_in_a_process_answers_every_good_record(tmp_path:
     text, expected = cohort_with_every_hostile_line()
     cohort = tmp_path / "cohort.jsonl"
     cohort.write_bytes(text)
-    result = backspasm("batch", str(cohort), "--workers", "2", "--chunk-size", "3")
+    result = backspasm("batch", str(cohort), "--engine", "pydatalog", "--workers", "2", "--chunk-size", "3")
     assert result.returncode == 1
     assert_batch_output(result.stdout.decode(), result.stderr.decode(), expected, str(cohort))
 

@@ -77,6 +77,8 @@ def test_a_signal_ends_batch_and_its_workers_with_whole_lines(
         "backspasm",
         "batch",
         str(cohort),
+        "--engine",
+        "pydatalog",
         "--workers",
         "2",
         "--chunk-size",

@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ..datafile import DataFile
 from ..errors import EvaluationError, KnowledgeBaseError, Problem
 from ..knowledge.evidence import Evidence
-from ..language.engine import value_order
+from ..language.engine import Row, value_order
 from ..language.program import Constant, Program, Rule, Value
-from ..language.session import Session
 
 
 @dataclass(frozen=True)
@@ -138,8 +137,16 @@ class Answer:
         }
 
 
+class DerivationSource(Protocol):
+    """What an answer is read from: a pyDatalog :class:`Session`, or one subject's SQL rows."""
+
+    def derivations(self, predicate: str, *arguments: Value | None) -> list[tuple[Rule, Row]]: ...
+
+    def query(self, predicate: str, *arguments: Value | None) -> list[Row]: ...
+
+
 def assemble(
-    session: Session,
+    session: DerivationSource,
     spec: AnswerSpec,
     evidence: Mapping[str, Evidence],
     subject: str,

@@ -28,6 +28,9 @@ from .advisor import Advisor
 from .inputs import Entry
 
 DEFAULT_CHUNK_SIZE = 64
+ENGINES = ("duckdb", "pydatalog")
+"""``duckdb``: the compiled program over a chunk at once (reasoner/advisor/cohort.py);
+``pydatalog``: one patient at a time, over worker processes."""
 MAX_EXAMPLES = 10
 WINDOW_PER_WORKER = 4
 """Chunks in flight per worker: enough to keep every worker busy, few enough to keep memory flat."""
@@ -126,11 +129,13 @@ def run(
     answers: bool = True,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     window: int | None = None,
+    engine: str = "pydatalog",
 ) -> Generator[Outcome, None, None]:
     """Outcomes of ``entries`` in input order.
 
     ``advisor`` (or a function that loads it) answers in this process when ``workers``
-    is 1; with more workers each process loads ``kb_path`` itself.
+    is 1; with more workers each process loads ``kb_path`` itself. ``engine="duckdb"``
+    answers each chunk set-at-a-time in this process instead (``workers`` is then unused).
 
     >>> from backspasm.reasoner.api import load_advisor
     >>> from backspasm.reasoner.advisor.inputs import read_jsonl
@@ -139,6 +144,18 @@ def run(
     >>> [(outcome.source, outcome.error is None) for outcome in run(read_jsonl(lines, "cohort"), advisor)]
     [('cohort:1', True), ('cohort:2', False)]
     """
+    if engine == "duckdb":
+        # Set-at-a-time: one DuckDB database per chunk in this process; DuckDB uses the cores itself.
+        from ..language.sql_engine import SqlEngine
+        from .cohort import MEMORY_LIMIT, answer_chunk_sql
+
+        local = advisor if isinstance(advisor, Advisor) else advisor()
+        sql = SqlEngine(local.kb.program, memory_limit=MEMORY_LIMIT)
+        for chunk in chunks(entries, chunk_size):
+            yield from answer_chunk_sql(local, sql, chunk, audit, answers)
+        return
+    if engine != "pydatalog":
+        raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
     if workers <= 1:
         local = advisor if isinstance(advisor, Advisor) else advisor()
         for chunk in chunks(entries, chunk_size):

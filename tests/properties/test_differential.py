@@ -1,8 +1,9 @@
-"""pyDatalog and clingo, given the same rules and patients, derive the same answers.
+"""pyDatalog, clingo and SQL on DuckDB, given the same rules and patients, derive the same answers.
 
 The knowledge base is translated into ASP (reasoner/language/to_asp.py) and solved by clingo; every
 output predicate (item, item_parameter, item_conflict, violation) must have the same rows
-in both engines, on every boundary patient and on generated ones. A clause the
+in every engine, on every boundary patient and on generated ones; the SQL engine
+(reasoner/language/to_sql.py) must also cite the same rule for every row. A clause the
 translation cannot spell fails here: there is no skip.
 """
 
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis.strategies import lists
 
 from backspasm.reasoner.api import Advisor
 from backspasm.reasoner.kbtools.verify import VerificationReport, evaluate
+from backspasm.reasoner.language.engine import row_order
+from backspasm.reasoner.language.sql_engine import SqlEngine
 from backspasm.reasoner.language.syntax import parse_program
 from backspasm.reasoner.language.to_asp import to_asp
 from tests.properties.asp import clingo_model, clingo_models, differences
@@ -49,3 +53,56 @@ def test_both_engines_agree_on_every_boundary_patient(advisor: Advisor, boundary
 @given(patients())
 def test_both_engines_agree_on_generated_patients(advisor: Advisor, patient: dict[str, Any]) -> None:
     assert _disagreement(advisor, patient, evaluate(advisor, patient).model) == {}
+
+
+def _sql_models(advisor: Advisor, records: list[dict[str, Any]]) -> list[dict[str, tuple[Any, ...]]]:
+    program = advisor.kb.program
+    return SqlEngine(program).evaluate([advisor.read_record(record).facts for record in records], program.outputs())
+
+
+def test_sql_on_duckdb_agrees_with_pydatalog_and_clingo_on_every_boundary_patient(
+    advisor: Advisor, boundary_report: VerificationReport
+) -> None:
+    outcomes = boundary_report.outcomes
+    records = [dict(outcome.record) for outcome in outcomes]
+    sql = _sql_models(advisor, records)
+    clingo = clingo_models(advisor.kb.program, [advisor.read_record(record).facts for record in records])
+    disagreements = [
+        (record, found)
+        for record, outcome, by_sql, by_clingo in zip(records, outcomes, sql, clingo, strict=True)
+        if (found := differences(outcome.model, by_sql) or differences(by_clingo, by_sql))
+    ]
+    assert disagreements == [], f"{len(disagreements)} of {len(outcomes)} patients differ; first: {disagreements[:2]}"
+
+
+RULE_SAMPLE = 7
+"""Every 7th boundary patient: asking pyDatalog for the rule behind every row is the costly part."""
+
+
+def test_sql_cites_the_same_rules_as_pydatalog_on_boundary_patients(
+    advisor: Advisor, boundary_report: VerificationReport
+) -> None:
+    program = advisor.kb.program
+    records = [dict(outcome.record) for outcome in boundary_report.outcomes[::RULE_SAMPLE]]
+    outputs = sorted(program.outputs())
+    by_sql = SqlEngine(program).evaluate_by_rule([advisor.read_record(r).facts for r in records], outputs)
+    index = {id(rule): number for number, rule in enumerate(program.rules)}
+    for record, found in zip(records, by_sql, strict=True):
+        with advisor.session(record) as session:
+            expected = {
+                f"{name}/{arity}": sorted(
+                    {(row, index[id(rule)]) for rule, row in session.derivations(name, *([None] * arity))},
+                    key=lambda entry: (row_order(entry[0]), entry[1]),
+                )
+                for name, arity in outputs
+            }
+        assert found == expected, record
+
+
+@settings(max_examples=30)
+@given(lists(patients(), min_size=1, max_size=6))
+def test_sql_agrees_with_pydatalog_on_generated_cohorts(advisor: Advisor, cohort: list[dict[str, Any]]) -> None:
+    sql = _sql_models(advisor, cohort)
+    assert [
+        differences(evaluate(advisor, patient).model, model) for patient, model in zip(cohort, sql, strict=True)
+    ] == [{}] * len(cohort)

@@ -1,0 +1,222 @@
+"""Run a compiled program on DuckDB for many subjects at once.
+
+The SQL counterpart of ``engine.py``: where that engine asserts one subject's facts into
+pyDatalog, this one loads a whole cohort's input facts into tables, each row tagged with
+its subject number, runs the steps of :mod:`to_sql` in order, and reads back any
+predicate's rows with the subject and the rule behind each row. Each run uses its own
+in-memory database, so two runs never share a table.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import duckdb
+import sqlglot.expressions as exp
+
+from ..errors import ReasonerError
+from .budget import default_budget
+from .engine import Fact, Row, row_order
+from .program import PredicateKey, Program, Value
+from .to_sql import (
+    SUBJECTS_TABLE,
+    CompiledProgram,
+    FactStep,
+    RecursiveStep,
+    Relation,
+    RuleStep,
+    column_types,
+    compile_program,
+    decode,
+    delta_table,
+    encode,
+)
+
+MAX_RECURSIVE_ROUNDS = 20_000
+"""Rounds of a recursive group before it is stopped; its facts are capped by the default budget's, per subject."""
+
+DerivedRow = tuple[int, Row, int]
+"""``(subject, arguments, rule index)``: one derived row and the rule that gave it."""
+
+
+class SqlEvaluationError(ReasonerError):
+    """Input facts that do not fit the program, or a recursive group that never ends."""
+
+
+class SqlEngine:
+    """Evaluate a validated program over a cohort in an embedded DuckDB database."""
+
+    def __init__(self, program: Program, memory_limit: str | None = None, threads: int | None = None) -> None:
+        self.compiled: CompiledProgram = compile_program(program)
+        self.memory_limit = memory_limit
+        self.threads = threads
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A fresh in-memory database with the program's tables, empty."""
+        config: dict[str, str | bool | int | float | list[str]] = {}
+        if self.memory_limit is not None:
+            config["memory_limit"] = self.memory_limit
+        if self.threads is not None:
+            config["threads"] = self.threads
+        connection = duckdb.connect(":memory:", config=config)
+        for statement in self.compiled.create_tables():
+            connection.execute(statement.sql(dialect="duckdb"))
+        return connection
+
+    def load_facts(self, connection: duckdb.DuckDBPyConnection, subjects: Sequence[Iterable[Fact]]) -> None:
+        """Subjects numbered from 0 in order, each with its input facts."""
+        connection.execute(f"INSERT INTO {SUBJECTS_TABLE} SELECT range FROM range(?)", [len(subjects)])
+        rows: dict[PredicateKey, list[tuple[object, ...]]] = defaultdict(list)
+        inputs = self.compiled.program.inputs()
+        for number, facts in enumerate(subjects):
+            for fact in facts:
+                key = (fact.predicate, len(fact.arguments))
+                if key not in inputs:
+                    raise SqlEvaluationError(f"{fact} is not an input of the program")
+                relation = self.compiled.relations[key]
+                rows[key].append(
+                    (
+                        number,
+                        *(
+                            _stored(value, slot, fact)
+                            for value, slot in zip(fact.arguments, relation.types, strict=True)
+                        ),
+                    )
+                )
+        with tempfile.TemporaryDirectory(prefix="backspasm-facts-") as folder:
+            for key, values in rows.items():
+                relation = self.compiled.relations[key]
+                # One bulk read per input table: DuckDB inserts a JSON Lines file far faster
+                # than row-by-row parameters, and the file holds data only.
+                path = Path(folder) / f"{relation.table}.jsonl"
+                with path.open("w", encoding="utf-8") as file:
+                    for row in sorted(set(values), key=str):
+                        file.write(json.dumps(dict(zip(relation.columns, row, strict=True))) + "\n")
+                types = dict(column_types(relation))
+                columns = ", ".join(f"'{name}': '{kind}'" for name, kind in types.items())
+                connection.execute(
+                    f"INSERT INTO {relation.table} SELECT {', '.join(relation.columns)} "
+                    f"FROM read_json(?, format='newline_delimited', columns={{{columns}}})",
+                    [str(path)],
+                )
+
+    def run(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Every step of the program, in order: afterwards every derived table is complete."""
+        for step in self.compiled.steps:
+            if isinstance(step, FactStep):
+                connection.execute(self.compiled.insert_facts(step).sql(dialect="duckdb"))
+            elif isinstance(step, RuleStep):
+                connection.execute(self.compiled.insert_rule(step.rule).sql(dialect="duckdb"))
+            else:
+                self._fixpoint(connection, step)
+
+    def _fixpoint(self, connection: duckdb.DuckDBPyConnection, step: RecursiveStep) -> None:
+        relations = self.compiled.step_relations(step)
+        for statement in self.compiled.create_delta_tables(step, temporary=True):
+            connection.execute(statement.sql(dialect="duckdb"))
+        total = 0
+        facts_per_subject = default_budget().facts
+        for round_number in range(MAX_RECURSIVE_ROUNDS):
+            fresh: list[Relation] = []
+            for relation in relations:
+                query = self.compiled.round_select(step, relation.key, first=round_number == 0)
+                if query is None:
+                    continue
+                create = exp.Create(
+                    this=exp.to_table(f"{relation.table}__new"),
+                    kind="TABLE",
+                    expression=query,
+                    replace=True,
+                    properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+                )
+                connection.execute(create.sql(dialect="duckdb"))
+                fresh.append(relation)
+            added = 0
+            for relation in relations:
+                connection.execute(f"DELETE FROM {delta_table(relation)}")
+            for relation in fresh:
+                new = f"{relation.table}__new"
+                connection.execute(f"INSERT INTO {delta_table(relation)} SELECT * FROM {new}")
+                connection.execute(f"INSERT INTO {relation.table} SELECT * FROM {new}")
+                counted = connection.execute(f"SELECT count(*) FROM {new}").fetchone()
+                added += int(counted[0]) if counted else 0
+            total += added
+            if added == 0:
+                return
+            if total > facts_per_subject * max(1, self._subject_count(connection)):
+                break
+        rules = ", ".join(str(self.compiled.program.rules[index]) for index in step.rules)
+        raise SqlEvaluationError(f"recursive rules keep deriving new facts and were stopped: {rules}")
+
+    @staticmethod
+    def _subject_count(connection: duckdb.DuckDBPyConnection) -> int:
+        counted = connection.execute(f"SELECT count(*) FROM {SUBJECTS_TABLE}").fetchone()
+        return int(counted[0]) if counted else 0
+
+    def derived(self, connection: duckdb.DuckDBPyConnection, key: PredicateKey) -> list[DerivedRow]:
+        """Every row of a derived predicate, per subject, with its rule; subject -1 when shared."""
+        relation = self.compiled.relations[key]
+        found: list[DerivedRow] = []
+        for row in connection.execute(f"SELECT {', '.join(relation.columns)} FROM {relation.table}").fetchall():
+            subject = int(row[0]) if relation.per_subject else -1
+            values = row[1:-1] if relation.per_subject else row[:-1]
+            arguments = tuple(_loaded(value, slot) for value, slot in zip(values, relation.types, strict=True))
+            found.append((subject, arguments, int(row[-1])))
+        return found
+
+    def evaluate(
+        self, subjects: Sequence[Iterable[Fact]], predicates: Iterable[PredicateKey]
+    ) -> list[dict[str, tuple[Row, ...]]]:
+        """The rows of ``predicates`` for each subject, keyed ``name/arity``, rows sorted."""
+        return [
+            {name: tuple(sorted({row for row, _ in rows}, key=row_order)) for name, rows in model.items()}
+            for model in self.evaluate_by_rule(subjects, predicates)
+        ]
+
+    def evaluate_by_rule(
+        self, subjects: Sequence[Iterable[Fact]], predicates: Iterable[PredicateKey]
+    ) -> list[dict[str, list[tuple[Row, int]]]]:
+        """Like :meth:`evaluate`, each row with the index of the rule that gave it (a row may have several)."""
+        wanted = sorted(set(predicates))
+        models: list[dict[str, list[tuple[Row, int]]]] = [
+            {f"{name}/{arity}": [] for name, arity in wanted} for _ in subjects
+        ]
+        connection = self.connect()
+        try:
+            self.load_facts(connection, subjects)
+            self.run(connection)
+            for key in wanted:
+                name = f"{key[0]}/{key[1]}"
+                for subject, row, rule in self.derived(connection, key):
+                    targets = models if subject < 0 else [models[subject]]
+                    for model in targets:
+                        model[name].append((row, rule))
+        finally:
+            connection.close()
+        for model in models:
+            for rows in model.values():
+                rows.sort(key=lambda entry: (row_order(entry[0]), entry[1]))
+        return models
+
+
+def _stored(value: Value, slot: str, fact: Fact) -> object:
+    if slot == "any":
+        return encode(value)
+    if (slot == "number") != isinstance(value, int) or isinstance(value, bool):
+        raise SqlEvaluationError(f"{fact}: {value!r} is not a {slot}")
+    return value
+
+
+def _loaded(value: object, slot: str) -> Value:
+    if slot == "any":
+        return decode(str(value))
+    if slot == "number":
+        return int(str(value))
+    return str(value)
+
+
+__all__ = ["DerivedRow", "SqlEngine", "SqlEvaluationError"]
