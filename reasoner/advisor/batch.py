@@ -23,7 +23,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from ..errors import RecordError
+from ..errors import EvaluationError, FieldProblem, RecordError
 from .advisor import Advisor
 from .inputs import Entry
 
@@ -78,10 +78,16 @@ def answer_entry(advisor: Advisor, entry: Entry, *, audit: bool = False, answers
         record = advisor.read_record(entry.data, entry.source)
     except RecordError as error:
         return Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
-    violations = tuple(advisor.violations(record)) if audit or not answers else ()
-    if not answers:
-        return Outcome(entry.index, entry.source, entry.line, violations=violations)
-    answer = advisor.recommend(record)
+    try:
+        violations = tuple(advisor.violations(record)) if audit or not answers else ()
+        if not answers:
+            return Outcome(entry.index, entry.source, entry.line, violations=violations)
+        answer = advisor.recommend(record)
+    except EvaluationError as error:
+        # A record whose evaluation stops (a custom KB past its budget, say) is its own error:
+        # the rest of the cohort is still answered.
+        failed = RecordError([FieldProblem("", f"evaluation stopped: {error}")], entry.source)
+        return Outcome(entry.index, entry.source, entry.line, error=error_json(failed, entry.source, entry.line))
     return Outcome(entry.index, entry.source, entry.line, answer.to_json(), answer.codes(), violations)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,3 +118,27 @@ def test_checking_only_the_invariants_gives_no_answer(advisor: Advisor) -> None:
     assert outcome.answer is None and outcome.violations == () and outcome.error is None
     with pytest.raises(ValueError, match="only checked against the invariants"):
         outcome.to_json()
+
+
+def test_a_record_whose_evaluation_stops_is_its_own_error_and_the_rest_are_answered(
+    advisor: Advisor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backspasm.reasoner.errors import EvaluationError
+
+    recommend = advisor.recommend
+
+    def stops_for_b(record: Any) -> Any:
+        if record.identifier == "b":
+            raise EvaluationError("the query stopped: more than 10 facts derived")
+        return recommend(record)
+
+    monkeypatch.setattr(Advisor, "recommend", lambda self, record: stops_for_b(record))
+    lines = [
+        '{"id": "a", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
+        '{"id": "b", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
+        '{"id": "c", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
+    ]
+    outcomes = list(run(read_jsonl(lines, "cohort"), advisor, engine="pydatalog"))
+    assert [outcome.error is None for outcome in outcomes] == [True, False, True]
+    [problem] = outcomes[1].error["problems"]  # type: ignore[index]
+    assert problem["message"] == "evaluation stopped: the query stopped: more than 10 facts derived"
