@@ -98,6 +98,31 @@ def test_C_red_flag_screening_exactly_over_50_or_under_20(advisor: Advisor, pati
     invariants.red_flag_screening_by_age(patient, advisor.recommend(patient))
 
 
+@given(patients())
+def test_11_a_red_flag_withholds_the_routine_plan(advisor: Advisor, patient: Record) -> None:
+    invariants.red_flag_withholds_the_routine_plan(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_12_no_manipulation_with_osteoporosis(advisor: Advisor, patient: Record) -> None:
+    invariants.no_manipulation_with_osteoporosis(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_13_the_analgesic_class_is_safe(advisor: Advisor, patient: Record) -> None:
+    invariants.analgesic_class_is_safe(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_14_under_16_not_covered(advisor: Advisor, patient: Record) -> None:
+    invariants.not_covered_under_16(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_15_the_course_stays_within_its_limits(advisor: Advisor, patient: Record) -> None:
+    invariants.course_stays_within_its_limits(patient, advisor.recommend(patient))
+
+
 def test_shrinking_reports_a_minimal_patient_at_the_threshold(advisor: Advisor) -> None:
     """With the Beers exclusion removed, the search lands on 65 exactly and shrinks everything else away."""
     broken = with_fault(advisor, SeededFault("", ("relaxant_excluded_elderly",), "", {}))
