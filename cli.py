@@ -269,6 +269,7 @@ QUICK_FIELDS = {
     "symptom_days": "symptom_days",
     "flare_up": "flare_up",
     "relaxant_days_taken": "relaxant_days_taken",
+    "relaxant_course_day": "relaxant_course_day",
     "conditions": "conditions",
     "medications": "medications",
     "red_flags": "red_flags",
@@ -296,7 +297,7 @@ def code_item(attributes: Iterable[Any], text: str) -> Any:
     code, separator, value = text.partition(":")
     if not separator:
         return code
-    attribute = next(iter(attributes), None)
+    attribute = _attribute_for(list(attributes), code, value)
     if attribute is None:
         raise click.BadParameter(f"{code} takes no value (write {code}, not {text})")
     if attribute.type == "integer":
@@ -307,12 +308,29 @@ def code_item(attributes: Iterable[Any], text: str) -> Any:
     return {"code": code, attribute.name: value}
 
 
+def _attribute_for(attributes: list[Any], code: str, value: str) -> Any:
+    """The attribute a ``code:value`` sets: the one required for the code, else the one the value fits
+    (a whole number for an integer attribute, one of its codes for a code attribute), else the first."""
+    for attribute in attributes:
+        if code in attribute.required_for:
+            return attribute
+    wanted = "integer" if value.lstrip("-").isdigit() else "code"
+    fitting = [attribute for attribute in attributes if attribute.type == wanted]
+    return fitting[0] if fitting else next(iter(attributes), None)
+
+
 def evidence_of(kb: KnowledgeBase, evidence_ids: Iterable[str]) -> str:
-    """``ref1 (moderate), ref2 (low)``: each evidence id with its quality from the registry."""
+    """``ref1 (moderate), beers2023 (moderate; strong against)``: each evidence id with its quality
+    from the registry and, where the source states one, the strength of its recommendation."""
     parts = []
     for evidence_id in evidence_ids:
         entry = kb.evidence.get(evidence_id)
-        parts.append(f"{evidence_id} ({entry.quality})" if entry else evidence_id)
+        if entry is None:
+            parts.append(evidence_id)
+        elif entry.strength:
+            parts.append(f"{evidence_id} ({entry.quality}; {entry.strength} {entry.direction or ''}".rstrip() + ")")
+        else:
+            parts.append(f"{evidence_id} ({entry.quality})")
     return ", ".join(parts)
 
 
@@ -348,7 +366,13 @@ def answer_lines(answer: Answer, advisor: Advisor) -> Iterator[Line]:
     "--relaxant-days-taken", type=int, default=0, show_default=True, help="Days of muscle relaxant already taken."
 )
 @click.option(
-    "--condition", "conditions", multiple=True, help="A condition; CODE:SEVERITY, e.g. hepatic_impairment:mild."
+    "--relaxant-course-day", type=int, help="Days of the current relaxant course taken so far (a course under way)."
+)
+@click.option(
+    "--condition",
+    "conditions",
+    multiple=True,
+    help="A condition; CODE:SEVERITY or CODE:WEEK, e.g. hepatic_impairment:mild, pregnancy:24.",
 )
 @click.option(
     "--medication", "medications", multiple=True, help="A medicine; CODE:DAYS when stopped DAYS ago, e.g. maoi:10."

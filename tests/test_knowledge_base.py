@@ -348,3 +348,9 @@ def test_the_contested_analgesic_combination_carries_its_conflict(advisor: Advis
     assert analgesic is not None
     assert analgesic.parameters["combine_with"] == "muscle_relaxant_short_course"
     assert [reference.evidence_id for reference in analgesic.conflicting_evidence] == ["friedman2015"]
+
+
+def test_the_strength_of_a_recommendation_is_shown_beside_the_quality(advisor: Advisor) -> None:
+    beers = advisor.kb.evidence["beers2023"]
+    assert beers.grade == "moderate (moderate-quality evidence, strong recommendation); strong recommendation against"
+    assert advisor.kb.evidence["ref1"].recommendation is None  # the summary states no strength

@@ -165,6 +165,7 @@ SEEDED_FAULTS = (
         "relaxant_course_room(7) :- relaxant_course(_, _).",
         _patient(symptom_days=25, relaxant_days_taken=6, relaxant_course_day=6),
     ),
+    SeededFault("relaxant_reason_not_named", ("relaxant_avoid_reason_beers",), "", _patient(age=70)),
     SeededFault("adult_plan_under_16", ("head:plan_phase",), "plan_phase(P) :- phase(P).", _patient(age=15)),
     SeededFault("empty_answer", ("head:item",), "", _patient()),
 )

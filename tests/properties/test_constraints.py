@@ -41,6 +41,7 @@ INVARIANT_CONSTRAINTS = {
     14: {"adult_plan_under_16"},
     15: {"new_course_under_3_days", "course_continued_past_7_days"},
     16: {"relaxant_offered_with_opioid_or_benzodiazepine"},
+    17: {"relaxant_reason_not_named"},
 }
 """Invariants 9 (proofs) and 10 (determinism) are about the engine, not one answer: no constraint."""
 

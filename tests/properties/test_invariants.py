@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import find, given, settings
 
 from reasoner.api import Advisor
@@ -121,6 +122,24 @@ def test_14_under_16_not_covered(advisor: Advisor, patient: Record) -> None:
 @given(patients())
 def test_15_the_course_stays_within_its_limits(advisor: Advisor, patient: Record) -> None:
     invariants.course_stays_within_its_limits(patient, advisor.recommend(patient))
+
+
+@pytest.mark.parametrize(
+    ("example", "cited"),
+    [
+        ("chronic-no-flare", {"ref2"}),
+        ("elderly", {"ref2", "beers2023"}),
+        ("contraindicated", {"ref2", "fda_cyclobenzaprine"}),
+        ("opioid", {"ref2", "fda_opioid_benzodiazepine2016"}),
+        ("day-19", {"ref2", "ref5"}),
+    ],
+)
+def test_17_relaxant_exclusions_cite_their_own_source(advisor: Advisor, example: str, cited: set[str]) -> None:
+    relaxant = advisor.recommend(json.loads((EXAMPLES / f"{example}.json").read_text())).item(
+        "muscle_relaxant_short_course"
+    )
+    assert relaxant is not None and relaxant.kind == "avoid"
+    assert {reference.evidence_id for reference in relaxant.evidence} == cited
 
 
 def test_shrinking_reports_a_minimal_patient_at_the_threshold(advisor: Advisor) -> None:
