@@ -336,6 +336,7 @@ QUICK_FIELDS = {
     "symptom_days": "symptom_days",
     "flare_up": "flare_up",
     "relaxant_days_taken": "relaxant_days_taken",
+    "relaxant_course_day": "relaxant_course_day",
     "conditions": "conditions",
     "medications": "medications",
     "red_flags": "red_flags",
@@ -363,7 +364,7 @@ def code_item(attributes: Iterable[Any], text: str) -> Any:
     code, separator, value = text.partition(":")
     if not separator:
         return code
-    attribute = next(iter(attributes), None)
+    attribute = _attribute_for(list(attributes), code, value)
     if attribute is None:
         raise click.BadParameter(f"{code} takes no value (write {code}, not {text})")
     if attribute.type == "integer":
@@ -372,6 +373,17 @@ def code_item(attributes: Iterable[Any], text: str) -> Any:
         except ValueError:
             raise click.BadParameter(f"{text}: {attribute.name} is a whole number") from None
     return {"code": code, attribute.name: value}
+
+
+def _attribute_for(attributes: list[Any], code: str, value: str) -> Any:
+    """The attribute a ``code:value`` sets: the one required for the code, else the one the value fits
+    (a whole number for an integer attribute, one of its codes for a code attribute), else the first."""
+    for attribute in attributes:
+        if code in attribute.required_for:
+            return attribute
+    wanted = "integer" if value.lstrip("-").isdigit() else "code"
+    fitting = [attribute for attribute in attributes if attribute.type == wanted]
+    return fitting[0] if fitting else next(iter(attributes), None)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
@@ -384,7 +396,13 @@ def code_item(attributes: Iterable[Any], text: str) -> Any:
     "--relaxant-days-taken", type=int, default=0, show_default=True, help="Days of muscle relaxant already taken."
 )
 @click.option(
-    "--condition", "conditions", multiple=True, help="A condition; CODE:SEVERITY, e.g. hepatic_impairment:mild."
+    "--relaxant-course-day", type=int, help="Days of the current relaxant course taken so far (a course under way)."
+)
+@click.option(
+    "--condition",
+    "conditions",
+    multiple=True,
+    help="A condition; CODE:SEVERITY or CODE:WEEK, e.g. hepatic_impairment:mild, pregnancy:24.",
 )
 @click.option(
     "--medication", "medications", multiple=True, help="A medicine; CODE:DAYS when stopped DAYS ago, e.g. maoi:10."

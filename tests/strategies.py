@@ -2,9 +2,10 @@
 
 Each strategy names one part of a record and says where its interesting values are: the
 thresholds the guideline's rules compare against. Half of the draws land on a threshold
-or next to it (27/28/29 days, 84/85, 20/21/22 relaxant days, age 14/15, 64/65, 50/51,
-an MAOI stopped 13/14 days ago), the rest anywhere in the field's allowed range, so a
-property is tested where a rule flips and shrinking walks to a minimal patient.
+or next to it (27/28/29 days, 84/85, 20/21/22 relaxant days, age 14/15/16, 64/65, 50/51,
+an MAOI stopped 13/14 days ago, course day 6/7/8, gestational week 19/20/21), the rest
+anywhere in the field's allowed range, so a property is tested where a rule flips and
+shrinking walks to a minimal patient.
 
 Every record drawn is valid by the record's own rules (``kb/record.yaml``): codes are
 known and distinct, relaxant days never exceed symptom days, hepatic impairment always
@@ -27,12 +28,16 @@ from tests.conftest import ROOT
 
 RECORD_SPEC: RecordSpec = read_spec(load_yaml(ROOT / "kb" / "record.yaml", "kb/record.yaml"))
 
-AGE_THRESHOLDS = (15, 20, 50, 65)
-"""Under 15 no relaxant; under 20 and over 50 red-flag screening; 65 and over Beers."""
+AGE_THRESHOLDS = (15, 16, 20, 50, 65)
+"""Under 15 no relaxant; under 16 not covered; under 20 and over 50 red-flag screening; 65 and over Beers."""
 SYMPTOM_DAY_THRESHOLDS = (28, 84)
 """Acute under 28 days, subacute 28 to 84, chronic over 84."""
 RELAXANT_DAY_THRESHOLDS = (14, 18, 21)
-"""21 days in all; a full 7-day course fits up to 14 taken; under 3 days left past 18."""
+"""21 days in all; a full 7-day course fits up to 14 taken; under 3 days left (no new course) past 18."""
+COURSE_DAY_THRESHOLDS = (0, 7)
+"""A course is under way from day 1; it is complete at day 7."""
+GESTATIONAL_WEEK_THRESHOLDS = (20,)
+"""No NSAID from 20 weeks of pregnancy."""
 MAOI_STOPPED_THRESHOLDS = (14,)
 """An MAOI stopped under 14 days ago still contraindicates cyclobenzaprine."""
 
@@ -43,6 +48,7 @@ CONTRAINDICATING_CONDITIONS = (
     "heart_failure",
     "recent_myocardial_infarction",
 )
+CNS_DEPRESSANTS = ("alcohol", "benzodiazepine", "opioid", "tramadol", "meperidine", "other_cns_depressant")
 SEROTONERGIC_DRUGS = ("ssri", "snri", "tricyclic", "tramadol", "bupropion", "meperidine", "verapamil", "maoi")
 
 
@@ -82,6 +88,13 @@ def relaxant_days_taken(at_most: int) -> st.SearchStrategy[int]:
     return near(RELAXANT_DAY_THRESHOLDS, 0, min(at_most, 60)) if at_most > 0 else st.just(0)
 
 
+def relaxant_course_days(taken: int) -> st.SearchStrategy[int | None]:
+    """The day of a course under way (absent or 0: none), never more than the days taken (a record rule)."""
+    if taken == 0:
+        return st.sampled_from([None, 0])
+    return st.one_of(st.none(), near(COURSE_DAY_THRESHOLDS, 0, min(taken, 30)))
+
+
 def flare_ups() -> st.SearchStrategy[bool | None]:
     """A flare-up flag: true, false or absent (absent means no flare-up)."""
     return st.sampled_from([None, False, True])
@@ -105,12 +118,27 @@ def conditions() -> st.SearchStrategy[list[Any]]:
                 ),
             )
         )
-        return [
-            {"code": code, "severity": draw(st.sampled_from(severities))} if code == "hepatic_impairment" else code
-            for code in codes
-        ]
+        if draw(st.booleans()):
+            codes = [*codes, draw(st.sampled_from(("pregnancy", "osteoporosis")))]
+            codes = list(dict.fromkeys(codes))
+        return [_condition_entry(draw, code, severities) for code in codes]
 
     return build()
+
+
+def gestational_weeks() -> st.SearchStrategy[int | None]:
+    """A gestational week around the 20-week NSAID limit, or none recorded."""
+    spec = _field("conditions").attributes[1]
+    return st.one_of(st.none(), near(GESTATIONAL_WEEK_THRESHOLDS, spec.minimum or 0, spec.maximum or 45))
+
+
+def _condition_entry(draw: st.DrawFn, code: str, severities: tuple[str, ...]) -> Any:
+    if code == "hepatic_impairment":
+        return {"code": code, "severity": draw(st.sampled_from(severities))}
+    if code == "pregnancy":
+        week = draw(gestational_weeks())
+        return code if week is None else {"code": code, "gestational_week": week}
+    return code
 
 
 def maoi_use() -> st.SearchStrategy[Any]:
@@ -129,6 +157,7 @@ def medications() -> st.SearchStrategy[list[Any]]:
             st.one_of(
                 st.lists(st.sampled_from(others), unique=True, max_size=4),
                 st.lists(st.sampled_from([d for d in SEROTONERGIC_DRUGS if d != "maoi"]), unique=True, max_size=2),
+                st.lists(st.sampled_from(CNS_DEPRESSANTS), unique=True, min_size=1, max_size=3),
             )
         )
         if draw(st.booleans()):
@@ -142,9 +171,16 @@ def medications() -> st.SearchStrategy[list[Any]]:
     return build()
 
 
+EMERGENCY_COMBINATIONS = (
+    ["fever", "iv_drug_use"],
+    ["fever", "immune_suppression"],
+    ["fever", "recent_bacterial_infection"],
+)
+
+
 def red_flags() -> st.SearchStrategy[list[str]]:
-    """Usually none, as in most patients; otherwise one or a few."""
-    return st.one_of(st.just([]), _unique_codes("red_flags", max_size=3))
+    """Usually none, as in most patients; otherwise one or a few, or a fever with an infection risk (emergency)."""
+    return st.one_of(st.just([]), _unique_codes("red_flags", max_size=3), st.sampled_from(EMERGENCY_COMBINATIONS))
 
 
 def preferences() -> st.SearchStrategy[list[str]]:
@@ -165,6 +201,9 @@ def patients(draw: st.DrawFn) -> dict[str, Any]:
         "symptom_days": days,
         "relaxant_days_taken": draw(relaxant_days_taken(days)),
     }
+    course_day = draw(relaxant_course_days(record["relaxant_days_taken"]))
+    if course_day is not None:
+        record["relaxant_course_day"] = course_day
     flare_up = draw(flare_ups())
     if flare_up is not None:
         record["flare_up"] = flare_up

@@ -19,6 +19,8 @@ def as_options(record: dict[str, Any]) -> list[str]:
     options += ["--relaxant-days-taken", str(record["relaxant_days_taken"])]
     if record.get("flare_up"):
         options.append("--flare-up")
+    if record.get("relaxant_course_day") is not None:
+        options += ["--relaxant-course-day", str(record["relaxant_course_day"])]
     for field, option in (
         ("conditions", "--condition"),
         ("medications", "--medication"),

@@ -83,9 +83,10 @@ def test_batch_in_a_pipe_has_no_progress_bar(tmp_path: Path) -> None:
     result = backspasm("batch", "-", "--engine", "pydatalog", "--workers", "2", stdin=cohort + "\nnot json\n")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert len(lines) == 11
-    assert json.loads(lines[-1])["error"]["line"] == 11
-    assert result.stderr == "Error: <stdin>:11: invalid JSON at column 1: Expecting value\n"
+    bad_line = len(list(EXAMPLES.glob("*.json"))) + 1
+    assert len(lines) == bad_line
+    assert json.loads(lines[-1])["error"]["line"] == bad_line
+    assert result.stderr == f"Error: <stdin>:{bad_line}: invalid JSON at column 1: Expecting value\n"
 
 
 def test_version() -> None:

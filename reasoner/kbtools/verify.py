@@ -13,15 +13,21 @@ attributes and one value per class of its code attributes.
 :func:`boundary_records` combines them: every combination of the numeric and boolean
 boundary values with no codes (the grid); then every code option with one grid record per
 distinct set of items in the grid's answers (``level="default"``), or with the whole grid
-(``level="full"``). :func:`verify` (and :func:`verify_boundaries`, which ``backspasm kb
-verify`` calls) evaluates each record once, collects the integrity constraints
+(``level="full"``: the grid with every value of the optional integer fields, and every code
+option with each grid record whose optional fields are at their minimum). At the default
+level an optional integer field is left out of the grid (the product would multiply it)
+and is tried like a code option instead: each of its values on each of those grid
+records, crossed with every value of the field it is bounded by (``at_most``), so the two
+fields that decide together still meet at every boundary. :func:`verify` (and
+:func:`verify_boundaries`, which ``backspasm kb verify`` calls) evaluates each record
+once, collects the integrity constraints
 (``violation/1``) it breaks, and can keep every record's answer and output model.
 
 >>> from pathlib import Path
 >>> from backspasm.reasoner.api import load_advisor
 >>> advisor = load_advisor(Path(__file__).resolve().parents[2] / "kb")
 >>> sorted(boundary_values(advisor)["age"])[:5]
-[0, 14, 15, 16, 19]
+[0, 14, 15, 16, 17]
 """
 
 from __future__ import annotations
@@ -223,10 +229,13 @@ def boundary_records(
     """
     spec = advisor.record_spec
     values = boundary_values(advisor)
-    grid = list(_grid(spec, values))
+    optional = [] if level == "full" else _optional_integer_fields(spec, values)
+    grid = list(_grid(spec, values, skip={field_spec.name for field_spec in optional}))
     yield from grid
     if level == "full":
-        anchors = grid
+        # code options meet every grid record whose optional integer fields are at their minimum
+        lowest = {field_spec.name: values[field_spec.name][0] for field_spec in _optional_integer_fields(spec, values)}
+        anchors = [record for record in grid if all(record.get(name) == value for name, value in lowest.items())]
     else:
         answer = answer_of or advisor.recommend
         seen: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
@@ -234,6 +243,17 @@ def boundary_records(
             seen.setdefault(tuple((item.code, item.kind) for item in answer(record).items), record)
         anchors = list(seen.values())
     number = len(grid)
+    for field_spec in optional:
+        bound = field_spec.at_most
+        for value in values[field_spec.name]:
+            for anchor in anchors:
+                for bound_value in values.get(bound, [None]) if bound else [None]:
+                    record = {**anchor, spec.identifier: f"boundary-{number}", field_spec.name: value}
+                    if bound and bound_value is not None:
+                        record[bound] = bound_value
+                    if _valid(spec, record):
+                        yield record
+                        number += 1
     for name, lists in code_options(advisor, values).items():
         for codes in lists:
             for anchor in anchors:
@@ -241,9 +261,20 @@ def boundary_records(
                 number += 1
 
 
-def _grid(spec: RecordSpec, values: Mapping[str, list[int]]) -> Iterator[dict[str, Any]]:
+def _optional_integer_fields(spec: RecordSpec, values: Mapping[str, list[int]]) -> list[FieldSpec]:
+    return [
+        field_spec
+        for field_spec in spec.fields
+        if field_spec.type == "integer" and not field_spec.required and field_spec.name in values
+    ]
+
+
+def _grid(spec: RecordSpec, values: Mapping[str, list[int]], skip: Iterable[str] = ()) -> Iterator[dict[str, Any]]:
     dimensions: list[tuple[str, list[Any]]] = []
+    skipped = set(skip)
     for field_spec in spec.fields:
+        if field_spec.name in skipped:
+            continue
         if field_spec.type == "integer" and field_spec.name in values:
             dimensions.append((field_spec.name, values[field_spec.name]))
         elif field_spec.type == "boolean":

@@ -32,10 +32,20 @@ class Evidence:
 
     @property
     def grade(self) -> str:
-        """Quality in GRADE words, with the source's own words beside it when they differ."""
-        if self.words and self.words != self.quality:
-            return f"{self.quality} ({self.words})"
-        return self.quality
+        """Quality in GRADE words, with the source's own words beside it when they differ, then
+        the strength of the recommendation when the source states one: GRADE keeps the two
+        apart (moderate-quality evidence can back a strong recommendation)."""
+        grade = f"{self.quality} ({self.words})" if self.words and self.words != self.quality else self.quality
+        return f"{grade}; {self.recommendation}" if self.recommendation else grade
+
+    @property
+    def recommendation(self) -> str | None:
+        """``strong recommendation against``: the strength and direction, when the source states a strength."""
+        if self.strength is None:
+            return None
+        return (
+            f"{self.strength} recommendation {self.direction}" if self.direction else f"{self.strength} recommendation"
+        )
 
 
 def read_registry(data_file: DataFile) -> dict[str, Evidence]:

@@ -17,11 +17,17 @@ KIND_STYLES = {"refer": "bold red", "warn": "yellow", "recommend": "green", "con
 
 
 def evidence_of(evidence: Mapping[str, Evidence], evidence_ids: Iterable[str]) -> str:
-    """``ref1 (moderate), ref2 (low)``: each evidence id with its quality from the registry."""
+    """``ref1 (moderate), beers2023 (moderate; strong against)``: each evidence id with its quality
+    from the registry and, where the source states one, the strength of its recommendation."""
     parts = []
     for evidence_id in evidence_ids:
         entry = evidence.get(evidence_id)
-        parts.append(f"{evidence_id} ({entry.quality})" if entry else evidence_id)
+        if entry is None:
+            parts.append(evidence_id)
+        elif entry.strength:
+            parts.append(f"{evidence_id} ({entry.quality}; {entry.strength} {entry.direction or ''}".rstrip() + ")")
+        else:
+            parts.append(f"{evidence_id} ({entry.quality})")
     return ", ".join(parts)
 
 

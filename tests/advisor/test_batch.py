@@ -98,10 +98,12 @@ def test_audit_counts_codes_and_violations(advisor: Advisor) -> None:
     for outcome in run(read_cohort(EXAMPLES), advisor, audit=True):
         audit.add(outcome)
     summary = audit.to_json()
-    assert summary["patients"] == 10 and summary["errors"] == 0 and summary["violations"] == []
+    examples = len(list(EXAMPLES.glob("*.json")))
+    assert summary["patients"] == examples and summary["errors"] == 0 and summary["violations"] == []
     counts = {(entry["code"], entry["kind"]): entry["patients"] for entry in summary["codes"]}
-    assert counts[("heat_therapy", "recommend")] == 10
-    assert counts[("urgent_evaluation", "refer")] == 1
+    assert counts[("paediatric_assessment", "refer")] == 1
+    assert counts[("heat_therapy", "recommend")] == examples - 1  # not under 16: the adult plan is not given
+    assert counts[("urgent_evaluation", "refer")] == 2
 
 
 def test_read_cohort_of_a_directory_reports_bad_files(tmp_path: Path) -> None:

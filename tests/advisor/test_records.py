@@ -59,7 +59,7 @@ def test_a_record_becomes_the_declared_input_facts(advisor: Advisor) -> None:
             {**VALID, "weight": 80},
             [
                 "weight: unknown field; allowed: id, age, symptom_days, flare_up, "
-                "relaxant_days_taken, conditions, medications, red_flags, preferences, allergies"
+                "relaxant_days_taken, relaxant_course_day, conditions, medications, red_flags, preferences, allergies"
             ],
         ),
         ({**VALID, "age": -5}, ["age: -5 is below the minimum 0; allowed: 0 to 120"]),

@@ -101,7 +101,7 @@ def test_chronic_spasm_gets_a_relaxant_only_in_a_flare_up(advisor: Advisor) -> N
 
 @pytest.mark.parametrize(
     ("taken", "longest", "shortest"),
-    [(0, 7, 3), (14, 7, 3), (15, 6, 3), (18, 3, 3), (19, 2, 2), (20, 1, 1)],
+    [(0, 7, 3), (14, 7, 3), (15, 6, 3), (18, 3, 3)],
 )
 def test_the_course_is_shortened_so_taken_plus_offered_stays_within_21(
     advisor: Advisor, taken: int, longest: int, shortest: int
@@ -110,6 +110,40 @@ def test_the_course_is_shortened_so_taken_plus_offered_stays_within_21(
     relaxant = advisor.recommend(record).item("muscle_relaxant_short_course")
     assert relaxant is not None and relaxant.kind == "consider"
     assert (relaxant.parameters["course_days_max"], relaxant.parameters["course_days_min"]) == (longest, shortest)
+
+
+@pytest.mark.parametrize("taken", [19, 20])
+def test_with_fewer_than_3_days_left_no_new_course_starts_stop_and_reassess(advisor: Advisor, taken: int) -> None:
+    answer = advisor.recommend({"id": "t", "age": 40, "symptom_days": 25, "relaxant_days_taken": taken})
+    relaxant = answer.item("muscle_relaxant_short_course")
+    assert relaxant is not None and relaxant.kind == "avoid"
+    assert relaxant.parameters["reasons"] == ("fewer_than_3_days_left",)
+    assert answer.codes()["relaxant_stop_and_reassess"] == "warn"
+
+
+@pytest.mark.parametrize(
+    ("taken", "day", "offered"),
+    [(5, 5, 2), (1, 1, 6), (6, 6, 1), (19, 5, 2), (20, 2, 1)],
+)
+def test_a_course_under_way_continues_to_day_7_within_21_days(
+    advisor: Advisor, taken: int, day: int, offered: int
+) -> None:
+    record = {"id": "t", "age": 40, "symptom_days": 25, "relaxant_days_taken": taken, "relaxant_course_day": day}
+    relaxant = advisor.recommend(record).item("muscle_relaxant_short_course")
+    assert relaxant is not None and relaxant.kind == "consider"
+    assert relaxant.parameters["course_days_max"] == offered
+    assert relaxant.parameters["current_course_day"] == day
+    assert "course_days_min" not in relaxant.parameters
+
+
+@pytest.mark.parametrize("day", [7, 8])
+def test_a_course_at_day_7_is_complete_stop_and_reassess(advisor: Advisor, day: int) -> None:
+    record = {"id": "t", "age": 40, "symptom_days": 25, "relaxant_days_taken": 9, "relaxant_course_day": day}
+    answer = advisor.recommend(record)
+    relaxant = answer.item("muscle_relaxant_short_course")
+    assert relaxant is not None and relaxant.kind == "avoid"
+    assert relaxant.parameters["reasons"] == ("course_complete",)
+    assert answer.codes()["relaxant_stop_and_reassess"] == "warn"
 
 
 @pytest.mark.parametrize("taken", [21, 22, 25])
@@ -157,7 +191,127 @@ def test_an_maoi_stopped_14_days_ago_no_longer_blocks_the_relaxant(advisor: Advi
         "medications": [{"code": "maoi", "days_since_last_dose": 14}],
     }
     assert kinds(advisor, record)["muscle_relaxant_short_course"] == "consider"
-    assert kinds(advisor, record)["serotonin_syndrome_risk"] == "warn"
+    assert "serotonin_syndrome_risk" not in kinds(advisor, record)  # stopped past its washout
+
+
+def test_a_stopped_medicine_without_a_sourced_washout_still_warns(advisor: Advisor) -> None:
+    answer = kinds(advisor, load_example("stopped-medicines"))
+    assert answer["serotonin_syndrome_risk"] == "warn"  # the SSRI: no washout is sourced, so it still counts
+    item = advisor.recommend(load_example("stopped-medicines")).item("serotonin_syndrome_risk")
+    assert item is not None and item.parameters["drugs"] == ("ssri",)  # the MAOI stopped 30 days ago does not
+
+
+@pytest.mark.parametrize(
+    ("flags", "tier", "condition"),
+    [
+        (["saddle_anaesthesia"], "emergency", "suspected cauda equina syndrome"),
+        (["bowel_dysfunction"], "emergency", "suspected cauda equina syndrome"),
+        (["progressive_neurological_deficit"], "emergency", "severe or progressive neurological deficit"),
+        (["fever", "iv_drug_use"], "emergency", "suspected spinal infection"),
+        (["fever"], "urgent", "suspected spinal infection"),
+        (["cancer_history"], "urgent", "suspected malignancy"),
+        (["major_trauma"], "urgent", "suspected fracture"),
+        (["long_term_corticosteroids"], "urgent", "suspected fracture"),
+    ],
+)
+def test_a_red_flag_gives_its_tier_and_suspected_condition_and_withholds_the_routine_plan(
+    advisor: Advisor, flags: list[str], tier: str, condition: str
+) -> None:
+    answer = advisor.recommend({"id": "t", "age": 40, "symptom_days": 5, "relaxant_days_taken": 0, "red_flags": flags})
+    referral = answer.items[0]
+    assert (referral.code, referral.kind) == ("urgent_evaluation", "refer")
+    assert referral.parameters["tier"] == tier
+    assert condition in referral.parameters["suspected_conditions"]  # type: ignore[operator]
+    assert referral.parameters["timeframe"] and referral.parameters["action"]
+    codes = answer.codes()
+    for withheld in ("muscle_relaxant_short_course", "spinal_manipulation", "massage", "supervised_exercise"):
+        assert codes[withheld] == "avoid", withheld
+    assert codes["heat_therapy"] == "recommend" and codes["analgesic"] == "consider"  # symptom relief stays
+
+
+def test_age_alone_is_a_screening_prompt_not_a_referral(advisor: Advisor) -> None:
+    codes = kinds(advisor, {"id": "t", "age": 70, "symptom_days": 5, "relaxant_days_taken": 0})
+    assert codes["red_flag_screening"] == "warn" and "urgent_evaluation" not in codes
+
+
+def test_osteoporosis_excludes_spinal_manipulation(advisor: Advisor) -> None:
+    item = advisor.recommend(load_example("osteoporosis")).item("spinal_manipulation")
+    assert item is not None and item.kind == "avoid" and item.parameters["reasons"] == ("osteoporosis",)
+
+
+@pytest.mark.parametrize(("week", "drug_class"), [(19, "paracetamol"), (20, "paracetamol"), (None, "paracetamol")])
+def test_pregnancy_gets_paracetamol_and_no_routine_relaxant(
+    advisor: Advisor, week: int | None, drug_class: str
+) -> None:
+    pregnancy: object = "pregnancy" if week is None else {"code": "pregnancy", "gestational_week": week}
+    record = {"id": "t", "age": 30, "symptom_days": 5, "relaxant_days_taken": 0, "conditions": [pregnancy]}
+    answer = advisor.recommend(record)
+    analgesic = answer.item("analgesic")
+    assert analgesic is not None and analgesic.parameters["drug_class"] == drug_class
+    relaxant = answer.item("muscle_relaxant_short_course")
+    assert relaxant is not None and relaxant.kind == "avoid" and "pregnancy" in relaxant.parameters["reasons"]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(("week", "offered"), [(19, "nsaid"), (20, None), (None, None)])
+def test_with_a_paracetamol_allergy_in_pregnancy_an_nsaid_only_before_20_weeks(
+    advisor: Advisor, week: int | None, offered: str | None
+) -> None:
+    pregnancy: object = "pregnancy" if week is None else {"code": "pregnancy", "gestational_week": week}
+    record = {
+        "id": "t",
+        "age": 30,
+        "symptom_days": 5,
+        "relaxant_days_taken": 0,
+        "conditions": [pregnancy],
+        "allergies": ["paracetamol"],
+    }
+    analgesic = advisor.recommend(record).item("analgesic")
+    assert analgesic is not None
+    if offered is None:
+        assert analgesic.kind == "avoid"
+    else:
+        assert analgesic.kind == "consider" and analgesic.parameters["drug_class"] == offered
+
+
+def test_allergies_exclude_their_class_and_say_so(advisor: Advisor) -> None:
+    answer = advisor.recommend(load_example("allergies"))
+    relaxant = answer.item("muscle_relaxant_short_course")
+    assert relaxant is not None and relaxant.parameters["reasons"] == ("tricyclic_hypersensitivity",)
+    analgesic = answer.item("analgesic")
+    assert analgesic is not None and analgesic.kind == "avoid"
+    assert analgesic.parameters["reasons"] == ("nsaid_hypersensitivity", "paracetamol_hypersensitivity")
+
+
+def test_a_chronic_flare_gets_an_nsaid_first(advisor: Advisor) -> None:
+    analgesic = advisor.recommend(load_example("chronic-flare")).item("analgesic")
+    assert analgesic is not None and analgesic.kind == "consider" and analgesic.parameters["drug_class"] == "nsaid"
+
+
+def test_under_16_the_guideline_does_not_cover_the_patient(advisor: Advisor) -> None:
+    answer = advisor.recommend(load_example("child"))
+    assert answer.items[0].code == "paediatric_assessment" and answer.items[0].kind == "refer"
+    assert [item.code for item in answer.items if item.kind in ("recommend", "consider")] == []
+
+
+def test_an_opioid_withholds_the_relaxant_with_the_boxed_warning(advisor: Advisor) -> None:
+    answer = advisor.recommend(load_example("opioid"))
+    relaxant = answer.item("muscle_relaxant_short_course")
+    assert relaxant is not None and relaxant.kind == "avoid"
+    assert relaxant.parameters["reasons"] == ("opioid_or_benzodiazepine", "two_or_more_cns_depressants")
+    assert answer.codes()["opioid_benzodiazepine_boxed_warning"] == "warn"
+    assert answer.codes()["cns_depressant_interaction"] == "warn"  # stays: it guards a prescription made elsewhere
+
+
+def test_two_cns_depressants_without_an_opioid_withhold_the_relaxant(advisor: Advisor) -> None:
+    record = {
+        "id": "t",
+        "age": 40,
+        "symptom_days": 5,
+        "relaxant_days_taken": 0,
+        "medications": ["alcohol", "other_cns_depressant"],
+    }
+    relaxant = advisor.recommend(record).item("muscle_relaxant_short_course")
+    assert relaxant is not None and relaxant.parameters["reasons"] == ("two_or_more_cns_depressants",)
 
 
 def test_age_65_gets_the_beers_warning_and_no_routine_relaxant(advisor: Advisor) -> None:
@@ -194,3 +348,9 @@ def test_the_contested_analgesic_combination_carries_its_conflict(advisor: Advis
     assert analgesic is not None
     assert analgesic.parameters["combine_with"] == "muscle_relaxant_short_course"
     assert [reference.evidence_id for reference in analgesic.conflicting_evidence] == ["friedman2015"]
+
+
+def test_the_strength_of_a_recommendation_is_shown_beside_the_quality(advisor: Advisor) -> None:
+    beers = advisor.kb.evidence["beers2023"]
+    assert beers.grade == "moderate (moderate-quality evidence, strong recommendation); strong recommendation against"
+    assert advisor.kb.evidence["ref1"].recommendation is None  # the summary states no strength

@@ -27,6 +27,24 @@ SEROTONERGIC_DRUGS = frozenset(
     {"ssri", "snri", "tricyclic", "tramadol", "bupropion", "meperidine", "verapamil", "maoi"}
 )
 MAOI_WASHOUT_DAYS = 14
+WASHOUT_DAYS = {"maoi": MAOI_WASHOUT_DAYS}
+"""Classes with a sourced washout; any other stopped medicine is still taken as acting."""
+CNS_DEPRESSANTS = frozenset({"alcohol", "benzodiazepine", "opioid", "tramadol", "meperidine", "other_cns_depressant"})
+BOXED_WARNING_DRUGS = frozenset({"opioid", "tramadol", "meperidine", "benzodiazepine"})
+EMERGENCY_FLAGS = frozenset(
+    {
+        "saddle_anaesthesia",
+        "bladder_dysfunction",
+        "bowel_dysfunction",
+        "severe_leg_weakness",
+        "lax_anal_sphincter",
+        "progressive_neurological_deficit",
+    }
+)
+INFECTION_RISKS = frozenset({"iv_drug_use", "immune_suppression", "recent_bacterial_infection"})
+COVERED_FROM_AGE = 16
+NSAID_PREGNANCY_WEEK = 20
+COURSE_DAYS = (3, 7)
 NEVER_RECOMMENDED = ("lumbar_support", "tens", "prolonged_muscle_relaxant")
 OFFERING_KINDS = frozenset({"recommend", "consider"})
 
@@ -45,6 +63,22 @@ def _codes(record: Record, field: str) -> dict[str, dict[str, Any]]:
     return entries
 
 
+def current_medications(record: Record) -> set[str]:
+    """Medicines taken now, or stopped within their class's washout (or stopped without one)."""
+    current = set()
+    for code, attributes in _codes(record, "medications").items():
+        stopped = attributes.get("days_since_last_dose")
+        if stopped is None or code not in WASHOUT_DAYS or stopped < WASHOUT_DAYS[code]:
+            current.add(code)
+    return current
+
+
+def emergency(record: Record) -> bool:
+    """The second edition's emergency tier, from the record's red flags alone."""
+    flags = set(record.get("red_flags") or [])
+    return bool(flags & EMERGENCY_FLAGS) or ("fever" in flags and bool(flags & INFECTION_RISKS))
+
+
 def relaxant_offered(answer: Answer) -> bool:
     return any(item.code == RELAXANT and item.kind == "consider" for item in answer.items)
 
@@ -60,6 +94,8 @@ def contraindications(record: Record) -> list[str]:
         reasons.append("MAOI now or stopped under 14 days ago")
     if "cyclobenzaprine" in _codes(record, "allergies"):
         reasons.append("allergy to cyclobenzaprine")
+    if "tricyclic" in _codes(record, "allergies"):
+        reasons.append("allergy to a tricyclic antidepressant (structurally related)")
     if record["age"] < 15:
         reasons.append("age under 15")
     return reasons
@@ -108,6 +144,10 @@ def red_flag_referred_first(record: Record, answer: Answer) -> None:
     assert (first.code, first.kind) == ("urgent_evaluation", "refer"), f"first item is {first.code}"
     named = first.parameters.get("flags")
     assert isinstance(named, tuple) and set(named) == flags, f"flags named {named!r}, recorded {sorted(flags)}"
+    tier = first.parameters.get("tier")
+    assert tier == ("emergency" if emergency(record) else "urgent"), f"tier {tier!r} for flags {sorted(flags)}"
+    assert first.parameters.get("timeframe") and first.parameters.get("action"), "referral without timeframe or action"
+    assert first.parameters.get("suspected_conditions"), "referral without the suspected condition"
 
 
 def warnings_given(record: Record, answer: Answer) -> None:
@@ -118,7 +158,7 @@ def warnings_given(record: Record, answer: Answer) -> None:
     if record["age"] >= 65:
         assert codes.get("beers_muscle_relaxant") == "warn", "no Beers warning at 65 or over"
         assert not relaxant_offered(answer), "routine relaxant offered at 65 or over"
-    if SEROTONERGIC_DRUGS & set(_codes(record, "medications")):
+    if SEROTONERGIC_DRUGS & current_medications(record):
         assert codes.get("serotonin_syndrome_risk") == "warn", "serotonergic drug without the serotonin warning"
 
 
@@ -137,12 +177,35 @@ def answer_not_empty(record: Record, answer: Answer) -> None:
 def relaxant_allowed(record: Record) -> bool:
     """What the guideline allows, read from the record: the converse of invariants 1, 2, 3 and 6."""
     in_window = record["symptom_days"] <= CHRONIC_AFTER_DAYS or record.get("flare_up") is True
+    current = current_medications(record)
     return (
         in_window
-        and record["age"] < 65
+        and COVERED_FROM_AGE <= record["age"] < 65
         and record["relaxant_days_taken"] < CUMULATIVE_LIMIT_DAYS
         and not contraindications(record)
+        and not record.get("red_flags")
+        and "pregnancy" not in _codes(record, "conditions")
+        and not current & BOXED_WARNING_DRUGS
+        and len(current & CNS_DEPRESSANTS) < 2
+        and expected_course(record) is not None
     )
+
+
+def expected_course(record: Record) -> tuple[int | None, int] | None:
+    """(shortest, longest) days of the course to offer, or None when no course fits.
+
+    A new course runs 3 to 7 days, shortened to the days left under 21, and is not started
+    with fewer than 3 days left; a course under way continues to day 7 at most (no shortest).
+    """
+    shortest, longest = COURSE_DAYS
+    left = CUMULATIVE_LIMIT_DAYS - record["relaxant_days_taken"]
+    day = record.get("relaxant_course_day") or 0
+    if day > 0:
+        room = min(longest - day, left)
+        return (None, room) if room > 0 else None
+    if left < shortest:
+        return None
+    return (shortest, min(longest, left))
 
 
 def relaxant_decision_follows_the_guideline(record: Record, answer: Answer) -> None:
@@ -152,13 +215,15 @@ def relaxant_decision_follows_the_guideline(record: Record, answer: Answer) -> N
     never silently withheld either: 3 to 7 days, shortened to the days left under 21.
     """
     kinds = [item.kind for item in answer.items if item.code == RELAXANT]
+    if record["age"] < COVERED_FROM_AGE:
+        assert "consider" not in kinds, "relaxant offered to a patient the guideline does not cover"
+        return
     if relaxant_allowed(record):
         assert kinds == ["consider"], f"relaxant allowed but given as {kinds}"
         item = answer.item(RELAXANT)
         assert item is not None
-        longest = min(7, CUMULATIVE_LIMIT_DAYS - record["relaxant_days_taken"])
         course = (item.parameters.get("course_days_min"), item.parameters.get("course_days_max"))
-        assert course == (min(3, longest), longest), f"course {course}, expected {(min(3, longest), longest)}"
+        assert course == expected_course(record), f"course {course}, expected {expected_course(record)}"
     else:
         assert kinds == ["avoid"], f"relaxant not allowed but given as {kinds}"
         item = answer.item(RELAXANT)
@@ -166,10 +231,73 @@ def relaxant_decision_follows_the_guideline(record: Record, answer: Answer) -> N
 
 
 def first_line_care_for_everyone(record: Record, answer: Answer) -> None:
-    """B. Every patient, in every phase, gets the first-line plan: heat and supervised exercise."""
+    """B. Every patient the guideline covers gets heat; supervised exercise unless a red flag defers it."""
     codes = answer.codes()
+    if record["age"] < COVERED_FROM_AGE:
+        return
     assert codes.get("heat_therapy") == "recommend", "no heat therapy"
-    assert codes.get("supervised_exercise") == "recommend", "no supervised exercise"
+    if record.get("red_flags"):
+        assert codes.get("supervised_exercise") == "avoid", "exercise programme not deferred with a red flag"
+    else:
+        assert codes.get("supervised_exercise") == "recommend", "no supervised exercise"
+
+
+def red_flag_withholds_the_routine_plan(record: Record, answer: Answer) -> None:
+    """11. With any red flag: no relaxant, no manipulation, no massage, exercise deferred; each avoided with reasons."""
+    if not record.get("red_flags"):
+        return
+    codes = answer.codes()
+    for code in (RELAXANT, "spinal_manipulation", "massage", "supervised_exercise"):
+        assert codes.get(code) == "avoid", f"{code} given as {codes.get(code)} with a red flag"
+        item = answer.item(code)
+        assert item is not None and item.parameters.get("reasons"), f"{code} withheld without a reason"
+
+
+def no_manipulation_with_osteoporosis(record: Record, answer: Answer) -> None:
+    """12. No spinal manipulation with osteoporosis."""
+    if "osteoporosis" in _codes(record, "conditions"):
+        assert answer.codes().get("spinal_manipulation") == "avoid", "manipulation not avoided in osteoporosis"
+
+
+def analgesic_class_is_safe(record: Record, answer: Answer) -> None:
+    """13. No NSAID from 20 weeks (or an unrecorded week) of pregnancy; no class the patient is allergic to."""
+    item = next((item for item in answer.items if item.code == "analgesic" and item.kind == "consider"), None)
+    if item is None:
+        return
+    drug_class = item.parameters.get("drug_class")
+    assert drug_class in ("nsaid", "paracetamol"), f"analgesic without a class: {drug_class!r}"
+    assert drug_class not in _codes(record, "allergies"), f"{drug_class} offered despite an allergy"
+    pregnancy = _codes(record, "conditions").get("pregnancy")
+    if pregnancy is not None and drug_class == "nsaid":
+        week = pregnancy.get("gestational_week")
+        assert week is not None and week < NSAID_PREGNANCY_WEEK, f"NSAID offered in pregnancy at week {week}"
+
+
+def not_covered_under_16(record: Record, answer: Answer) -> None:
+    """14. Under 16: a paediatric referral, and nothing of the adult plan recommended or considered."""
+    codes = answer.codes()
+    if record["age"] < COVERED_FROM_AGE:
+        assert codes.get("paediatric_assessment") == "refer", "no paediatric referral under 16"
+        offered = [item.code for item in answer.items if item.kind in OFFERING_KINDS]
+        assert offered == [], f"adult plan offered under 16: {offered}"
+    else:
+        assert "paediatric_assessment" not in codes, "paediatric referral at 16 or over"
+
+
+def course_stays_within_its_limits(record: Record, answer: Answer) -> None:
+    """15. Taken + offered never above 21; a new course never under 3 days; a course under way never past day 7."""
+    if not relaxant_offered(answer):
+        return
+    item = answer.item(RELAXANT)
+    assert item is not None
+    offered = item.parameters.get("course_days_max")
+    assert isinstance(offered, int)
+    day = record.get("relaxant_course_day") or 0
+    assert record["relaxant_days_taken"] + offered <= CUMULATIVE_LIMIT_DAYS, "course passes 21 days in all"
+    if day > 0:
+        assert day + offered <= COURSE_DAYS[1], f"course under way continued to day {day + offered}"
+    else:
+        assert offered >= COURSE_DAYS[0], f"new course of {offered} days"
 
 
 def red_flag_screening_by_age(record: Record, answer: Answer) -> None:
@@ -191,8 +319,13 @@ INVARIANTS: dict[str, Invariant] = {
     "relaxant_decision_follows_the_guideline": relaxant_decision_follows_the_guideline,
     "first_line_care_for_everyone": first_line_care_for_everyone,
     "red_flag_screening_by_age": red_flag_screening_by_age,
+    "red_flag_withholds_the_routine_plan": red_flag_withholds_the_routine_plan,
+    "no_manipulation_with_osteoporosis": no_manipulation_with_osteoporosis,
+    "analgesic_class_is_safe": analgesic_class_is_safe,
+    "not_covered_under_16": not_covered_under_16,
+    "course_stays_within_its_limits": course_stays_within_its_limits,
 }
-"""Invariants 1-8 and A-C by name; 9 (proofs) and 10 (determinism) need more than one answer."""
+"""Invariants 1-8, 11-15 and A-C by name; 9 (proofs) and 10 (determinism) need more than one answer."""
 
 
 def broken_invariants(record: Record, answer: Answer) -> list[str]:
@@ -228,12 +361,12 @@ def rows_with_two_reasons(advisor: Advisor, record: Record) -> list[str]:
 
 
 def grid_sample(advisor: Advisor) -> Iterator[Record]:
-    """Every 13th record of the boundary grid (156 patients): every value of every numeric field, cheaply."""
+    """Every 61st record of the full boundary grid (162 patients): every value of every numeric field, cheaply."""
     from backspasm.reasoner.kbtools.verify import boundary_records
 
     records = boundary_records(advisor, "full")
     grid = itertools.takewhile(lambda record: not set(record) & CODE_FIELDS, records)
-    return itertools.islice(grid, 0, None, 13)
+    return itertools.islice(grid, 0, None, 61)
 
 
 CODE_FIELDS = frozenset({"conditions", "medications", "red_flags", "preferences", "allergies"})

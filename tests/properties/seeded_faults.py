@@ -32,7 +32,7 @@ def _patient(**fields: Any) -> dict[str, Any]:
 
 
 NO_CONTRAINDICATIONS = ("relaxant_excluded_contraindication",)
-NO_LIMIT = ("relaxant_excluded_limit_reached", "relaxant_days_left")
+NO_LIMIT = ("relaxant_excluded_limit_reached", "relaxant_days_left", "relaxant_excluded_fewer_than_3_days_left")
 ONE_DAY_LEFT_ALWAYS = "relaxant_days_left(1) :- relaxant_days_taken(_)."
 
 SEEDED_FAULTS = (
@@ -77,7 +77,12 @@ SEEDED_FAULTS = (
         _patient(medications=[{"code": "maoi", "days_since_last_dose": 13}]),
     ),
     SeededFault("relaxant_offered_despite_allergy", NO_CONTRAINDICATIONS, "", _patient(allergies=["cyclobenzaprine"])),
-    SeededFault("relaxant_offered_under_15", ("relaxant_excluded_child",), "", _patient(age=14)),
+    SeededFault(
+        "relaxant_offered_under_15",
+        ("relaxant_excluded_child", "head:plan_phase"),
+        "plan_phase(P) :- phase(P).",
+        _patient(age=14),
+    ),
     SeededFault("lumbar_support_not_avoided", (), "item(lumbar_support, recommend).", _patient()),
     SeededFault("tens_not_avoided", (), "item(tens, consider).", _patient()),
     SeededFault("prolonged_relaxant_not_avoided", (), "item(prolonged_muscle_relaxant, consider).", _patient()),
@@ -90,6 +95,78 @@ SEEDED_FAULTS = (
     SeededFault("relaxant_offered_at_65_or_over", ("relaxant_excluded_elderly",), "", _patient(age=65)),
     SeededFault("serotonergic_drug_without_warning", ("serotonin_warning",), "", _patient(medications=["ssri"])),
     SeededFault("code_both_offered_and_avoided", (), "item(tens, recommend).", _patient()),
+    SeededFault("relaxant_offered_despite_allergy", NO_CONTRAINDICATIONS, "", _patient(allergies=["tricyclic"])),
+    SeededFault(
+        "relaxant_offered_with_red_flag", ("relaxant_excluded_red_flag",), "", _patient(red_flags=["night_pain"])
+    ),
+    SeededFault(
+        "manipulation_offered_with_red_flag", ("manipulation_excluded_red_flag",), "", _patient(red_flags=["fever"])
+    ),
+    SeededFault(
+        "emergency_flag_without_emergency_tier",
+        ("triage_emergency_neurological",),
+        "",
+        _patient(red_flags=["saddle_anaesthesia"]),
+    ),
+    SeededFault(
+        "emergency_flag_without_emergency_tier",
+        ("triage_emergency_infection",),
+        "",
+        _patient(red_flags=["fever", "iv_drug_use"]),
+    ),
+    SeededFault(
+        "manipulation_offered_with_osteoporosis",
+        ("manipulation_excluded_osteoporosis",),
+        "",
+        _patient(conditions=["osteoporosis"]),
+    ),
+    SeededFault(
+        "nsaid_offered_from_20_weeks",
+        ("head:analgesic_choice", "nsaid_excluded_pregnancy_20_weeks"),
+        "analgesic_choice(nsaid) :- analgesic_window.",
+        _patient(conditions=[{"code": "pregnancy", "gestational_week": 20}]),
+    ),
+    SeededFault(
+        "nsaid_offered_from_20_weeks",
+        ("head:analgesic_choice",),
+        "analgesic_choice(nsaid) :- analgesic_window.",
+        _patient(conditions=["pregnancy"]),
+    ),
+    SeededFault(
+        "analgesic_class_offered_despite_allergy",
+        ("nsaid_excluded_hypersensitivity",),
+        "",
+        _patient(allergies=["nsaid"]),
+    ),
+    SeededFault(
+        "analgesic_class_offered_despite_allergy",
+        ("head:analgesic_choice",),
+        "analgesic_choice(paracetamol) :- analgesic_window.",
+        _patient(allergies=["paracetamol"]),
+    ),
+    SeededFault(
+        "relaxant_offered_in_pregnancy", ("relaxant_excluded_pregnancy",), "", _patient(conditions=["pregnancy"])
+    ),
+    SeededFault(
+        "relaxant_offered_with_opioid_or_benzodiazepine",
+        ("relaxant_excluded_opioid_or_benzodiazepine",),
+        "",
+        _patient(medications=["benzodiazepine"]),
+    ),
+    SeededFault(
+        "new_course_under_3_days",
+        ("relaxant_excluded_fewer_than_3_days_left",),
+        "",
+        _patient(symptom_days=25, relaxant_days_taken=19),
+    ),
+    SeededFault(
+        "course_continued_past_7_days",
+        ("head:relaxant_course_room",),
+        "relaxant_course_room(7) :- relaxant_course(_, _).",
+        _patient(symptom_days=25, relaxant_days_taken=6, relaxant_course_day=6),
+    ),
+    SeededFault("relaxant_reason_not_named", ("relaxant_avoid_reason_beers",), "", _patient(age=70)),
+    SeededFault("adult_plan_under_16", ("head:plan_phase",), "plan_phase(P) :- phase(P).", _patient(age=15)),
     SeededFault("empty_answer", ("head:item",), "", _patient()),
 )
 

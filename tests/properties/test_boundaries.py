@@ -32,7 +32,14 @@ from tests.properties.invariants import (
     items_without_a_checked_proof,
     rows_with_two_reasons,
 )
-from tests.strategies import AGE_THRESHOLDS, MAOI_STOPPED_THRESHOLDS, RELAXANT_DAY_THRESHOLDS, SYMPTOM_DAY_THRESHOLDS
+from tests.strategies import (
+    AGE_THRESHOLDS,
+    COURSE_DAY_THRESHOLDS,
+    GESTATIONAL_WEEK_THRESHOLDS,
+    MAOI_STOPPED_THRESHOLDS,
+    RELAXANT_DAY_THRESHOLDS,
+    SYMPTOM_DAY_THRESHOLDS,
+)
 
 
 def test_thresholds_are_read_from_the_rules_comparisons(advisor: Advisor) -> None:
@@ -44,6 +51,12 @@ def test_thresholds_are_read_from_the_rules_comparisons(advisor: Advisor) -> Non
     )
     assert {value for (predicate, _), value in found if predicate == "medication_stopped_days"} == set(
         MAOI_STOPPED_THRESHOLDS
+    )
+    assert {value for (predicate, _), value in found if predicate == "relaxant_course_day"} == set(
+        COURSE_DAY_THRESHOLDS
+    )
+    assert {value for (predicate, _), value in found if predicate == "condition_week"} == set(
+        GESTATIONAL_WEEK_THRESHOLDS
     )
 
 
@@ -66,9 +79,11 @@ def test_thresholds_follow_facts_arithmetic_and_other_rules_heads() -> None:
 
 def test_each_threshold_gives_the_values_either_side_and_the_field_limits(advisor: Advisor) -> None:
     assert boundary_values(advisor) == {
-        "age": [0, 14, 15, 16, 19, 20, 21, 49, 50, 51, 64, 65, 66, 120],
+        "age": [0, 14, 15, 16, 17, 19, 20, 21, 49, 50, 51, 64, 65, 66, 120],
         "symptom_days": [0, 27, 28, 29, 83, 84, 85, 36500],
         "relaxant_days_taken": [0, 13, 14, 15, 17, 18, 19, 20, 21, 22, 3650],
+        "relaxant_course_day": [0, 1, 6, 7, 8, 3650],
+        "conditions.gestational_week": [0, 19, 20, 21, 45],
         "medications.days_since_last_dose": [0, 13, 14, 15, 3650],
     }
 
@@ -77,9 +92,10 @@ def test_codes_the_rules_cannot_tell_apart_are_one_class(advisor: Advisor) -> No
     conditions = advisor.record_spec.field("conditions")
     assert conditions is not None
     classes = code_classes(advisor.kb.program, conditions.codes)
-    assert ["hyperthyroidism", "arrhythmia", "heart_block", "heart_failure", "recent_myocardial_infarction"] in classes
+    assert ["hyperthyroidism", "arrhythmia", "heart_block", "recent_myocardial_infarction"] in classes
+    assert ["heart_failure"] in classes  # also excludes NSAIDs
     assert ["glaucoma", "urinary_retention"] in classes
-    assert ["pregnancy", "osteoporosis"] in classes
+    assert ["glaucoma", "urinary_retention"] in classes and ["pregnancy"] in classes and ["osteoporosis"] in classes
 
 
 def test_every_boundary_patient_keeps_every_invariant(boundary_report: VerificationReport) -> None:

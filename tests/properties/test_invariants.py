@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import find, given, settings
 
 from backspasm.reasoner.api import Advisor
@@ -96,6 +97,49 @@ def test_B_every_patient_gets_heat_and_supervised_exercise(advisor: Advisor, pat
 @given(patients())
 def test_C_red_flag_screening_exactly_over_50_or_under_20(advisor: Advisor, patient: Record) -> None:
     invariants.red_flag_screening_by_age(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_11_a_red_flag_withholds_the_routine_plan(advisor: Advisor, patient: Record) -> None:
+    invariants.red_flag_withholds_the_routine_plan(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_12_no_manipulation_with_osteoporosis(advisor: Advisor, patient: Record) -> None:
+    invariants.no_manipulation_with_osteoporosis(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_13_the_analgesic_class_is_safe(advisor: Advisor, patient: Record) -> None:
+    invariants.analgesic_class_is_safe(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_14_under_16_not_covered(advisor: Advisor, patient: Record) -> None:
+    invariants.not_covered_under_16(patient, advisor.recommend(patient))
+
+
+@given(patients())
+def test_15_the_course_stays_within_its_limits(advisor: Advisor, patient: Record) -> None:
+    invariants.course_stays_within_its_limits(patient, advisor.recommend(patient))
+
+
+@pytest.mark.parametrize(
+    ("example", "cited"),
+    [
+        ("chronic-no-flare", {"ref2"}),
+        ("elderly", {"ref2", "beers2023"}),
+        ("contraindicated", {"ref2", "fda_cyclobenzaprine"}),
+        ("opioid", {"ref2", "fda_opioid_benzodiazepine2016"}),
+        ("day-19", {"ref2", "ref5"}),
+    ],
+)
+def test_17_relaxant_exclusions_cite_their_own_source(advisor: Advisor, example: str, cited: set[str]) -> None:
+    relaxant = advisor.recommend(json.loads((EXAMPLES / f"{example}.json").read_text())).item(
+        "muscle_relaxant_short_course"
+    )
+    assert relaxant is not None and relaxant.kind == "avoid"
+    assert {reference.evidence_id for reference in relaxant.evidence} == cited
 
 
 def test_shrinking_reports_a_minimal_patient_at_the_threshold(advisor: Advisor) -> None:
