@@ -146,7 +146,7 @@ def test_11_0_is_held_to_the_limit_exactly_as_11(runner: CliRunner) -> None:
     ten = runner.invoke(
         main, ["recommend", "-", "--format", "json"], input=json.dumps({**GOOD, "relaxant_days_taken": 10})
     )
-    assert ten_float.exit_code == ten.exit_code == 0
+    assert (ten_float.exit_code, ten.exit_code) == (0, 0), ten_float.stderr + ten.stderr
     assert ten_float.stdout == ten.stdout
 
 

@@ -63,7 +63,6 @@ from .program import (
     Variable,
     variables_of,
 )
-from .seminaive import fixpoint
 
 Row = tuple[Value, ...]
 Materialized = dict[int, dict[PredicateKey, frozenset[Row]]]
@@ -246,6 +245,8 @@ class Engine:
             return _rows(literal.ask(), literal)
 
         rules = [rule for rule in self.program.rules if rule.head.key in component]
+        from .seminaive import fixpoint  # only programs with recursion need it
+
         return fixpoint(rules, frozenset(component), lower, current())
 
     # -- compilation ----------------------------------------------------------
