@@ -25,6 +25,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.slow_profile = config.getoption("--slow")  # type: ignore[attr-defined]
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when the library was imported under a second name.
+
+    The repository root is the package ``backspasm`` and is on ``sys.path`` for ``tests.*``,
+    so ``import reasoner`` would load a second copy of every module, with its own
+    thread-local state and its own pyDatalog callbacks: tests must import ``backspasm.…``.
+    """
+    import sys
+
+    strays = sorted(name for name in sys.modules if name.split(".")[0] in ("reasoner", "cli", "kb"))
+    if strays:
+        print(f"\nthe library was imported outside the backspasm package: {', '.join(strays[:5])}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--slow"):
         return

@@ -41,7 +41,7 @@ class Session:
     def query(self, predicate: str, *arguments: Value | None) -> list[Row]:
         """Rows of ``predicate`` whose arguments equal the given ones; ``None`` matches anything.
 
-        >>> from reasoner import load_kb
+        >>> from backspasm.reasoner import load_kb
         >>> kb = load_kb(text='.input temp(c: number). hot :- temp(C), C > 30. level(high) :- hot.')
         >>> with kb.session([("temp", (35,))]) as session:
         ...     session.query("level", None)
