@@ -323,6 +323,7 @@ def main() -> None:
     \b
         backspasm example acute > acute.json
         backspasm recommend acute.json
+        backspasm recommend acute.json --evidence
         backspasm recommend --age 45 --symptom-days 10 --medication ssri
         backspasm why acute.json muscle_relaxant_short_course
     """
@@ -415,13 +416,31 @@ def _attribute_for(attributes: list[Any], code: str, value: str) -> Any:
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="For a FHIR Bundle: the date it is read at (ages and symptom days count to it); default today.",
 )
+@click.option(
+    "--evidence",
+    "-v",
+    "show_evidence",
+    is_flag=True,
+    help="Under each item, its parameters, every statement and the evidence with grades (text format).",
+)
 @output_options()
 @click.pass_context
 @budget_options
 def recommend(
-    ctx: click.Context, /, patient: str | None, kb_path: Path | None, output_format: str, **options: Any
+    ctx: click.Context,
+    /,
+    patient: str | None,
+    kb_path: Path | None,
+    output_format: str,
+    show_evidence: bool,
+    **options: Any,
 ) -> None:
-    """Advise on one patient: items grouped by kind (red flags first), with parameters and evidence.
+    """Advise on one patient: a red-flag banner if any, the plan in a few lines, then each item.
+
+    The plan says the drug with dose, duration and stop rule, the non-drug care, and what
+    is not offered and why; each item follows in one line, grouped by kind, its statement
+    filled for the patient. --evidence adds parameters and graded evidence; --format json
+    gives every field, the plan summary included.
 
     PATIENT is a JSON or YAML record file, a FHIR R4 Bundle (Patient, Condition,
     MedicationStatement/Request, Observation, AllergyIntolerance; codes it cannot map
@@ -434,6 +453,7 @@ def recommend(
     \b
         backspasm example acute > acute.json
         backspasm recommend acute.json
+        backspasm recommend acute.json --evidence
         backspasm recommend --age 45 --symptom-days 10 --medication ssri
         backspasm recommend --age 70 --symptom-days 3 --condition hepatic_impairment:mild --format json
         backspasm example elderly | backspasm recommend -
@@ -452,24 +472,24 @@ def recommend(
         if is_fhir_bundle(data):
             result = fhir_module().recommend_bundle(advisor, data, today=today.date() if today else None, source=source)
             if output_format == "json":
-                emit_json(result.to_json())
+                emit_json({**result.to_json(), "summary": advisor.summary(result.answer).to_json()})
             else:
-                emit([*answer_lines(result.answer, advisor), *reading_lines(result.reading)])
+                emit([*answer_lines(result.answer, advisor, show_evidence), *reading_lines(result.reading)])
             return
         record = advisor.read_record(data, source)
     else:
         record = advisor.read_record(quick_record(advisor, options), "command line")
     answer = advisor.recommend(record)
     if output_format == "json":
-        emit_json(answer.to_json())
+        emit_json({**answer.to_json(), "summary": advisor.summary(answer).to_json()})
     else:
-        emit(answer_lines(answer, advisor))
+        emit(answer_lines(answer, advisor, show_evidence))
 
 
-def answer_lines(answer: Any, advisor: Advisor) -> Iterator[Line]:
+def answer_lines(answer: Any, advisor: Advisor, detail: bool = False) -> Iterator[Line]:
     from .reasoner.render.answer import answer_lines as lines_of
 
-    return lines_of(answer, advisor.answer_spec.kinds, advisor.kb.evidence)
+    return lines_of(answer, advisor.answer_spec, advisor.kb.evidence, detail=detail)
 
 
 def reading_lines(reading: Any) -> Iterator[Line]:

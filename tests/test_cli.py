@@ -53,12 +53,23 @@ def test_recommend_prints_the_answer_grouped_by_kind(runner: CliRunner) -> None:
     assert_golden("cli/recommend-acute.txt", result.output)
 
 
-def test_recommend_puts_red_flags_first(runner: CliRunner) -> None:
+def test_recommend_opens_a_red_flag_answer_with_its_banner_and_puts_the_referral_first(runner: CliRunner) -> None:
     result = run(runner, "recommend", "examples/patients/red-flag.json")
     assert result.exit_code == 0, "a red flag is an answer, not an error"
     lines = result.output.splitlines()
-    assert lines[1:3] == ["  REFER", "    Urgent evaluation for a red flag [urgent_evaluation]"]
-    assert "      flags: bladder_dysfunction, saddle_anaesthesia" in lines
+    assert lines[0] == "!! Emergency: suspected cauda equina syndrome"
+    assert "bladder retention, frequency or overflow incontinence; saddle anaesthesia" in lines[1]
+    kinds = [line.strip() for line in lines if line.strip().isupper()]
+    assert kinds[:2] == ["PLAN", "REFER"]
+
+
+def test_recommend_evidence_adds_labelled_parameters_and_graded_evidence(runner: CliRunner) -> None:
+    result = run(runner, "recommend", "examples/patients/red-flag.json", "--evidence")
+    assert result.exit_code == 0
+    assert "      red flags: bladder retention, frequency or overflow incontinence; saddle anaesthesia" in (
+        result.output.splitlines()
+    )
+    assert "evidence: red_flags (" in result.output
 
 
 def test_recommend_json_is_the_published_answer(runner: CliRunner) -> None:
@@ -67,7 +78,9 @@ def test_recommend_json_is_the_published_answer(runner: CliRunner) -> None:
     answer = json.loads(result.output)
     validate(answer, "answer.schema.json")
     golden = json.loads((ROOT / "tests" / "golden" / "answers" / "acute.json").read_text())
+    summary = answer.pop("summary")
     assert answer == golden
+    assert summary["lines"][0]["codes"] == ["muscle_relaxant_short_course"]
 
 
 def test_recommend_reads_the_record_from_stdin(runner: CliRunner) -> None:
@@ -629,8 +642,8 @@ def test_on_a_terminal_the_answer_is_a_tree(runner: CliRunner, monkeypatch: pyte
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0] == "Answer for acute (back-spasm 1.0.0)"
-    assert lines[1] == "├── WARN"
-    assert lines[2] == "│   └── CNS side effects of muscle relaxants [cns_side_effects]"
+    assert lines[1] == "├── PLAN"
+    assert lines[2].startswith("│   ├── Cyclobenzaprine 5 mg three times a day")
     assert "\x1b[" not in result.output, "no colour codes when the stream is not really a terminal"
 
 

@@ -14,7 +14,7 @@ answer vocabulary (``record`` and ``answer`` data files of the manifest).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from . import answer as answers
 from . import records
 from .answer import Answer, AnswerSpec
 from .records import Record, RecordSpec
+from .summary import Summary, summarize
 
 if TYPE_CHECKING:
     from ..explain.explanation import Proof, WhyNot
@@ -56,6 +57,10 @@ class Advisor:
         checked = self._record(record)
         with self.kb.session(checked.facts) as session:
             return answers.assemble(session, self.answer_spec, self.kb.evidence, checked.identifier, self.identity)
+
+    def summary(self, answer: Answer) -> Summary:
+        """The plan summary of an answer: banner, plan lines and footer, as the vocabulary lays them out."""
+        return summarize(answer, self.answer_spec)
 
     def why(self, record: Record | dict[str, Any], code: str) -> list[tuple[str, Proof]]:
         """The smallest proof of each item the answer holds for ``code``, as (kind, proof).
@@ -176,4 +181,9 @@ def advisor_for(kb: KnowledgeBase, path: str | Path) -> Advisor:
     problems += answer_spec.check_against(kb.program, kb.data["answer"])
     if problems:
         raise KnowledgeBaseError(problems)
+    answer_spec = replace(
+        answer_spec,
+        values={**record_spec.code_words(), **answer_spec.values},
+        everyone=answers.unconditional_items(kb.program, answer_spec),
+    )
     return Advisor(kb, record_spec, answer_spec)

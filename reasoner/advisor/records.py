@@ -76,6 +76,15 @@ class RecordSpec:
     def field(self, name: str) -> FieldSpec | None:
         return next((spec for spec in self.fields if spec.name == name), None)
 
+    def code_words(self) -> dict[str, str]:
+        """Every code of the record with its label as words in a sentence ("Fever or chills": "fever or chills")."""
+        words: dict[str, str] = {}
+        for spec in self.fields:
+            for codes in (spec.codes, *(attribute.codes for attribute in spec.attributes)):
+                for code, label in codes.items():
+                    words.setdefault(code, _in_sentence(label))
+        return words
+
     def read(self, record: Any, source: str = "") -> Record:
         """Validate ``record`` (parsed JSON or YAML) and return its facts, or raise RecordError.
 
@@ -180,6 +189,12 @@ class _Omitted(FieldProblem):
     """Stands for ``count`` problems of one kind that were counted but not listed."""
 
     count: int = 0
+
+
+def _in_sentence(label: str) -> str:
+    """A label's first letter in lower case, unless the first word is an abbreviation (NSAIDs)."""
+    first = label.split(" ", 1)[0]
+    return label if first[1:2].isupper() else label[:1].lower() + label[1:]
 
 
 def _capped(problems: list[FieldProblem]) -> list[FieldProblem]:

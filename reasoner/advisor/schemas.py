@@ -49,11 +49,29 @@ class AnswerItem(OutputModel):
     conflicting_evidence: list[EvidenceRef]
 
 
+class PlanLine(OutputModel):
+    text: str = Field(description="one line of the plan, in the words of a clinical note")
+    codes: list[str] = Field(description="the items the line says")
+    cautions: list[str] = Field(description="warnings about those items, one line each under it")
+
+
+class PlanSummary(OutputModel):
+    banner: list[str] = Field(description="lines that open the answer (a red-flag referral); empty when none")
+    banner_codes: list[str]
+    lines: list[PlanLine] = Field(description="drug with dose, duration and stop rule; non-drug care; withheld")
+    footer: str = Field(description="the items every patient gets, in one line; empty when none")
+    footer_codes: list[str]
+
+
 class Answer(OutputModel):
     subject: str = Field(description="the record's identifier")
     knowledge_base: KnowledgeBaseIdentity
     items: list[AnswerItem] = Field(
         description="in display order: by kind (refer, warn, recommend, consider, avoid), then by code"
+    )
+    summary: PlanSummary | None = Field(
+        default=None,
+        description="the plan summary `recommend --format json` adds (not in batch output); statements are filled",
     )
 
 

@@ -1,4 +1,4 @@
-"""Answers as text: items grouped by kind, each with its statement, parameters and evidence.
+"""Answers as text: the plan summary first, then items grouped by kind, one line each.
 
 The JSON form of an answer is the answer's own ``to_json``; this module renders it for a
 person, and renders what a FHIR Bundle held that the answer could not use.
@@ -6,10 +6,11 @@ person, and renders what a FHIR Bundle held that the answer could not use.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..advisor.answer import Answer
+from ..advisor.answer import Answer, AnswerSpec, Item
+from ..advisor.summary import summarize
 from ..knowledge.evidence import Evidence
 from .lines import Line
 
@@ -31,30 +32,50 @@ def evidence_of(evidence: Mapping[str, Evidence], evidence_ids: Iterable[str]) -
     return ", ".join(parts)
 
 
-def parameter_text(value: Any) -> str:
-    """A parameter's value as a person reads it: lists joined by commas."""
-    return ", ".join(str(part) for part in value) if isinstance(value, tuple) else str(value)
+def answer_lines(
+    answer: Answer, spec: AnswerSpec, evidence: Mapping[str, Evidence], *, detail: bool = False
+) -> Iterator[Line]:
+    """The answer for a clinician: a banner when something must not be missed, the plan
+    summary, then each item in one line (its statement filled for the patient), grouped by
+    kind, and a footer of what every patient gets.
 
-
-def answer_lines(answer: Answer, kinds: Sequence[str], evidence: Mapping[str, Evidence]) -> Iterator[Line]:
-    """The answer as a tree: a heading, then each kind (in the vocabulary's order) with its items."""
+    ``detail`` adds each item's parameters, every statement and the evidence with grades.
+    """
+    summary = summarize(answer, spec)
+    for text in summary.banner:
+        yield Line(0, f"!! {text}", "bold white on red")
     kb = answer.knowledge_base
     yield Line(0, f"Answer for {answer.subject} ({kb['name']} {kb['version']})", "bold")
-    for kind in kinds:
-        items = [item for item in answer.items if item.kind == kind]
+    if summary.lines:
+        yield Line(1, "PLAN", "bold")
+        for plan_line in summary.lines:
+            yield Line(2, plan_line.text)
+            for caution in plan_line.cautions:
+                yield Line(3, caution, "yellow")
+    shown = set(summary.footer_codes) if not detail else set()
+    for kind in spec.kinds:
+        items = [item for item in answer.items if item.kind == kind and item.code not in shown]
         if not items:
             continue
         yield Line(1, kind.upper(), KIND_STYLES.get(kind, "bold"))
         for item in items:
-            yield Line(2, f"{item.label} [{item.code}]", "bold")
-            if item.statements:
-                yield Line(3, item.statements[0], "italic")
-            for name, value in item.parameters.items():
-                yield Line(3, f"{name}: {parameter_text(value)}")
-            yield Line(3, "evidence: " + evidence_of(evidence, [ref.evidence_id for ref in item.evidence]), "dim")
-            if item.conflicting_evidence:
-                conflicting = [ref.evidence_id for ref in item.conflicting_evidence]
-                yield Line(3, "conflicting evidence: " + evidence_of(evidence, conflicting), "red")
+            statement = f": {item.statements[0]}" if item.statements else ""
+            yield Line(2, f"{item.label} [{item.code}]{statement}")
+            if detail:
+                yield from _detail_lines(item, spec, evidence)
+    if summary.footer and not detail:
+        yield Line(1, summary.footer, "dim")
+
+
+def _detail_lines(item: Item, spec: AnswerSpec, evidence: Mapping[str, Evidence]) -> Iterator[Line]:
+    for name, value in item.parameters.items():
+        yield Line(3, f"{spec.parameter_label(name)}: {spec.say(value)}")
+    for statement in item.statements[1:]:
+        yield Line(3, statement, "italic")
+    yield Line(3, "evidence: " + evidence_of(evidence, [ref.evidence_id for ref in item.evidence]), "dim")
+    if item.conflicting_evidence:
+        conflicting = [ref.evidence_id for ref in item.conflicting_evidence]
+        yield Line(3, "conflicting evidence: " + evidence_of(evidence, conflicting), "red")
 
 
 def reading_lines(reading: Any) -> Iterator[Line]:

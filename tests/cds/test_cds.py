@@ -162,8 +162,8 @@ def test_card_detail_says_why_with_statements_and_graded_evidence(
     found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "acute")))
     relaxant = next(card for card in found if card["source"]["topic"]["code"] == "muscle_relaxant_short_course")
     assert (
-        "- Consider a short course (3-7 days) of a muscle relaxant such as cyclobenzaprine, as an adjunct"
-        in relaxant["detail"]
+        "- Consider a short course of a muscle relaxant such as cyclobenzaprine, as an adjunct to rest and physical "
+        "therapy: 3 to 7 days" in relaxant["detail"]
     )
     assert "- course days max: 7" in relaxant["detail"]
     assert "Conflicting evidence:\n\n- nice_ng59" in relaxant["detail"]
