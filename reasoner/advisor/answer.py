@@ -84,12 +84,13 @@ class AnswerSpec:
     """(code, kind) of the items a rule gives with no condition on the record: the same for everyone."""
 
     def say(self, value: Value | tuple[Value, ...]) -> str:
-        """A parameter's value in words: a symbol by its label, a list as "a, b and c"."""
+        """A parameter's value in words: a symbol by its label, a list as "a, b and c" (or "a; b; c"
+        when a part is a phrase of its own, so that no "and" reads as part of one)."""
         if isinstance(value, tuple):
             spoken = [self.say(part) for part in value]
             if len(spoken) == 1:
                 return spoken[0]
-            if any("," in words for words in spoken):
+            if any("," in words or words.count(" ") >= 3 for words in spoken):
                 return "; ".join(spoken)
             return ", ".join(spoken[:-1]) + " and " + spoken[-1]
         if isinstance(value, str):

@@ -4,7 +4,8 @@ Routes:
 
 ``GET  /cds-services``            discovery: the services, their hooks and prefetch templates
 ``POST /cds-services/{id}``       a hook call; answers ``{"cards": [...]}``
-``GET  /why/{card-uuid}``         the explanation behind one card of a recent call (JSON)
+``GET  /why/{card-uuid}``         the explanation behind one card of a recent call: an HTML page,
+                                  or JSON to ``Accept: application/json``
 
 Request bodies over :data:`BODY_LIMIT` bytes get 413 before any parsing. Every refusal
 is a JSON body ``{"detail": ..., "problems"?: [...]}`` with a 4xx status; the reasoning
@@ -37,6 +38,7 @@ from .config import read_config
 from .feedback import read_feedback
 from .fetch import FhirFetcher
 from .hooks import HookError, Hooks
+from .page import explanation_page, wants_json
 
 BODY_LIMIT = 1024 * 1024
 """Largest request body accepted (1 MiB): a patient's prefetch is far smaller."""
@@ -142,6 +144,7 @@ def create_app(
     base = public_url.rstrip("/")
     config = read_config(advisor)
     hooks = Hooks(advisor, config, clock, FhirFetcher(fhir_servers) if fhir_servers else None)
+    title = f"Why this advice ({config.guideline['label']})"
     explanations = Explanations()
     limiter = CapacityLimiter(reasoning_threads)
     app = FastAPI(
@@ -213,11 +216,20 @@ def create_app(
                 "and serve only the EHR whose call made them",
             )
 
+        as_json = wants_json(request.headers.get("accept"))
+
         def explain() -> bytes:
-            return json.dumps(hooks.explain(explanation)).encode()
+            explained = hooks.explain(explanation)
+            if as_json:
+                return json.dumps(explained).encode()
+            return explanation_page(explained, title).encode()
 
         content = await anyio.to_thread.run_sync(explain, limiter=limiter)
-        return Response(content, media_type="application/json")
+        return Response(
+            content,
+            media_type="application/json" if as_json else "text/html; charset=utf-8",
+            headers={"Vary": "Accept", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+        )
 
     if cors_origins:
         app.add_middleware(

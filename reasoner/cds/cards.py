@@ -1,20 +1,25 @@
-"""Cards: the answer's items as CDS Hooks cards, with the words the knowledge base gives them.
+"""Cards: the answer as CDS Hooks cards, with the words the knowledge base gives them.
 
-A card's summary is the kind's word and the item's label (answer.yaml), cut to the
-spec's 140 characters; its detail is markdown built from the rules' own statements,
-the item's parameters and the evidence with its grade; its indicator comes from the
-kind (and turns critical when the configured predicate holds); its link points at the
-explanation the service keeps for it. Nothing here knows which guideline it serves.
+A patient's answer is one plan card (the same plan summary the text answer opens with,
+its statements filled for the patient) plus one card per critical finding (a red-flag
+referral, a contraindication), which opens with the answer's banner: an EHR shows the
+few things that must not be missed, not a card per item. An item card's summary is the
+kind's word and the item's label (answer.yaml), cut to the spec's 140 characters; its
+detail is markdown built from the rules' own statements, the item's parameters and the
+evidence with its grade; its indicator comes from the kind (and turns critical when the
+configured predicate holds); every card links to the explanation the service keeps for
+it. Nothing here knows which guideline it serves.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..advisor.answer import Answer, CodeInfo, EvidenceRef, Item
+from ..advisor.answer import Answer, AnswerSpec, CodeInfo, EvidenceRef, Item
+from ..advisor.summary import PlanLine, Summary
 from ..fhir import FhirReading
 
 SUMMARY_LIMIT = 140
@@ -80,6 +85,7 @@ def item_card(
     subject: str,
     lead: str = "",
     sentence: str | None = None,
+    spec: AnswerSpec | None = None,
 ) -> Card:
     """The card for one answer item; ``lead`` is a first paragraph (an order's verdict, say).
 
@@ -94,7 +100,12 @@ def item_card(
     if item.statements:
         detail.append("Why, in the guideline's rules:\n\n" + "\n".join(f"- {text}" for text in item.statements))
     if item.parameters:
-        lines = [f"- {name.replace('_', ' ')}: {_value(value)}" for name, value in item.parameters.items()]
+        lines = [
+            f"- {spec.parameter_label(name)}: {spec.say(value)}"
+            if spec
+            else f"- {name.replace('_', ' ')}: {_value(value)}"
+            for name, value in item.parameters.items()
+        ]
         detail.append("Details:\n\n" + "\n".join(lines))
     detail.append(_evidence("Evidence", item.evidence))
     if item.conflicting_evidence:
@@ -184,6 +195,106 @@ def answer_cards(
             )
         )
     return cards
+
+
+def plan_cards(
+    answer: Answer,
+    plan: Summary,
+    *,
+    spec: AnswerSpec,
+    indicators: Mapping[str, str],
+    critical: Iterable[str],
+    kind_words: Mapping[str, str],
+    guideline: Mapping[str, Any],
+    hook_instance: str,
+    service_id: str,
+    sentences: Mapping[tuple[str, str], str] | None = None,
+) -> list[Card]:
+    """A card per critical finding, banner first, then one plan card for everything else.
+
+    The plan card is a warning when the answer warns of something (so a clinician may
+    dismiss it with a reason), information otherwise.
+    """
+    critical = set(critical)
+    findings = [item for item in answer.items if item.code in critical or indicators[item.kind] == "critical"]
+    cards = []
+    for item in findings:
+        banner = plan.banner if item.code in plan.banner_codes else ()
+        card = item_card(
+            item,
+            spec.codes.get(item.code),
+            indicator="critical",
+            kind_word=kind_words[item.kind],
+            guideline=guideline,
+            card_uuid=card_id(hook_instance, service_id, f"{item.code}:{item.kind}"),
+            subject=answer.subject,
+            lead="\n\n".join(f"**{line}**" for line in banner),
+            sentence=(sentences or {}).get((item.code, item.kind)),
+            spec=spec,
+        )
+        if banner:
+            headline = " - ".join(dict.fromkeys((banner[0], banner[-1])))
+            card = replace(
+                card,
+                summary=headline if len(headline) < SUMMARY_LIMIT else summary(banner[0]),
+                explanation={**card.explanation, "summary": plan.to_json()},
+            )
+        cards.append(card)
+    shown = {item.code for item in findings}
+    rest = [item for item in answer.items if item.code not in shown]
+    plan_uuid = card_id(hook_instance, service_id, "plan")
+    warned = any(indicators[item.kind] == "warning" for item in rest)
+    first = plan.lines[0].text if plan.lines else "no further advice"
+    detail = ["**Plan**\n\n" + "\n".join(_plan_bullets(plan.lines, plan.footer))]
+    if rest:
+        detail.append(
+            "**Each item**\n\n"
+            + "\n".join(
+                f"- {kind_words[item.kind]}: {item.label}" + (f". {item.statements[0]}" if item.statements else "")
+                for item in rest
+            )
+        )
+    detail.append(_evidence("Evidence", _unique_references(item.evidence for item in rest)))
+    return cards + [
+        Card(
+            uuid=plan_uuid,
+            summary=summary(f"{guideline['label']} plan: {first}"),
+            indicator="warning" if warned else "info",
+            detail="\n\n".join(part for part in detail if part),
+            source={"label": f"{guideline['label']} {guideline.get('version', '')}".strip(), **_url(guideline, rest)},
+            explanation={
+                "card": plan_uuid,
+                "subject": answer.subject,
+                "summary": plan.to_json(),
+                "items": [item.to_json() for item in rest],
+            },
+            override_reasons=tuple(guideline.get("override_reasons", ())) if warned else (),
+        )
+    ]
+
+
+def _plan_bullets(lines: Iterable[PlanLine], footer: str) -> list[str]:
+    bullets = []
+    for line in lines:
+        bullets.append(f"- {line.text}")
+        bullets.extend(f"  - {caution}" for caution in line.cautions)
+    if footer:
+        bullets.append(f"- {footer}")
+    return bullets
+
+
+def _unique_references(groups: Iterable[Iterable[EvidenceRef]]) -> list[EvidenceRef]:
+    seen: dict[str, EvidenceRef] = {}
+    for group in groups:
+        for reference in group:
+            seen.setdefault(reference.evidence_id, reference)
+    return list(seen.values())
+
+
+def _url(guideline: Mapping[str, Any], items: list[Item]) -> dict[str, str]:
+    references = _unique_references(item.evidence for item in items)
+    url = _best_link(references, guideline.get("evidence_links", {})) or guideline.get("url")
+    return {"url": str(url)} if url else {}
 
 
 def _value(value: Any) -> str:

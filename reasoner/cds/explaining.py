@@ -14,7 +14,7 @@ from ..explain.tracer import why
 from ..knowledge.evidence import Evidence
 from ..language.program import Atom, Constant
 from ..language.session import Session
-from ..render import render_json, render_sentence
+from ..render import render_json, render_sentence, render_text
 
 
 def item_proof(session: Session, predicate: str, code: str, kind: str) -> Proof | None:
@@ -31,8 +31,12 @@ def item_sentence(session: Session, predicate: str, code: str, kind: str) -> str
 def item_explanation(
     session: Session, predicate: str, code: str, kind: str, evidence: Mapping[str, Evidence]
 ) -> dict[str, Any]:
-    """The sentence and the proof tree (the tracer's published JSON) of one item."""
+    """The sentence, the proof tree as text, and the proof (the tracer's published JSON) of one item."""
     proof = item_proof(session, predicate, code, kind)
     if proof is None:
         return {}
-    return {"sentence": render_sentence(proof), "proof": render_json(proof, evidence)}
+    return {
+        "sentence": render_sentence(proof),
+        "text": render_text(proof, evidence),
+        "proof": render_json(proof, evidence),
+    }

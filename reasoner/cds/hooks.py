@@ -25,7 +25,7 @@ from ..advisor.records import Record
 from ..errors import EpisodeNotFoundError, ReasonerError, RecordError
 from ..fhir import Coding, bundle_to_record, is_bundle, load_terminology, validate_bundle
 from ..fhir import values as fhir_values
-from .cards import Card, answer_cards, card_id, item_card, notice_card, reading_card, summary
+from .cards import Card, answer_cards, card_id, item_card, notice_card, plan_cards, reading_card, summary
 from .config import CdsConfig, OrderCheck, Service
 from .explaining import item_explanation, item_sentence
 from .fetch import FetchError, FhirFetcher, fill
@@ -131,7 +131,18 @@ class Hooks:
             "sentences": sentences,
         }
         if service.hook == "patient-view":
-            cards = answer_cards(answer, **common)  # type: ignore[arg-type]
+            cards = plan_cards(
+                answer,
+                self.advisor.summary(answer),
+                spec=self.advisor.answer_spec,
+                indicators=self.config.indicators,
+                critical=critical,
+                kind_words=self.config.kind_words,
+                guideline=self.config.guideline,
+                hook_instance=hook_instance,
+                service_id=service.id,
+                sentences=sentences,
+            )
         else:
             assert self.config.order is not None
             cards = [
@@ -263,15 +274,21 @@ class Hooks:
 
     def explain(self, explanation: dict[str, Any]) -> dict[str, Any]:
         """A kept card explanation with the proof of its item added (sentence and tree)."""
-        item, record = explanation.get("item"), explanation.get("record")
-        if not isinstance(item, dict) or not isinstance(record, dict):
+        item, items, record = explanation.get("item"), explanation.get("items"), explanation.get("record")
+        if not isinstance(record, dict) or not (isinstance(item, dict) or isinstance(items, list)):
             return explanation
         checked = self.advisor.read_record(record)
+        spec, evidence = self.advisor.answer_spec, self.advisor.kb.evidence
         with self.advisor.kb.session(checked.facts) as session:
-            proof = item_explanation(
-                session, self.advisor.answer_spec.items, item["code"], item["kind"], self.advisor.kb.evidence
-            )
-        return {**explanation, **proof}
+            if isinstance(item, dict):
+                return {**explanation, **item_explanation(session, spec.items, item["code"], item["kind"], evidence)}
+            return {
+                **explanation,
+                "items": [
+                    {**each, "explanation": item_explanation(session, spec.items, each["code"], each["kind"], evidence)}
+                    for each in items or ()
+                ],
+            }
 
     def _order_card(
         self,

@@ -125,27 +125,40 @@ def test_discovery_lists_both_hooks_with_their_prefetch(client: httpx.Client) ->
 
 
 # -- patient-view --------------------------------------------------------------
-def test_a_red_flag_comes_first_as_a_critical_card(client: httpx.Client, templates: dict[str, str]) -> None:
+def test_a_red_flag_is_one_critical_card_with_the_banner_then_the_plan_card(
+    client: httpx.Client, templates: dict[str, str]
+) -> None:
     found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "red-flag")))
-    assert shown(found)[:2] == [
-        ("critical", "Refer: Urgent evaluation for a red flag"),
-        ("warning", "Warning: Routine plan not sufficient on its own"),
-    ]
-    assert "- flags: bladder dysfunction, saddle anaesthesia" in found[0]["detail"]
+    assert [card["indicator"] for card in found] == ["critical", "warning"]
+    assert found[0]["summary"] == "Emergency: suspected cauda equina syndrome", "banner and action pass 140 characters"
+    assert found[0]["detail"].startswith("**Emergency: suspected cauda equina syndrome**")
+    assert (
+        "- red flags: bladder retention, frequency or overflow incontinence; saddle anaesthesia" in found[0]["detail"]
+    )
+    assert found[1]["summary"].startswith("Management of severe back spasms plan: An NSAID if needed for pain")
+    assert (
+        "- Not offered (a red flag is unexplained): massage; spinal manipulation; muscle relaxant" in found[1]["detail"]
+    )
 
 
-def test_a_contraindication_is_critical_and_the_ssri_a_warning(client: httpx.Client, templates: dict[str, str]) -> None:
-    found = shown(cards(client.post(PATIENT_VIEW, json=patient_view(templates, "contraindicated-ssri"))))
-    assert ("critical", "Avoid: Short course of a muscle relaxant (cyclobenzaprine)") in found
-    assert ("warning", "Warning: Serotonin syndrome risk") in found
-    assert [indicator for indicator, _ in found].count("critical") == 1
+def test_a_contraindication_is_critical_and_the_ssri_a_caution_on_the_plan_card(
+    client: httpx.Client, templates: dict[str, str]
+) -> None:
+    found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "contraindicated-ssri")))
+    assert shown(found)[0] == ("critical", "Avoid: Short course of a muscle relaxant (cyclobenzaprine)")
+    assert [card["indicator"] for card in found] == ["critical", "warning"]
+    assert "  - caution: serotonin syndrome risk with an MAOI and an SSRI" in found[1]["detail"]
 
 
-def test_an_acute_patient_gets_the_plan_and_no_critical_card(client: httpx.Client, templates: dict[str, str]) -> None:
-    found = shown(cards(client.post(PATIENT_VIEW, json=patient_view(templates, "acute"))))
-    assert ("info", "Consider: Short course of a muscle relaxant (cyclobenzaprine)") in found
-    assert ("info", "Recommended: Heat therapy") in found
-    assert all(indicator != "critical" for indicator, _ in found)
+def test_an_acute_patient_gets_one_plan_card_and_no_critical_card(
+    client: httpx.Client, templates: dict[str, str]
+) -> None:
+    [plan] = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "acute")))
+    assert plan["indicator"] == "warning", "the relaxant's CNS side effects are a warning"
+    assert plan["summary"].startswith("Management of severe back spasms plan: Cyclobenzaprine 5 mg three times a day")
+    assert len(plan["summary"]) < 140
+    assert "  - caution: dizziness, drowsiness and fatigue; may impair driving" in plan["detail"]
+    assert "- Not for anyone: lumbar supports; TENS; muscle relaxants beyond 21 days" in plan["detail"]
 
 
 def test_codes_not_understood_are_a_warning_card_that_names_them(
@@ -156,20 +169,26 @@ def test_codes_not_understood_are_a_warning_card_that_names_them(
     assert "Condition/um-diabetes code: http://snomed.info/sct|73211009" in last["detail"]
 
 
-def test_card_detail_says_why_with_statements_and_graded_evidence(
+def test_card_detail_says_each_item_with_its_filled_statement_and_graded_evidence(
     client: httpx.Client, templates: dict[str, str]
 ) -> None:
-    found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "acute")))
-    relaxant = next(card for card in found if card["source"]["topic"]["code"] == "muscle_relaxant_short_course")
+    [plan] = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "acute")))
     assert (
-        "- Consider a short course of a muscle relaxant such as cyclobenzaprine, as an adjunct to rest and physical "
-        "therapy: 3 to 7 days" in relaxant["detail"]
+        "- Consider: Short course of a muscle relaxant (cyclobenzaprine). Consider a short course of a muscle "
+        "relaxant such as cyclobenzaprine, as an adjunct to rest and physical therapy: 3 to 7 days" in plan["detail"]
     )
-    assert "- course days max: 7" in relaxant["detail"]
-    assert "Conflicting evidence:\n\n- nice_ng59" in relaxant["detail"]
-    assert relaxant["source"]["label"] == "Management of severe back spasms 1.0.0"
+    assert "- ref1: " in plan["detail"] and "(quality: moderate" in plan["detail"]
+    assert plan["source"]["label"] == "Management of severe back spasms 1.0.0"
     # the link goes to the best-graded evidence that has one; the evidence is listed in the detail
-    assert relaxant["source"]["url"] == "https://doi.org/10.7326/M16-2367"  # acp2017, the only one with a link
+    assert plan["source"]["url"] == "https://doi.org/10.7326/M16-2367"  # acp2017, the only one with a link
+
+
+def test_a_critical_card_details_its_labelled_parameters_and_conflicting_evidence(
+    client: httpx.Client, templates: dict[str, str]
+) -> None:
+    critical = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "contraindicated-ssri")))[0]
+    assert "- reasons: " in critical["detail"]
+    assert critical["source"]["topic"]["code"] == "muscle_relaxant_short_course"
 
 
 def test_each_card_links_to_its_explanation_on_the_same_service(
@@ -178,11 +197,28 @@ def test_each_card_links_to_its_explanation_on_the_same_service(
     found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "red-flag")))
     [link] = found[0]["links"]
     assert link["type"] == "absolute" and link["url"].startswith(str(client.base_url).rstrip("/") + "/why/")
-    explanation = client.get(link["url"]).json()
+    explanation = client.get(link["url"], headers={"Accept": "application/json"}).json()
     assert explanation["subject"] == "red-flag"
     assert explanation["item"]["code"] == "urgent_evaluation"
     assert explanation["item"]["rules"][0] == "red_flag_urgent_evaluation"
     assert explanation["record"]["red_flags"] == ["saddle_anaesthesia", "bladder_dysfunction"]
+    plan = client.get(found[1]["links"][0]["url"], headers={"Accept": "application/json"}).json()
+    assert plan["summary"]["banner"][0] == "Emergency: suspected cauda equina syndrome"
+    assert {item["code"] for item in plan["items"]} >= {"heat_therapy", "muscle_relaxant_short_course"}
+
+
+def test_the_why_link_opened_in_a_browser_is_a_readable_page_with_everything_escaped(
+    client: httpx.Client, templates: dict[str, str]
+) -> None:
+    found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "red-flag")))
+    page = client.get(found[0]["links"][0]["url"], headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Urgent evaluation for a red flag</h1>" in page.text
+    assert "Emergency: suspected cauda equina syndrome" in page.text
+    assert "<script" not in page.text.lower()
+    plan = client.get(found[1]["links"][0]["url"])
+    assert plan.headers["content-type"].startswith("text/html"), "a link opened without Accept is a page"
+    assert "Not offered (a red flag is unexplained)" in plan.text
 
 
 def test_an_unknown_card_has_no_explanation(client: httpx.Client) -> None:
@@ -360,7 +396,8 @@ def test_concurrent_calls_never_see_each_others_patient(
             for position in range(start, len(mixed), 16):
                 path, call = distinct[mixed[position]]
                 results[position] = own.post(path, json=call).json()
-                why = own.get(results[position]["cards"][0]["links"][0]["url"]).json()
+                link = results[position]["cards"][0]["links"][0]["url"]
+                why = own.get(link, headers={"Accept": "application/json"}).json()
                 explained[position] = why["record"]["id"] == call["context"]["patientId"]
 
     threads = [threading.Thread(target=worker, args=(start,)) for start in range(16)]
@@ -430,9 +467,10 @@ def test_urgent_cards_explain_themselves_in_a_sentence_from_the_proof(
 
 
 def test_the_why_link_serves_the_proof_tree_and_its_sentence(client: httpx.Client, templates: dict[str, str]) -> None:
-    found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "acute")))
-    heat = next(card for card in found if card["source"]["topic"]["code"] == "heat_therapy")
-    explanation = client.get(heat["links"][0]["url"]).json()
+    [plan] = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "acute")))
+    explanation = client.get(plan["links"][0]["url"], headers={"Accept": "application/json"}).json()
+    heat = next(item for item in explanation["items"] if item["code"] == "heat_therapy")
+    explanation = heat["explanation"]
     assert explanation["sentence"].startswith("Apply heat to the affected area")
     assert (explanation["proof"]["node"], explanation["proof"]["fact"]) == ("fact", "item(heat_therapy, recommend)")
     jsonschema.validate(
@@ -493,7 +531,7 @@ def test_warning_and_critical_cards_offer_override_reasons_and_others_do_not(
     found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "acute")))
     assert [card for card in found if card["indicator"] == "warning"], "the acute example has a warning"
     for card in found:
-        if card["indicator"] in ("warning", "critical") and "topic" in card["source"]:
+        if card["indicator"] in ("warning", "critical") and "not understood" not in card["summary"]:
             codes = [reason["code"] for reason in card["overrideReasons"]]
             assert codes == ["patient-declined", "benefit-outweighs-risk", "already-addressed", "does-not-apply"]
             assert {reason["system"] for reason in card["overrideReasons"]} == {

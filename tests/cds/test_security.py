@@ -216,7 +216,7 @@ def test_why_links_are_random_never_overwritten_and_serve_only_their_caller(
     assert client.get(link).status_code == 401
     other = client.get(link, headers={"Authorization": f"Bearer {token(why, issuer='https://other-ehr.example.org')}"})
     assert other.status_code == 404
-    own = client.get(link, headers={"Authorization": f"Bearer {token(why)}"})
+    own = client.get(link, headers={"Authorization": f"Bearer {token(why)}", "Accept": "application/json"})
     assert own.status_code == 200 and own.json()["record"]["id"] == call("red-flag")["context"]["patientId"]
 
 
