@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..advisor.answer import Answer, AnswerSpec, CodeInfo, EvidenceRef, Item
+from ..advisor.answer import Answer, AnswerSpec, EvidenceRef, Item
 from ..advisor.summary import PlanLine, Summary
 from ..fhir import FhirReading
 
@@ -76,7 +76,7 @@ def summary(text: str) -> str:
 
 def item_card(
     item: Item,
-    info: CodeInfo | None,
+    spec: AnswerSpec,
     *,
     indicator: str,
     kind_word: str,
@@ -85,7 +85,6 @@ def item_card(
     subject: str,
     lead: str = "",
     sentence: str | None = None,
-    spec: AnswerSpec | None = None,
 ) -> Card:
     """The card for one answer item; ``lead`` is a first paragraph (an order's verdict, say).
 
@@ -95,17 +94,13 @@ def item_card(
     detail.append(f"**{kind_word}: {item.label}**")
     if sentence:
         detail.append(f"Why: {sentence}")
+    info = spec.codes.get(item.code)
     if info is not None and info.description:
         detail.append(info.description)
     if item.statements:
         detail.append("Why, in the guideline's rules:\n\n" + "\n".join(f"- {text}" for text in item.statements))
     if item.parameters:
-        lines = [
-            f"- {spec.parameter_label(name)}: {spec.say(value)}"
-            if spec
-            else f"- {name.replace('_', ' ')}: {_value(value)}"
-            for name, value in item.parameters.items()
-        ]
+        lines = [f"- {spec.parameter_label(name)}: {spec.say(value)}" for name, value in item.parameters.items()]
         detail.append("Details:\n\n" + "\n".join(lines))
     detail.append(_evidence("Evidence", item.evidence))
     if item.conflicting_evidence:
@@ -165,7 +160,7 @@ def notice_card(text: str, detail: str, *, indicator: str, guideline: Mapping[st
 def answer_cards(
     answer: Answer,
     *,
-    codes: Mapping[str, CodeInfo],
+    spec: AnswerSpec,
     indicators: Mapping[str, str],
     critical: Iterable[str],
     kind_words: Mapping[str, str],
@@ -185,7 +180,7 @@ def answer_cards(
         cards.append(
             item_card(
                 item,
-                codes.get(item.code),
+                spec,
                 indicator="critical" if item.code in critical else indicators[item.kind],
                 kind_word=kind_words[item.kind],
                 guideline=guideline,
@@ -222,7 +217,7 @@ def plan_cards(
         banner = plan.banner if item.code in plan.banner_codes else ()
         card = item_card(
             item,
-            spec.codes.get(item.code),
+            spec,
             indicator="critical",
             kind_word=kind_words[item.kind],
             guideline=guideline,
@@ -230,7 +225,6 @@ def plan_cards(
             subject=answer.subject,
             lead="\n\n".join(f"**{line}**" for line in banner),
             sentence=(sentences or {}).get((item.code, item.kind)),
-            spec=spec,
         )
         if banner:
             headline = " - ".join(dict.fromkeys((banner[0], banner[-1])))
@@ -295,12 +289,6 @@ def _url(guideline: Mapping[str, Any], items: list[Item]) -> dict[str, str]:
     references = _unique_references(item.evidence for item in items)
     url = _best_link(references, guideline.get("evidence_links", {})) or guideline.get("url")
     return {"url": str(url)} if url else {}
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, tuple | list):
-        return ", ".join(str(part).replace("_", " ") for part in value)
-    return str(value).replace("_", " ") if isinstance(value, str) else str(value)
 
 
 def _evidence(title: str, references: Iterable[EvidenceRef]) -> str:

@@ -121,7 +121,7 @@ class Hooks:
             raise _unprocessable(error) from None
         answer, critical, sentences = self._answer(record)
         common = {
-            "codes": self.advisor.answer_spec.codes,
+            "spec": self.advisor.answer_spec,
             "indicators": self.config.indicators,
             "critical": critical,
             "kind_words": self.config.kind_words,
@@ -131,18 +131,7 @@ class Hooks:
             "sentences": sentences,
         }
         if service.hook == "patient-view":
-            cards = plan_cards(
-                answer,
-                self.advisor.summary(answer),
-                spec=self.advisor.answer_spec,
-                indicators=self.config.indicators,
-                critical=critical,
-                kind_words=self.config.kind_words,
-                guideline=self.config.guideline,
-                hook_instance=hook_instance,
-                service_id=service.id,
-                sentences=sentences,
-            )
+            cards = plan_cards(answer, self.advisor.summary(answer), **common)  # type: ignore[arg-type]
         else:
             assert self.config.order is not None
             cards = [
@@ -377,7 +366,7 @@ class Hooks:
     ) -> Card:
         return item_card(
             item,
-            self.advisor.answer_spec.codes.get(item.code),
+            self.advisor.answer_spec,
             indicator=indicator,
             kind_word=self.config.kind_words[item.kind],
             guideline=self.config.guideline,

@@ -251,7 +251,8 @@ def test_an_order_against_a_contraindication_is_critical(client: httpx.Client, t
     assert shown(found)[0] == ("critical", "Avoid: Short course of a muscle relaxant (cyclobenzaprine)")
     assert found[0]["detail"].startswith("**Do not sign this order as written**")
     assert (
-        "- reasons: hepatic impairment moderate or severe, hyperthyroidism, maoi within 14 days" in found[0]["detail"]
+        "- reasons: moderate or severe hepatic impairment; hyperthyroidism; an MAOI within 14 days"
+        in found[0]["detail"]
     )
     assert ("warning", "Warning: Serotonin syndrome risk") in shown(found)
     assert all(not summary.startswith(("Recommended", "Consider")) for _, summary in shown(found))
