@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import IO
 
 import duckdb
 import sqlglot.expressions as exp
@@ -47,6 +47,52 @@ class SqlEvaluationError(ReasonerError):
     """Input facts that do not fit the program, or a recursive group that never ends."""
 
 
+class FactFiles:
+    """A cohort's input facts as JSON Lines, one file per input table, written one subject at a time.
+
+    The one place a subject's facts become table rows, checked against the slot types and
+    tagged in ``any`` slots: DuckDB and Spark both read these files, so a fact is stored
+    alike on either engine. Subjects are numbered in the order they are added, from 0;
+    only the files of the open tables are held, so memory does not grow with the cohort.
+    """
+
+    def __init__(self, compiled: CompiledProgram, folder: Path) -> None:
+        self.compiled = compiled
+        self.folder = folder
+        self.subjects = 0
+        self._inputs = compiled.program.inputs()
+        self._files: dict[PredicateKey, IO[str]] = {}
+
+    def add(self, facts: Iterable[Fact]) -> int:
+        """Write one subject's facts; its subject number."""
+        subject = self.subjects
+        rows: set[tuple[PredicateKey, tuple[object, ...]]] = set()
+        for fact in facts:
+            key = (fact.predicate, len(fact.arguments))
+            if key not in self._inputs:
+                raise SqlEvaluationError(f"{fact} is not an input of the program")
+            relation = self.compiled.relations[key]
+            slots = zip(fact.arguments, relation.types, strict=True)
+            rows.add((key, tuple(_stored(value, slot, fact) for value, slot in slots)))
+        for key, stored in sorted(rows, key=str):
+            relation = self.compiled.relations[key]
+            file = self._files.get(key)
+            if file is None:
+                file = self._files[key] = (self.folder / f"{relation.table}.jsonl").open("w", encoding="utf-8")
+            file.write(json.dumps(dict(zip(relation.columns, (subject, *stored), strict=True))) + "\n")
+        self.subjects += 1
+        return subject
+
+    def close(self) -> dict[Relation, Path]:
+        """The file of every input table that has rows (the others stay empty)."""
+        written: dict[Relation, Path] = {}
+        for key, file in self._files.items():
+            file.close()
+            written[self.compiled.relations[key]] = Path(file.name)
+        self._files.clear()
+        return written
+
+
 class SqlEngine:
     """Evaluate a validated program over a cohort in an embedded DuckDB database."""
 
@@ -70,32 +116,13 @@ class SqlEngine:
     def load_facts(self, connection: duckdb.DuckDBPyConnection, subjects: Sequence[Iterable[Fact]]) -> None:
         """Subjects numbered from 0 in order, each with its input facts."""
         connection.execute(f"INSERT INTO {SUBJECTS_TABLE} SELECT range FROM range(?)", [len(subjects)])
-        rows: dict[PredicateKey, list[tuple[object, ...]]] = defaultdict(list)
-        inputs = self.compiled.program.inputs()
-        for number, facts in enumerate(subjects):
-            for fact in facts:
-                key = (fact.predicate, len(fact.arguments))
-                if key not in inputs:
-                    raise SqlEvaluationError(f"{fact} is not an input of the program")
-                relation = self.compiled.relations[key]
-                rows[key].append(
-                    (
-                        number,
-                        *(
-                            _stored(value, slot, fact)
-                            for value, slot in zip(fact.arguments, relation.types, strict=True)
-                        ),
-                    )
-                )
         with tempfile.TemporaryDirectory(prefix="backspasm-facts-") as folder:
-            for key, values in rows.items():
-                relation = self.compiled.relations[key]
+            writer = FactFiles(self.compiled, Path(folder))
+            for facts in subjects:
+                writer.add(facts)
+            for relation, path in writer.close().items():
                 # One bulk read per input table: DuckDB inserts a JSON Lines file far faster
                 # than row-by-row parameters, and the file holds data only.
-                path = Path(folder) / f"{relation.table}.jsonl"
-                with path.open("w", encoding="utf-8") as file:
-                    for row in sorted(set(values), key=str):
-                        file.write(json.dumps(dict(zip(relation.columns, row, strict=True))) + "\n")
                 types = dict(column_types(relation))
                 columns = ", ".join(f"'{name}': '{kind}'" for name, kind in types.items())
                 connection.execute(
@@ -219,4 +246,4 @@ def _loaded(value: object, slot: str) -> Value:
     return str(value)
 
 
-__all__ = ["DerivedRow", "SqlEngine", "SqlEvaluationError"]
+__all__ = ["DerivedRow", "FactFiles", "SqlEngine", "SqlEvaluationError"]
