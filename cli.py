@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import importlib.util
 import json
 import os
 import signal
@@ -626,10 +627,24 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
 )
 @click.option(
     "--engine",
-    type=click.Choice(["duckdb", "pydatalog"]),
+    type=click.Choice(["duckdb", "pydatalog", "spark"]),
     default="duckdb",
     show_default=True,
-    help="duckdb: the compiled rules over each chunk at once; pydatalog: one patient at a time over --workers.",
+    help="duckdb: the compiled rules over each chunk at once; pydatalog: one patient at a time over --workers; "
+    "spark: the compiled rules on Apache Spark (the spark extra).",
+)
+@click.option(
+    "--master",
+    metavar="URL",
+    default=None,
+    help="Spark's master with --engine spark: local[*] (the default), local[N], or a cluster's URL.",
+)
+@click.option(
+    "--spark-staging",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --engine spark: the folder for each chunk's input facts; on a cluster, one its executors can read "
+    "[default: the system's temporary folder].",
 )
 @output_options()
 def batch(
@@ -639,6 +654,8 @@ def batch(
     audit: bool,
     chunk_size: int | None,
     engine: str,
+    master: str | None,
+    spark_staging: Path | None,
     kb_path: Path | None,
     output_format: str,
 ) -> None:
@@ -652,7 +669,9 @@ def batch(
     output when answers go to --output, else to standard error. Exit code 1 when any
     record was invalid or any invariant was violated. The default engine, duckdb,
     answers each chunk set-at-a-time (DuckDB's memory limit 1GB; --workers unused);
-    --engine pydatalog answers one patient at a time over --workers processes.
+    --engine pydatalog answers one patient at a time over --workers processes;
+    --engine spark runs the same compiled rules on Apache Spark (--master, default
+    local[*]; chunks of 1000000), with the same answers, byte for byte, as duckdb.
     SIGTERM or SIGINT ends the workers, leaves whole lines of output for the records
     answered so far, and exits 143 or 130 (128 + the signal's number).
 
@@ -664,18 +683,33 @@ def batch(
         cat cohort.jsonl | backspasm batch - > answers.jsonl
     """
     from .reasoner.advisor.batch import DEFAULT_CHUNK_SIZE, Audit, run
-    from .reasoner.advisor.cohort import DEFAULT_SQL_CHUNK_SIZE
+    from .reasoner.advisor.cohort import DEFAULT_SPARK_CHUNK_SIZE, DEFAULT_SQL_CHUNK_SIZE
     from .reasoner.advisor.inputs import read_cohort
     from .reasoner.render.cohort import audit_lines, record_error_text
     from .reasoner.render.lines import plain
 
+    if engine != "spark" and (master is not None or spark_staging is not None):
+        raise click.UsageError("--master and --spark-staging go with --engine spark")
+    if engine == "spark":
+        require_spark()
     kb = kb_path or BUNDLED_KB
     stream = open_output(output) if output else sys.stdout
     advisor = load_advisor(kb)
     entries = read_cohort(cohort, sys.stdin)
     if chunk_size is None:
-        chunk_size = DEFAULT_SQL_CHUNK_SIZE if engine == "duckdb" else DEFAULT_CHUNK_SIZE
-    outcomes = run(entries, advisor, kb_path=kb, workers=workers, audit=audit, chunk_size=chunk_size, engine=engine)
+        defaults = {"duckdb": DEFAULT_SQL_CHUNK_SIZE, "spark": DEFAULT_SPARK_CHUNK_SIZE}
+        chunk_size = defaults.get(engine, DEFAULT_CHUNK_SIZE)
+    outcomes = run(
+        entries,
+        advisor,
+        kb_path=kb,
+        workers=workers,
+        audit=audit,
+        chunk_size=chunk_size,
+        engine=engine,
+        master=master,
+        staging=spark_staging,
+    )
     summary = Audit()
     progress = None
     if on_terminal(sys.stderr) and (output is not None or not on_terminal()):
@@ -723,6 +757,14 @@ def batch(
             click.echo(plain(list(audit_lines(summary))), err=to_stderr, nl=False)
     if summary.errors or summary.violations:
         sys.exit(EXIT_INVALID)
+
+
+def require_spark() -> None:
+    """``--engine spark`` needs the ``spark`` extra (pyspark); say so before any work."""
+    if importlib.util.find_spec("pyspark") is None:
+        raise click.ClickException(
+            "--engine spark needs the spark extra (pyspark is missing): pip install 'backspasm[spark]'"
+        )
 
 
 def open_output(path: Path) -> IO[str]:

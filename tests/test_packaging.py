@@ -85,6 +85,7 @@ def test_the_wheel_holds_one_import_package(built: dict[str, Path]) -> None:
         "backspasm/cli.py",
         "backspasm/kb/manifest.yaml",
         "backspasm/reasoner/language/datalog.lark",
+        "backspasm/reasoner/language/spark-log4j2.properties",
         "backspasm/examples/patients/acute.json",
         "backspasm/examples/fhir/acute.json",
         "backspasm/examples/cohort.jsonl",

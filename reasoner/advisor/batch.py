@@ -28,9 +28,10 @@ from .advisor import Advisor
 from .inputs import Entry
 
 DEFAULT_CHUNK_SIZE = 64
-ENGINES = ("duckdb", "pydatalog")
+ENGINES = ("duckdb", "pydatalog", "spark")
 """``duckdb``: the compiled program over a chunk at once (reasoner/advisor/cohort.py);
-``pydatalog``: one patient at a time, over worker processes."""
+``pydatalog``: one patient at a time, over worker processes; ``spark``: the compiled
+program on Apache Spark (the ``spark`` extra), a chunk of up to a million patients at once."""
 MAX_EXAMPLES = 10
 WINDOW_PER_WORKER = 4
 """Chunks in flight per worker: enough to keep every worker busy, few enough to keep memory flat."""
@@ -136,12 +137,16 @@ def run(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     window: int | None = None,
     engine: str = "pydatalog",
+    master: str | None = None,
+    staging: Path | None = None,
 ) -> Generator[Outcome, None, None]:
     """Outcomes of ``entries`` in input order.
 
     ``advisor`` (or a function that loads it) answers in this process when ``workers``
     is 1; with more workers each process loads ``kb_path`` itself. ``engine="duckdb"``
-    answers each chunk set-at-a-time in this process instead (``workers`` is then unused).
+    answers each chunk set-at-a-time in this process instead (``workers`` is then unused);
+    ``engine="spark"`` on Spark, whose ``master`` (``local[*]`` by default) reads the
+    chunk's input facts from a temporary folder in ``staging``.
 
     >>> from backspasm.reasoner.api import load_advisor
     >>> from backspasm.reasoner.advisor.inputs import read_jsonl
@@ -159,6 +164,14 @@ def run(
         sql = SqlEngine(local.kb.program, memory_limit=MEMORY_LIMIT)
         for chunk in chunks(entries, chunk_size):
             yield from answer_chunk_sql(local, sql, chunk, audit, answers)
+        return
+    if engine == "spark":
+        from .cohort import answer_cohort_spark
+
+        local = advisor if isinstance(advisor, Advisor) else advisor()
+        yield from answer_cohort_spark(
+            local, entries, audit=audit, answers_wanted=answers, chunk_size=chunk_size, master=master, staging=staging
+        )
         return
     if engine != "pydatalog":
         raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")

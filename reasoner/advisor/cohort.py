@@ -10,10 +10,16 @@ for item, rule for rule.
 
 from __future__ import annotations
 
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+
 from ..errors import RecordError
 from ..language.engine import Row, row_order
 from ..language.program import PredicateKey, Program, Rule, Value
-from ..language.sql_engine import SqlEngine
+from ..language.sql_engine import FactFiles, SqlEngine
 from . import answer as answers
 from .advisor import Advisor
 from .batch import Outcome, error_json
@@ -23,6 +29,9 @@ from .records import Record
 DEFAULT_SQL_CHUNK_SIZE = 20_000
 """Patients per database: large enough that the fixed cost of ~100 statements is shared,
 small enough that a chunk's tables stay well under the memory limit."""
+DEFAULT_SPARK_CHUNK_SIZE = 1_000_000
+"""Patients per Spark evaluation: the fixed cost of a run (a job per wave of rules) is
+paid once per chunk, and the driver keeps a chunk on disk, not in memory."""
 MEMORY_LIMIT = "1GB"
 """DuckDB's own ceiling; past it DuckDB spills to temporary files or fails, never grows unbounded."""
 
@@ -49,50 +58,157 @@ def _matches(row: Row, arguments: tuple[Value | None, ...]) -> bool:
     return all(wanted is None or wanted == value for value, wanted in zip(row, arguments, strict=True))
 
 
-def answer_chunk_sql(
-    advisor: Advisor, engine: SqlEngine, chunk: list[Entry], audit: bool, answers_wanted: bool = True
-) -> list[Outcome]:
-    """Outcomes of one chunk, in input order: errors for bad records, answers for the rest."""
-    outcomes: dict[int, Outcome] = {}
-    valid: list[tuple[Entry, Record]] = []
-    for position, entry in enumerate(chunk):
-        if entry.error is not None:
-            outcomes[position] = Outcome(
-                entry.index, entry.source, entry.line, error=error_json(entry.error, entry.source, entry.line)
-            )
-            continue
-        try:
-            valid.append((entry, advisor.read_record(entry.data, entry.source)))
-        except RecordError as error:
-            outcomes[position] = Outcome(
-                entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line)
-            )
+def answer_keys(advisor: Advisor, audit: bool, answers_wanted: bool) -> tuple[list[PredicateKey], bool]:
+    """The predicates an answer is read from, and whether the invariants are among them."""
     spec = advisor.answer_spec
-    program = advisor.kb.program
     keys: set[PredicateKey] = {(spec.items, 2)}
     if spec.parameters is not None:
         keys.add((spec.parameters, 3))
     if spec.conflicts is not None:
         keys.add((spec.conflicts, 2))
-    checks = ("violation", 1) in program.defined_predicates() and (audit or not answers_wanted)
+    checks = ("violation", 1) in advisor.kb.program.defined_predicates() and (audit or not answers_wanted)
     if checks:
         keys.add(("violation", 1))
-    models = engine.evaluate_by_rule([record.facts for _, record in valid], sorted(keys)) if valid else []
-    answered = iter(zip(valid, models, strict=True))
-    results: list[Outcome] = []
-    for position in range(len(chunk)):
-        if position in outcomes:
-            results.append(outcomes[position])
-            continue
-        (entry, record), model = next(answered)
-        rows = SubjectRows(program, model)
-        violations = tuple(str(row[0]) for row in rows.query("violation", None)) if checks else ()
-        if not answers_wanted:
-            results.append(Outcome(entry.index, entry.source, entry.line, violations=violations))
-            continue
-        answer = answers.assemble(rows, spec, advisor.kb.evidence, record.identifier, advisor.identity)
-        results.append(Outcome(entry.index, entry.source, entry.line, answer.to_json(), answer.codes(), violations))
-    return results
+    return sorted(keys), checks
 
 
-__all__ = ["DEFAULT_SQL_CHUNK_SIZE", "MEMORY_LIMIT", "SubjectRows", "answer_chunk_sql"]
+def subject_outcome(
+    advisor: Advisor,
+    place: tuple[int, str, int | None],
+    identifier: str,
+    model: dict[str, list[tuple[Row, int]]],
+    checks: bool,
+    answers_wanted: bool,
+) -> Outcome:
+    """One subject's outcome from its rows, whichever engine derived them: the same JSON as pyDatalog's."""
+    index, source, line = place
+    rows = SubjectRows(advisor.kb.program, model)
+    violations = tuple(str(row[0]) for row in rows.query("violation", None)) if checks else ()
+    if not answers_wanted:
+        return Outcome(index, source, line, violations=violations)
+    answer = answers.assemble(rows, advisor.answer_spec, advisor.kb.evidence, identifier, advisor.identity)
+    return Outcome(index, source, line, answer.to_json(), answer.codes(), violations)
+
+
+def read_entry(advisor: Advisor, entry: Entry) -> Record | Outcome:
+    """An entry's validated record, or the outcome that reports why it has none."""
+    if entry.error is not None:
+        return Outcome(entry.index, entry.source, entry.line, error=error_json(entry.error, entry.source, entry.line))
+    try:
+        return advisor.read_record(entry.data, entry.source)
+    except RecordError as error:
+        return Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
+
+
+def answer_chunk_sql(
+    advisor: Advisor, engine: SqlEngine, chunk: list[Entry], audit: bool, answers_wanted: bool = True
+) -> list[Outcome]:
+    """Outcomes of one chunk, in input order: errors for bad records, answers for the rest."""
+    read = [read_entry(advisor, entry) for entry in chunk]
+    valid = [record for record in read if isinstance(record, Record)]
+    keys, checks = answer_keys(advisor, audit, answers_wanted)
+    models = iter(engine.evaluate_by_rule([record.facts for record in valid], keys) if valid else [])
+    return [
+        found
+        if isinstance(found, Outcome)
+        else subject_outcome(
+            advisor, (entry.index, entry.source, entry.line), found.identifier, next(models), checks, answers_wanted
+        )
+        for entry, found in zip(chunk, read, strict=True)
+    ]
+
+
+def answer_cohort_spark(
+    advisor: Advisor,
+    entries: Iterable[Entry],
+    *,
+    audit: bool,
+    answers_wanted: bool = True,
+    chunk_size: int = DEFAULT_SPARK_CHUNK_SIZE,
+    master: str | None = None,
+    staging: Path | None = None,
+) -> Iterator[Outcome]:
+    """Outcomes of a cohort on Spark, in input order, each chunk one Spark evaluation.
+
+    Records are validated in Python, one at a time, by the record spec (as on the other
+    engines); each valid record's facts go to the chunk's fact files in ``staging`` (a
+    temporary folder, which a cluster's executors must be able to read), and what each
+    entry needs for its outcome (its place, its identifier, or its error) to a ledger file
+    beside them, so the driver holds no record of the chunk in memory. Answers stream back
+    in subject order and are assembled as on DuckDB. The Spark session is the process's
+    own (started for ``master``, default ``local[*]``, when there is none) and is stopped
+    at the end only if this run started it.
+    """
+    from ..language.spark_engine import DEFAULT_MASTER, SparkEngine, active_session, spark_session
+
+    started = active_session() is None
+    session = spark_session(master or DEFAULT_MASTER)
+    try:
+        engine = SparkEngine(advisor.kb.program, session)
+        keys, checks = answer_keys(advisor, audit, answers_wanted)
+        iterator = iter(entries)
+        while True:
+            chunk = islice(iterator, chunk_size)
+            with tempfile.TemporaryDirectory(prefix="backspasm-spark-", dir=staging) as folder:
+                writer = FactFiles(engine.compiled, Path(folder))
+                ledger_path = Path(folder) / "ledger.jsonl"
+                count = 0
+                with ledger_path.open("w", encoding="utf-8") as ledger:
+                    for entry in chunk:
+                        count += 1
+                        found = read_entry(advisor, entry)
+                        if isinstance(found, Outcome):
+                            line = {
+                                "index": entry.index,
+                                "source": entry.source,
+                                "line": entry.line,
+                                "error": found.error,
+                            }
+                        else:
+                            writer.add(found.facts)
+                            line = {
+                                "index": entry.index,
+                                "source": entry.source,
+                                "line": entry.line,
+                                "id": found.identifier,
+                            }
+                        ledger.write(json.dumps(line) + "\n")
+                if count == 0:
+                    return
+                files = writer.close()
+                evaluation = engine.run(files, writer.subjects) if writer.subjects else None
+                try:
+                    models = evaluation.models(keys) if evaluation is not None else iter(())
+                    with ledger_path.open(encoding="utf-8") as ledger:
+                        for text in ledger:
+                            place = json.loads(text)
+                            index, source, line_number = place["index"], place["source"], place["line"]
+                            if "error" in place:
+                                yield Outcome(index, source, line_number, error=place["error"])
+                            else:
+                                yield subject_outcome(
+                                    advisor,
+                                    (index, source, line_number),
+                                    place["id"],
+                                    next(models),
+                                    checks,
+                                    answers_wanted,
+                                )
+                finally:
+                    if evaluation is not None:
+                        evaluation.close()
+    finally:
+        if started:
+            session.stop()
+
+
+__all__ = [
+    "DEFAULT_SPARK_CHUNK_SIZE",
+    "DEFAULT_SQL_CHUNK_SIZE",
+    "MEMORY_LIMIT",
+    "SubjectRows",
+    "answer_chunk_sql",
+    "answer_cohort_spark",
+    "answer_keys",
+    "subject_outcome",
+]

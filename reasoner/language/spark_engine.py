@@ -28,17 +28,24 @@ Answers are read back per subject, in subject order, streamed partition by parti
 
 from __future__ import annotations
 
+import logging
 import math
+import os
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
 import sqlglot.expressions as exp
+from py4j.protocol import Py4JError
+from pyspark.errors import PySparkException
+from pyspark.logger import PySparkLogger
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import Row as SparkRow
 from pyspark.sql import functions as F
 
+from ..errors import EvaluationError
 from .budget import default_budget
 from .engine import Fact, Row, row_order
 from .program import PredicateKey, Program, Value
@@ -64,8 +71,11 @@ DIALECT = "spark"
 DEFAULT_MASTER = "local[*]"
 SUBJECTS_PER_PARTITION = 100_000
 """Subjects per partition of the per-subject tables, at least one partition per core."""
+CODEGEN_FROM_SUBJECTS = 10_000
+"""Runs of fewer subjects skip whole-stage code generation (bench/spark_benchmark.py)."""
 LOG_CONFIG = "spark-log4j2.properties"
 """Spark's own logging while a batch runs: errors only, and on standard error (package data)."""
+QUERY_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
 TAG = "relation"
 """The column of a wave's table that says which relation a row belongs to."""
 
@@ -99,14 +109,60 @@ def session_config(master: str) -> dict[str, str]:
     }
 
 
+class SparkError(EvaluationError):
+    """Spark could not start, or stopped a run: the first line of its own message, no Java trace."""
+
+
+def active_session() -> SparkSession | None:
+    return SparkSession.getActiveSession()
+
+
 def spark_session(master: str = DEFAULT_MASTER, config: Mapping[str, str] | None = None) -> SparkSession:
     """The session of this process (started with :func:`session_config` when there is none)."""
     builder = SparkSession.builder
     for key, value in {**session_config(master), **(config or {})}.items():
         builder = builder.config(key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
+    for name in QUERY_LOGGERS:
+        # pyspark logs a failed query's context on standard error; the error itself is reported.
+        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
+    session = _start(builder, master)
+    session.sparkContext.setLogLevel("FATAL")
     return session
+
+
+def _start(builder: SparkSession.Builder, master: str) -> SparkSession:
+    """``getOrCreate`` with the Java process's standard error sent to a temporary file.
+
+    A Java process started here keeps that file as its standard error for its life: its
+    start-up notices never reach the terminal, and the last of them explains a failed start.
+    """
+    sys.stderr.flush()
+    with tempfile.TemporaryFile(prefix="backspasm-spark-") as java_output:
+        saved = os.dup(2)
+        os.dup2(java_output.fileno(), 2)
+        try:
+            return builder.getOrCreate()
+        except (PySparkException, Py4JError, OSError) as error:
+            java_output.seek(0)
+            said = [line for line in java_output.read().decode("utf-8", "replace").splitlines() if line.strip()]
+            detail = f" ({said[-1].strip()})" if said else ""
+            raise SparkError(f"Spark did not start with master {master!r}: {_first_line(error)}{detail}") from None
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _streamed(frame: DataFrame) -> Iterator[SparkRow]:
+    """A frame's rows partition by partition, a failure reported as :class:`SparkError`."""
+    try:
+        yield from frame.toLocalIterator()
+    except (PySparkException, Py4JError) as error:
+        raise SparkError(f"Spark stopped reading the answers: {_first_line(error)}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 class SparkEngine:
@@ -121,12 +177,21 @@ class SparkEngine:
         self._width = max((len(relation.types) for relation in relations), default=0)
 
     def run(self, files: Mapping[Relation, Path], subjects: int) -> SparkRun:
-        """Evaluate the program for ``subjects`` subjects whose input facts are in ``files``."""
+        """Evaluate the program for ``subjects`` subjects whose input facts are in ``files``.
+
+        Small runs are interpreted rather than compiled to Java code per stage: below
+        :data:`CODEGEN_FROM_SUBJECTS` subjects the compiling costs more than it saves.
+        """
         partitions = max(self.session.sparkContext.defaultParallelism, math.ceil(subjects / SUBJECTS_PER_PARTITION))
         self.session.conf.set("spark.sql.shuffle.partitions", str(partitions))
+        self.session.conf.set("spark.sql.codegen.wholeStage", str(subjects >= CODEGEN_FROM_SUBJECTS).lower())
         evaluation = SparkRun(self, partitions, subjects)
-        evaluation.load(files)
-        evaluation.evaluate()
+        try:
+            evaluation.load(files)
+            evaluation.evaluate()
+        except (PySparkException, Py4JError) as error:
+            evaluation.close()
+            raise SparkError(f"Spark stopped the run: {_first_line(error)}") from None
         return evaluation
 
     def evaluate_by_rule(self, subjects: Sequence[Iterable[Fact]], predicates: Iterable[PredicateKey]) -> list[Model]:
@@ -195,7 +260,10 @@ class SparkRun:
         The subject column is passed through untouched, so the kept table's partitioning holds.
         """
         columns = [
-            exp.column(name) if name == SUBJECT else exp.alias_(exp.cast(exp.column(name), kind), name)
+            # TRY_CAST: Spark may compute a cast before the tag's filter, on other relations' rows.
+            exp.column(name)
+            if name == SUBJECT
+            else exp.alias_(exp.TryCast(this=exp.column(name), to=exp.DataType.build(kind), safe=True), name)
             for name, kind in column_types(relation)
         ]
         wanted = self._tag(relation) if tag is None else tag
@@ -404,7 +472,7 @@ class SparkRun:
                 .repartitionByRange(self.partitions, SUBJECT)
                 .sortWithinPartitions(SUBJECT)
             )
-            grouped = ((int(found[SUBJECT]), _model(found["rows"], by_tag)) for found in per_subject.toLocalIterator())
+            grouped = ((int(found[SUBJECT]), _model(found["rows"], by_tag)) for found in _streamed(per_subject))
         pending = next(grouped, None)
         for subject in range(self.subjects):
             model: Model = {_name(relation): list(shared.get(_name(relation), [])) for relation in relations}
@@ -461,4 +529,13 @@ def _model(rows: Iterable[SparkRow], by_tag: Mapping[int, Relation]) -> Model:
     return model
 
 
-__all__ = ["DEFAULT_MASTER", "Model", "SparkEngine", "SparkRun", "session_config", "spark_session"]
+__all__ = [
+    "DEFAULT_MASTER",
+    "Model",
+    "SparkEngine",
+    "SparkError",
+    "SparkRun",
+    "active_session",
+    "session_config",
+    "spark_session",
+]
