@@ -84,3 +84,32 @@ class _Runner(CliRunner):
 def runner() -> CliRunner:
     """The CLI test runner (catch_exceptions=False)."""
     return _Runner()
+
+
+WITHOUT_SPARK = "BACKSPASM_TEST_WITHOUT_SPARK"
+"""Set to 1 to skip the Spark tests on purpose (the spark extra not installed); otherwise a
+missing pyspark fails them, so that CI, which installs the test extra, never skips them."""
+
+
+def require_pyspark() -> None:
+    """Skip when the Spark tests are deliberately off; fail when pyspark is missing by accident."""
+    import importlib.util
+
+    if os.environ.get(WITHOUT_SPARK) == "1":
+        pytest.skip(f"{WITHOUT_SPARK}=1: the spark extra is deliberately not installed")
+    if importlib.util.find_spec("pyspark") is None:
+        pytest.fail(
+            f"pyspark is missing: the test extra installs it (pip install -e '.[test]'); "
+            f"set {WITHOUT_SPARK}=1 to skip the Spark tests on purpose"
+        )
+
+
+@pytest.fixture(scope="session")
+def spark():  # type: ignore[no-untyped-def]
+    """One local Spark session for the whole test run (two cores), stopped at its end."""
+    require_pyspark()
+    from backspasm.reasoner.language.spark_engine import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()

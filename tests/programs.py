@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from backspasm.reasoner import load_kb
+from backspasm.reasoner.language.engine import Fact, Row, row_order
+from backspasm.reasoner.language.program import PredicateKey
+
 REACHABILITY = """
 % Which nodes can reach which, and which pairs cannot: recursion under stratified negation.
 .input edge(from: symbol, to: symbol).
@@ -42,3 +46,37 @@ def triage_facts(patient: int) -> list[tuple[str, tuple[object, ...]]]:
         facts.append(("flag", (f"flag{patient % 3}",)))
     facts.append(("note", (f"patient-{patient}",)))
     return facts
+
+
+GRAPHS = [
+    [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d"), ("e", "f")],
+    [("a", "b"), ("b", "c")],
+    [],
+    [("x", "x")],
+]
+
+
+def graph_subject(edges: list[tuple[str, str]]) -> list[Fact]:
+    nodes = sorted({node for edge in edges for node in edge} | {"g"})
+    return [Fact("edge", edge) for edge in edges] + [Fact("node", (node,)) for node in nodes]
+
+
+Model = dict[str, list[tuple[Row, int]]]
+
+
+def pydatalog_models(text: str, subjects: list[list[Fact]], keys: list[PredicateKey]) -> list[Model]:
+    kb = load_kb(text=text)
+    models: list[Model] = []
+    for facts in subjects:
+        with kb.session(facts) as session:
+            index = {id(rule): number for number, rule in enumerate(kb.program.rules)}
+            models.append(
+                {
+                    f"{name}/{arity}": sorted(
+                        {(row, index[id(rule)]) for rule, row in session.derivations(name, *([None] * arity))},
+                        key=lambda entry: (row_order(entry[0]), entry[1]),
+                    )
+                    for name, arity in sorted(keys)
+                }
+            )
+    return models

@@ -176,7 +176,7 @@ def answer_cohort_spark(
                 if count == 0:
                     return
                 files = writer.close()
-                evaluation = engine.run(files, writer.subjects) if writer.subjects else None
+                evaluation = engine.run(files, writer.subjects, Path(folder)) if writer.subjects else None
                 try:
                     models = evaluation.models(keys) if evaluation is not None else iter(())
                     with ledger_path.open(encoding="utf-8") as ledger:

@@ -28,6 +28,7 @@ Answers are read back per subject, in subject order, streamed partition by parti
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -36,13 +37,13 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import sqlglot.expressions as exp
 from py4j.protocol import Py4JError
 from pyspark.errors import PySparkException
 from pyspark.logger import PySparkLogger
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import Row as SparkRow
 from pyspark.sql import functions as F
 
 from ..errors import EvaluationError
@@ -152,12 +153,21 @@ def _start(builder: SparkSession.Builder, master: str) -> SparkSession:
             os.close(saved)
 
 
-def _streamed(frame: DataFrame) -> Iterator[SparkRow]:
-    """A frame's rows partition by partition, a failure reported as :class:`SparkError`."""
+def _written_rows(frame: DataFrame, folder: Path) -> Iterator[dict[str, Any]]:
+    """A frame's rows, written by Spark as JSON Lines into ``folder`` and read back part by part.
+
+    Rows come back through files rather than pyspark's local sockets: the parts are read
+    in partition order, one line at a time, so memory stays flat, and a cluster's
+    executors write them where the driver reads (the staging folder must be shared).
+    """
     try:
-        yield from frame.toLocalIterator()
+        frame.write.mode("overwrite").json(str(folder))
     except (PySparkException, Py4JError) as error:
-        raise SparkError(f"Spark stopped reading the answers: {_first_line(error)}") from None
+        raise SparkError(f"Spark stopped writing the answers: {_first_line(error)}") from None
+    for part in sorted(folder.glob("part-*")):
+        with part.open(encoding="utf-8") as lines:
+            for line in lines:
+                yield json.loads(line)
 
 
 def _first_line(error: BaseException) -> str:
@@ -176,8 +186,9 @@ class SparkEngine:
         self._subjects_id = len(relations)
         self._width = max((len(relation.types) for relation in relations), default=0)
 
-    def run(self, files: Mapping[Relation, Path], subjects: int) -> SparkRun:
-        """Evaluate the program for ``subjects`` subjects whose input facts are in ``files``.
+    def run(self, files: Mapping[Relation, Path], subjects: int, folder: Path) -> SparkRun:
+        """Evaluate the program for ``subjects`` subjects whose input facts are in ``files``;
+        rows read back are written in ``folder``.
 
         Small runs are interpreted rather than compiled to Java code per stage: below
         :data:`CODEGEN_FROM_SUBJECTS` subjects the compiling costs more than it saves.
@@ -185,7 +196,7 @@ class SparkEngine:
         partitions = max(self.session.sparkContext.defaultParallelism, math.ceil(subjects / SUBJECTS_PER_PARTITION))
         self.session.conf.set("spark.sql.shuffle.partitions", str(partitions))
         self.session.conf.set("spark.sql.codegen.wholeStage", str(subjects >= CODEGEN_FROM_SUBJECTS).lower())
-        evaluation = SparkRun(self, partitions, subjects)
+        evaluation = SparkRun(self, partitions, subjects, folder)
         try:
             evaluation.load(files)
             evaluation.evaluate()
@@ -200,7 +211,7 @@ class SparkEngine:
             writer = FactFiles(self.compiled, Path(folder))
             for facts in subjects:
                 writer.add(facts)
-            evaluation = self.run(writer.close(), writer.subjects)
+            evaluation = self.run(writer.close(), writer.subjects, Path(folder))
             try:
                 return list(evaluation.models(predicates))
             finally:
@@ -215,8 +226,11 @@ class SparkRun:
     built as sqlglot trees and written in Spark's dialect, like the rules themselves.
     """
 
-    def __init__(self, engine: SparkEngine, partitions: int, subjects: int) -> None:
+    def __init__(self, engine: SparkEngine, partitions: int, subjects: int, folder: Path) -> None:
         self.engine = engine
+        self.folder = folder
+        """Where rows read back are written: the input facts' folder."""
+        self._reads = 0
         self.compiled = engine.compiled
         self.session = engine.session
         self.partitions = partitions
@@ -228,6 +242,10 @@ class SparkRun:
 
     def _sql(self, query: exp.Expr) -> DataFrame:
         return self.session.sql(query.sql(dialect=DIALECT))
+
+    def _read(self, frame: DataFrame) -> Iterator[dict[str, Any]]:
+        self._reads += 1
+        return _written_rows(frame, self.folder / f"_read{self._reads}")
 
     def _register(self, name: str, frame: DataFrame) -> None:
         frame.createOrReplaceTempView(name)
@@ -392,7 +410,7 @@ class SparkRun:
         for part in parts[1:]:
             union = exp.union(union, part, distinct=False)
         rows: dict[int, list[tuple[Row, int]]] = {tag: [] for tag in by_tag}
-        for found in self._sql(union).collect():
+        for found in self._read(self._sql(union)):
             tag = int(found[TAG])
             rows[tag].append((_arguments(found, by_tag[tag]), int(found[RULE])))
         for tag, relation in by_tag.items():
@@ -453,7 +471,7 @@ class SparkRun:
         shared: Model = {}
         for relation in relations:
             if not relation.per_subject:
-                rows = self._sql(self._tagged(relation, exp.to_table(relation.table))).collect()
+                rows = self._read(self._sql(self._tagged(relation, exp.to_table(relation.table))))
                 shared[_name(relation)] = [(_arguments(row, relation), int(row[RULE])) for row in rows]
         by_tag = {self._tag(relation): relation for relation in relations if relation.per_subject}
         grouped: Iterator[tuple[int, Model]] = iter(())
@@ -472,7 +490,7 @@ class SparkRun:
                 .repartitionByRange(self.partitions, SUBJECT)
                 .sortWithinPartitions(SUBJECT)
             )
-            grouped = ((int(found[SUBJECT]), _model(found["rows"], by_tag)) for found in _streamed(per_subject))
+            grouped = ((int(found[SUBJECT]), _model(found["rows"], by_tag)) for found in self._read(per_subject))
         pending = next(grouped, None)
         for subject in range(self.subjects):
             model: Model = {_name(relation): list(shared.get(_name(relation), [])) for relation in relations}
@@ -483,6 +501,8 @@ class SparkRun:
             for found in model.values():
                 found.sort(key=lambda entry: (row_order(entry[0]), entry[1]))
             yield model
+        if pending is not None or next(grouped, None) is not None:
+            raise SparkError("Spark gave rows for a subject that the run does not have")
 
     def close(self) -> None:
         """Drop this run's views; Spark frees their kept partitions once nothing refers to them."""
@@ -516,12 +536,12 @@ def _loaded(text: str, slot: str) -> Value:
     return text
 
 
-def _arguments(found: SparkRow, relation: Relation) -> Row:
+def _arguments(found: Mapping[str, Any], relation: Relation) -> Row:
     """The arguments of one tagged row (all text), as the values they stand for."""
     return tuple(_loaded(str(found[f"a{index}"]), slot) for index, slot in enumerate(relation.types))
 
 
-def _model(rows: Iterable[SparkRow], by_tag: Mapping[int, Relation]) -> Model:
+def _model(rows: Iterable[Mapping[str, Any]], by_tag: Mapping[int, Relation]) -> Model:
     model: Model = {}
     for found in rows:
         relation = by_tag[int(found[TAG])]

@@ -11,31 +11,11 @@ import pytest
 import sqlglot
 
 from backspasm.reasoner import load_kb
-from backspasm.reasoner.language.engine import Fact, Row, row_order
+from backspasm.reasoner.language.engine import Fact
 from backspasm.reasoner.language.program import PredicateKey
 from backspasm.reasoner.language.sql_engine import SqlEngine, SqlEvaluationError
 from backspasm.reasoner.language.to_sql import DIALECTS, RecursiveStep, RuleStep, compile_program
-from tests.programs import REACHABILITY, TRIAGE, triage_facts
-
-Model = dict[str, list[tuple[Row, int]]]
-
-
-def pydatalog_models(text: str, subjects: list[list[Fact]], keys: list[PredicateKey]) -> list[Model]:
-    kb = load_kb(text=text)
-    models: list[Model] = []
-    for facts in subjects:
-        with kb.session(facts) as session:
-            index = {id(rule): number for number, rule in enumerate(kb.program.rules)}
-            models.append(
-                {
-                    f"{name}/{arity}": sorted(
-                        {(row, index[id(rule)]) for rule, row in session.derivations(name, *([None] * arity))},
-                        key=lambda entry: (row_order(entry[0]), entry[1]),
-                    )
-                    for name, arity in sorted(keys)
-                }
-            )
-    return models
+from tests.programs import GRAPHS, REACHABILITY, TRIAGE, graph_subject, pydatalog_models, triage_facts
 
 
 def derived_keys(text: str) -> list[PredicateKey]:
@@ -51,19 +31,6 @@ def assert_engines_agree(text: str, subjects: list[list[Fact]]) -> None:
 
 def facts(*pairs: tuple[str, tuple[object, ...]]) -> list[Fact]:
     return [Fact(name, tuple(arguments)) for name, arguments in pairs]  # type: ignore[arg-type]
-
-
-GRAPHS = [
-    [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d"), ("e", "f")],
-    [("a", "b"), ("b", "c")],
-    [],
-    [("x", "x")],
-]
-
-
-def graph_subject(edges: list[tuple[str, str]]) -> list[Fact]:
-    nodes = sorted({node for edge in edges for node in edge} | {"g"})
-    return [Fact("edge", edge) for edge in edges] + [Fact("node", (node,)) for node in nodes]
 
 
 def test_recursion_under_stratified_negation_matches_pydatalog_for_every_subject() -> None:
