@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -31,6 +31,7 @@ from . import __version__, bundled_kb
 from .reasoner.errors import ReasonerError
 
 if TYPE_CHECKING:
+    from .reasoner.advisor.outputs import JsonLinesAnswers, ParquetAnswers
     from .reasoner.advisor.records import Record
     from .reasoner.api import Advisor
     from .reasoner.knowledge.kb import KnowledgeBase
@@ -693,7 +694,7 @@ def batch(
     if engine == "spark":
         require_spark()
     kb = kb_path or BUNDLED_KB
-    stream = open_output(output) if output else sys.stdout
+    stream = open_answers(output)
     advisor = load_advisor(kb)
     entries = read_cohort(cohort, sys.stdin)
     if chunk_size is None:
@@ -724,7 +725,7 @@ def batch(
         with stop_on_signals():
             for outcome in outcomes:
                 summary.add(outcome)
-                stream.write(json.dumps(outcome.to_json(), sort_keys=True, separators=(",", ":")) + "\n")
+                stream.write(outcome, json.dumps(outcome.to_json(), sort_keys=True, separators=(",", ":")))
                 written += 1
                 if outcome.error is not None:
                     message = record_error_text(outcome.error)
@@ -745,10 +746,7 @@ def batch(
     finally:
         if progress is not None:
             progress.stop()
-        if output:
-            stream.close()
-        else:
-            stream.flush()
+        stream.close()
     if audit:
         to_stderr = output is None
         if output_format == "json":
@@ -767,10 +765,13 @@ def require_spark() -> None:
         )
 
 
-def open_output(path: Path) -> IO[str]:
-    """The answers file, opened before any work so that a path that cannot be written fails at once."""
+def open_answers(path: Path | None) -> JsonLinesAnswers | ParquetAnswers:
+    """Where ``batch`` writes: standard output, a JSON Lines file, or Parquet for a path ending in .parquet;
+    opened before any work so that a path that cannot be written fails at once."""
+    from .reasoner.advisor.outputs import answer_writer
+
     try:
-        return path.open("w", encoding="utf-8")
+        return answer_writer(path, sys.stdout)
     except OSError as error:
         raise click.FileError(str(path), hint=error.strerror or str(error)) from None
 

@@ -1,7 +1,7 @@
 """Read subjects from files and streams: one record file, a cohort, or a facts file.
 
-A record file is JSON or YAML; a cohort is JSON Lines (one record a line) or a directory
-of record files. Malformed text becomes a :class:`RecordError` that names the file and
+A record file is JSON or YAML; a cohort is JSON Lines (one record a line), Parquet (one
+record a row) or a directory of record files. Malformed text becomes a :class:`RecordError` that names the file and
 the line and column, never a parser's traceback, and a cohort yields each bad line as
 an error beside the good ones so one typo does not stop a run of 100 000 patients.
 """
@@ -168,8 +168,58 @@ def bounded_lines(stream: IO[bytes], limit: int = MAX_RECORD_BYTES) -> Iterator[
             return
 
 
+PARQUET_BATCH = 10_000
+"""Rows of a Parquet cohort fetched at a time: the file is read lazily, never whole."""
+
+
+def read_parquet(path: Path) -> Iterator[Entry]:
+    """Each row of a Parquet cohort as an :class:`Entry`, lazily, numbered from 1.
+
+    The columns are the record's fields (lists for code fields; a column of JSON type,
+    as for code fields whose items are objects, is read as the JSON it holds); a null is
+    an absent field, as ``null`` is in JSON. A row's source is ``path:N`` and its ``line`` N, the
+    row's number from 1, so errors point at rows as they point at lines of JSON Lines.
+    """
+    import duckdb
+
+    connection = duckdb.connect(":memory:")
+    try:
+        try:
+            result = connection.execute("SELECT * FROM read_parquet(?)", [str(path)])
+        except duckdb.Error as error:
+            message = str(error).strip().splitlines()[0]
+            raise RecordError([FieldProblem("", f"cannot read the Parquet cohort: {message}")], str(path)) from None
+        columns = [(column[0], "JSON" in str(column[1])) for column in result.description or ()]
+        number = 0
+        while rows := result.fetchmany(PARQUET_BATCH):
+            for row in rows:
+                number += 1
+                where = f"{path}:{number}"
+                try:
+                    data = {
+                        name: _json_values(value) if is_json else value
+                        for (name, is_json), value in zip(columns, row, strict=True)
+                        if value is not None
+                    }
+                except TextProblem as problem:
+                    yield Entry(number - 1, where, number, error=_record_error(problem, where, whole_file=False))
+                else:
+                    yield Entry(number - 1, where, number, data)
+    finally:
+        connection.close()
+
+
+def _json_values(value: Any) -> Any:
+    """A Parquet JSON column's value (JSON text, or a list of them) as the value it spells."""
+    if isinstance(value, str):
+        return load_json(value)
+    if isinstance(value, list):
+        return [_json_values(item) for item in value]
+    return value
+
+
 def read_cohort(path: Path, stdin: IO[str] | IO[bytes] | None = None) -> Iterator[Entry]:
-    """A cohort from a JSON Lines file, ``-`` (``stdin``) or a directory of record files.
+    """A cohort from a JSON Lines or Parquet file, ``-`` (``stdin``) or a directory of record files.
 
     Files and a binary ``stdin`` are read as bytes, line by line, so that text which is
     not UTF-8 is answered the same way from either: as the bad line's own error.
@@ -181,6 +231,8 @@ def read_cohort(path: Path, stdin: IO[str] | IO[bytes] | None = None) -> Iterato
         yield from read_jsonl(bounded_lines(binary) if binary is not None else stdin, "<stdin>")
     elif path.is_dir():
         yield from read_directory(path)
+    elif path.suffix == ".parquet":
+        yield from read_parquet(path)
     else:
         try:
             handle = path.open("rb")

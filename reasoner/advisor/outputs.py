@@ -1,0 +1,94 @@
+"""Where a batch's answers go: JSON Lines (one answer a line) or a Parquet file.
+
+Both hold the same text per patient, the answer JSON (or ``{"error": …}``) that JSON
+Lines has on its line: a Parquet file has one row per patient, in input order, with the
+columns ``row`` (from 1), ``source`` (``file:line``), ``line``, ``error`` (true for a
+record that was not valid) and ``answer`` (that JSON text). The rows are gathered in a
+JSON Lines file beside the target and written out by DuckDB when the writer closes, so an
+interrupted batch still leaves a Parquet file of the patients answered so far.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import IO
+
+import duckdb
+
+from .batch import Outcome
+
+PARQUET_COLUMNS = {"row": "BIGINT", "source": "VARCHAR", "line": "BIGINT", "error": "BOOLEAN", "answer": "VARCHAR"}
+
+
+class JsonLinesAnswers:
+    """Answers to a text stream, one JSON value a line."""
+
+    def __init__(self, stream: IO[str], owned: bool) -> None:
+        self.stream = stream
+        self.owned = owned
+
+    def write(self, outcome: Outcome, text: str) -> None:
+        self.stream.write(text + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.owned:
+            self.stream.close()
+        else:
+            self.stream.flush()
+
+
+class ParquetAnswers:
+    """Answers to a Parquet file, written when the writer closes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.open("wb").close()  # a path that cannot be written fails now, before any work
+        self._rows = tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", suffix=".jsonl", prefix=".answers-", dir=path.parent, delete=False
+        )
+        self._count = 0
+
+    def write(self, outcome: Outcome, text: str) -> None:
+        self._count += 1
+        row = {"row": self._count, "source": outcome.source, "line": outcome.line, "error": outcome.error is not None}
+        self._rows.write(json.dumps({**row, "answer": text}) + "\n")
+
+    def flush(self) -> None:
+        self._rows.flush()
+
+    def close(self) -> None:
+        self._rows.close()
+        rows = Path(self._rows.name)
+        columns = ", ".join(f"'{name}': '{kind}'" for name, kind in PARQUET_COLUMNS.items())
+        connection = duckdb.connect(":memory:")
+        try:
+            # The target's name is a parameter of no statement: COPY takes a literal, so it is quoted here.
+            target = str(self.path).replace("'", "''")
+            connection.execute(
+                f"COPY (SELECT {', '.join(PARQUET_COLUMNS)} FROM read_json(?, format='newline_delimited', "
+                f"columns={{{columns}}}) ORDER BY row) TO '{target}' (FORMAT parquet)",
+                [str(rows)],
+            )
+        except duckdb.Error as error:
+            message = str(error).strip().splitlines()[0]
+            raise OSError(0, f"cannot write the Parquet answers: {message}", str(self.path)) from None
+        finally:
+            connection.close()
+            rows.unlink(missing_ok=True)
+
+
+def answer_writer(path: Path | None, stdout: IO[str]) -> JsonLinesAnswers | ParquetAnswers:
+    """Parquet when ``path`` ends in ``.parquet``, else JSON Lines to ``path`` (or standard output)."""
+    if path is None:
+        return JsonLinesAnswers(stdout, owned=False)
+    if path.suffix == ".parquet":
+        return ParquetAnswers(path)
+    return JsonLinesAnswers(path.open("w", encoding="utf-8"), owned=True)
+
+
+__all__ = ["PARQUET_COLUMNS", "JsonLinesAnswers", "ParquetAnswers", "answer_writer"]
