@@ -446,7 +446,7 @@ class SparkRun:
             for relation in relations:
                 query = self.compiled.round_select(step, relation.key, first=round_number == 0)
                 if query is not None:
-                    parts.append(self._tagged(relation, query.subquery("piece")))
+                    parts.append(self._tagged(relation, exp.subquery(query, "piece")))
             if not parts:
                 return
             fresh = self._keep(parts)

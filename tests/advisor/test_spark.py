@@ -64,3 +64,28 @@ def test_master_goes_with_the_spark_engine_only(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["batch", str(cohort), "--master", "local[2]"])
     assert result.exit_code == 2
     assert "--master and --spark-staging go with --engine spark" in result.output
+
+
+def test_no_other_command_imports_pyspark(tmp_path: Path) -> None:
+    """pyspark (and its Java process) is for --engine spark alone: other runs never import it."""
+    cohort = tmp_path / "cohort.jsonl"
+    cohort.write_text('{"id": "a", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}\n')
+    patient = Path(__file__).resolve().parents[2] / "examples" / "patients" / "acute.json"
+    script = (
+        "import sys\n"
+        "from backspasm.cli import main\n"
+        "for arguments in (['recommend', sys.argv[1]], ['batch', sys.argv[2], '-o', sys.argv[3]]):\n"
+        "    try:\n"
+        "        main(arguments)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('pyspark', 'py4j')))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(patient), str(cohort), str(tmp_path / "answers.jsonl")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BACKSPASM_CACHE_DIR": str(tmp_path / "cache")},
+        check=True,
+    )
+    assert run.stdout.splitlines()[-1] == "[]"
