@@ -70,8 +70,11 @@ from .to_sql import (
 
 DIALECT = "spark"
 DEFAULT_MASTER = "local[*]"
-SUBJECTS_PER_PARTITION = 100_000
-"""Subjects per partition of the per-subject tables, at least one partition per core."""
+SUBJECTS_PER_PARTITION = 10_000
+"""Subjects per partition of the per-subject tables (at least one partition per core): a
+task's rows of one wave stay a few hundred thousand, well inside the Java heap."""
+DRIVER_MEMORY = "4g"
+"""The Java heap of the process that starts Spark; in local mode the whole engine's."""
 CODEGEN_FROM_SUBJECTS = 10_000
 """Runs of fewer subjects skip whole-stage code generation (bench/spark_benchmark.py)."""
 LOG_CONFIG = "spark-log4j2.properties"
@@ -99,6 +102,7 @@ def session_config(master: str) -> dict[str, str]:
     return {
         "spark.master": master,
         "spark.app.name": "backspasm",
+        "spark.driver.memory": DRIVER_MEMORY,
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.adaptive.enabled": "false",
@@ -171,7 +175,9 @@ def _written_rows(frame: DataFrame, folder: Path) -> Iterator[dict[str, Any]]:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
+    """What went wrong, in one line: the Java exception behind a Py4J error if there is one."""
+    java = getattr(error, "java_exception", None)
+    text = (str(java) if java is not None else str(error)).strip()
     return text.splitlines()[0] if text else type(error).__name__
 
 
