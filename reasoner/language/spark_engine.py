@@ -23,7 +23,8 @@ per row, so the work is laid out in few jobs:
 
 Subjects' input facts come from the JSON Lines files of :class:`sql_engine.FactFiles`,
 the same files DuckDB reads, so a fact is checked and stored alike on both engines.
-Answers are read back per subject, in subject order, streamed partition by partition.
+The wanted rows are grouped per subject, written by Spark as JSON Lines in subject order
+and read back part by part, so the driver's memory does not grow with the cohort.
 """
 
 from __future__ import annotations
@@ -451,8 +452,8 @@ class SparkRun:
             parts = []
             for relation in relations:
                 query = self.compiled.round_select(step, relation.key, first=round_number == 0)
-                if query is not None:
-                    parts.append(self._tagged(relation, exp.subquery(query, "piece")))
+                if isinstance(query, exp.Query):
+                    parts.append(self._tagged(relation, query.subquery("piece")))
             if not parts:
                 return
             fresh = self._keep(parts)

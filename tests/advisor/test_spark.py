@@ -26,9 +26,20 @@ def test_spark_batch_writes_duckdb_s_bytes_and_reports_bad_records_alike(tmp_pat
     require_pyspark()
     cohort = tmp_path / "cohort.jsonl"
     cohort.write_text("\n".join(cohort_lines(advisor, 200)) + "\n")
-    duckdb = CliRunner().invoke(main, ["batch", str(cohort)])
+    duckdb = CliRunner().invoke(main, ["batch", str(cohort), "--audit"])
     spark = subprocess.run(
-        [sys.executable, "-m", "backspasm", "batch", str(cohort), "--engine", "spark", "--master", "local[2]"],
+        [
+            sys.executable,
+            "-m",
+            "backspasm",
+            "batch",
+            str(cohort),
+            "--audit",
+            "--engine",
+            "spark",
+            "--master",
+            "local[2]",
+        ],
         capture_output=True,
         env={**os.environ, "BACKSPASM_CACHE_DIR": str(tmp_path / "cache")},
         timeout=600,
@@ -36,7 +47,8 @@ def test_spark_batch_writes_duckdb_s_bytes_and_reports_bad_records_alike(tmp_pat
     assert (spark.returncode, duckdb.exit_code) == (1, 1)  # three records are invalid
     assert spark.stdout == duckdb.stdout_bytes
     assert spark.stdout.count(b'"error"') == len(BAD_LINES)
-    assert spark.stderr.decode() == duckdb.stderr
+    assert spark.stderr.decode() == duckdb.stderr  # the record errors, then the audit: no word from Spark
+    assert "patients" in duckdb.stderr
 
 
 def test_engine_spark_without_pyspark_says_which_extra_to_install(
