@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from ..errors import RecordError
 from ..language.engine import Row, row_order
@@ -153,29 +154,22 @@ def answer_cohort_spark(
                 writer = FactFiles(engine.compiled, Path(folder))
                 ledger_path = Path(folder) / "ledger.jsonl"
                 count = 0
-                with ledger_path.open("w", encoding="utf-8") as ledger:
-                    for entry in chunk:
-                        count += 1
-                        found = read_entry(advisor, entry)
-                        if isinstance(found, Outcome):
-                            line = {
-                                "index": entry.index,
-                                "source": entry.source,
-                                "line": entry.line,
-                                "error": found.error,
-                            }
-                        else:
-                            writer.add(found.facts)
-                            line = {
-                                "index": entry.index,
-                                "source": entry.source,
-                                "line": entry.line,
-                                "id": found.identifier,
-                            }
-                        ledger.write(json.dumps(line) + "\n")
+                try:
+                    with ledger_path.open("w", encoding="utf-8") as ledger:
+                        for entry in chunk:
+                            count += 1
+                            found = read_entry(advisor, entry)
+                            place: dict[str, Any] = {"index": entry.index, "source": entry.source, "line": entry.line}
+                            if isinstance(found, Outcome):
+                                place["error"] = found.error
+                            else:
+                                writer.add(found.facts)
+                                place["id"] = found.identifier
+                            ledger.write(json.dumps(place) + "\n")
+                finally:
+                    files = writer.close()
                 if count == 0:
                     return
-                files = writer.close()
                 evaluation = engine.run(files, writer.subjects, Path(folder)) if writer.subjects else None
                 try:
                     models = evaluation.models(keys) if evaluation is not None else iter(())
