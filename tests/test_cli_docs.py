@@ -3,6 +3,10 @@ reference in docs/ is what ``--help`` prints (regenerate with ``backspasm kb doc
 
 from __future__ import annotations
 
+import re
+import shlex
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -58,3 +62,34 @@ def test_generated_cli_schemas_are_up_to_date() -> None:
     for relative, schema in cli.extra_schemas().items():
         path = ROOT / "docs" / relative
         assert path.exists() and json.loads(path.read_text()) == schema, f"docs/{relative} is stale: run kb docs"
+
+
+def console_sessions(page: Path) -> list[tuple[str, str]]:
+    """Each ``$ backspasm why …`` or ``$ backspasm why-not …`` of a page's console blocks, with the output shown."""
+    sessions: list[tuple[str, str]] = []
+    for block in re.findall(r"```console\n(.*?)```", page.read_text(encoding="utf-8"), re.DOTALL):
+        for command, output in re.findall(r"^\$ (.*)\n((?:(?!\$ ).*\n)*)", block, re.MULTILINE):
+            if shlex.split(command)[1] in ("why", "why-not"):
+                sessions.append((command, output))
+    return sessions
+
+
+SESSIONS = [
+    (page.name, command, output)
+    for page in (ROOT / "docs" / "cli.md", ROOT / "docs" / "explanations.md")
+    for command, output in console_sessions(page)
+]
+
+
+def test_the_pages_show_explanations_on_the_command_line() -> None:
+    assert {page for page, _, _ in SESSIONS} == {"cli.md", "explanations.md"}
+
+
+@pytest.mark.parametrize(("page", "command", "output"), SESSIONS, ids=[f"{s[0]}: {s[1]}" for s in SESSIONS])
+def test_every_explanation_session_on_the_pages_is_what_the_command_prints(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, page: str, command: str, output: str
+) -> None:
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(cli.main, shlex.split(command)[1:], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output == output, f"docs/{page} shows an old output of `{command}`"
