@@ -526,6 +526,7 @@ def check_kind(advisor: Advisor, kind: str | None) -> None:
 @kind_option
 @click.option("--all", "all_proofs", is_flag=True, help="Show every proof (up to --limit), smallest first.")
 @click.option("--limit", type=click.IntRange(1), default=10, show_default=True, help="At most this many proofs.")
+@click.option("--full", is_flag=True, help="Print the whole proof tree: every rule's Datalog, evidence and why-nots.")
 @output_options("dot", "mermaid", "sentence")
 @budget_options
 def why(
@@ -534,36 +535,45 @@ def why(
     kind: str | None,
     all_proofs: bool,
     limit: int,
+    full: bool,
     kb_path: Path | None,
     output_format: str,
 ) -> None:
-    """Why the answer for PATIENT holds CODE: the proof tree, with each rule's statement and evidence.
+    """Why the answer for PATIENT holds CODE: the patient's facts, the rules that used them, what was ruled out.
 
-    The item explained is the one the answer holds for CODE (or --kind KIND). dot and
-    mermaid draw the proof as a graph; sentence gives it in one sentence.
+    The item explained is the one the answer holds for CODE (or --kind KIND). The text
+    shows the decisive path: the patient's facts, one line per rule on the path with its
+    statement and what it tested, and one line per rule that could have ruled the item
+    out and did not, with what was checked. --full prints the whole proof tree (each
+    rule's Datalog and evidence); JSON holds both. dot and mermaid draw the proof as a
+    graph; sentence says it in a sentence and a bullet list.
 
     Example:
 
     \b
-        backspasm example acute > acute.json
-        backspasm why acute.json muscle_relaxant_short_course
-        backspasm why acute.json heat_therapy --format dot > heat.dot
+        backspasm example subacute > subacute.json
+        backspasm why subacute.json muscle_relaxant_short_course
+        backspasm why subacute.json muscle_relaxant_short_course --full
+        backspasm why subacute.json heat_therapy --format dot > heat.dot
     """
     from .reasoner.render.formats import render_many, why_json
+    from .reasoner.render.vocabulary import vocabulary_of
 
     advisor = load_advisor(kb_path)
     check_code(advisor, code)
     check_kind(advisor, kind)
     record = read_patient(advisor, patient)
     fact, proofs = advisor.proofs(record, code, kind, every=all_proofs, limit=limit)
+    item = advisor.recommend(record).item(code) if proofs else None
+    vocabulary = vocabulary_of(advisor.record_spec, advisor.answer_spec, item.parameters if item else None)
     if output_format == "json":
-        emit_json(why_json(str(fact), proofs, advisor.kb.evidence))
+        emit_json(why_json(str(fact), proofs, advisor.kb.evidence, vocabulary))
     elif not proofs:
         where = f" as {kind}" if kind else ""
         hint = f"ask `backspasm why-not {patient} {code}` for the reason"
         click.echo(f"{code} is not in the answer for {record.identifier}{where}; {hint}.")
     else:
-        click.echo(render_many(proofs, output_format, advisor.kb.evidence), nl=False)
+        click.echo(render_many(proofs, output_format, advisor.kb.evidence, vocabulary=vocabulary, full=full), nl=False)
 
 
 @main.command("why-not", context_settings=CONTEXT_SETTINGS)
@@ -588,6 +598,7 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
         backspasm why-not elderly.json muscle_relaxant_short_course --format mermaid
     """
     from .reasoner.render.formats import render_many, why_not_json
+    from .reasoner.render.vocabulary import vocabulary_of
 
     advisor = load_advisor(kb_path)
     check_code(advisor, code)
@@ -597,7 +608,8 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
     if output_format == "json":
         emit_json(why_not_json(code, explanations, advisor.kb.evidence))
     else:
-        click.echo(render_many(explanations, output_format, advisor.kb.evidence), nl=False)
+        vocabulary = vocabulary_of(advisor.record_spec, advisor.answer_spec)
+        click.echo(render_many(explanations, output_format, advisor.kb.evidence, vocabulary=vocabulary), nl=False)
 
 
 # -- batch --------------------------------------------------------------------------------

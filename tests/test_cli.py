@@ -234,15 +234,34 @@ def test_unknown_command_is_a_usage_error(runner: CliRunner) -> None:
 # -- why, why-not ------------------------------------------------------------------
 
 
-def test_why_prints_the_proof_tree(runner: CliRunner) -> None:
+def test_why_prints_the_decisive_path(runner: CliRunner) -> None:
     result = run(runner, "why", ACUTE, "muscle_relaxant_short_course")
     assert result.exit_code == 0
     assert_golden("cli/why-acute-relaxant.txt", result.output)
 
 
+def test_why_on_the_subacute_example_fits_in_20_lines(runner: CliRunner) -> None:
+    result = run(runner, "why", "examples/patients/subacute.json", "muscle_relaxant_short_course")
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) <= 20
+    assert "  from the record: age 38, symptom days 42, relaxant days taken 5\n" in result.output
+    assert_golden("cli/why-subacute-relaxant.txt", result.output)
+
+
+def test_why_full_prints_the_whole_proof_tree(runner: CliRunner) -> None:
+    result = run(runner, "why", ACUTE, "muscle_relaxant_short_course", "--full")
+    assert result.exit_code == 0
+    assert_golden("cli/why-acute-relaxant.full.txt", result.output)
+    assert "rule relaxant_excluded_elderly: relaxant_excluded(age_65_or_over) :- age(Age), Age >= 65." in result.output
+
+
 def test_why_for_a_fact_of_the_kb(runner: CliRunner) -> None:
     result = run(runner, "why", ACUTE, "tens")
     assert result.exit_code == 0
+    assert result.output == (
+        "item(tens, avoid): TENS shows no significant difference compared with sham treatment. [tens_avoid]\n"
+    )
+    result = run(runner, "why", ACUTE, "tens", "--full")
     assert result.output == (
         "item(tens, avoid): knowledge-base fact\n"
         "    TENS shows no significant difference compared with sham treatment.\n"
@@ -265,6 +284,13 @@ def test_why_json_follows_its_schema(runner: CliRunner) -> None:
     value = json.loads(result.output)
     validate(value, "why.schema.json")
     assert value["fact"] == "item(muscle_relaxant_short_course, consider)" and value["holds"] is True
+    assert len(value["decisive"]) == len(value["proofs"]) >= 1
+    assert {"fact": "age(45)", "words": "age 45"} in value["decisive"][0]["record"]
+    assert {
+        "negation": "not relaxant_excluded(_)",
+        "rule": "relaxant_excluded_elderly",
+        "checked": "age 45 < 65",
+    } in value["decisive"][0]["ruled_out"]
 
 
 def test_why_for_an_item_not_in_the_answer_points_to_why_not(runner: CliRunner) -> None:
@@ -324,7 +350,7 @@ def test_why_not_reads_stdin(runner: CliRunner) -> None:
     stdin = (EXAMPLES / "elderly.json").read_text()
     result = run(runner, "why-not", "-", "muscle_relaxant_short_course", "--format", "sentence", stdin=stdin)
     assert result.exit_code == 0
-    assert "age_65_or_over" in result.output
+    assert "relaxant excluded age 65 or over holds, since at 65 and over" in result.output
 
 
 def test_why_with_an_invalid_record(runner: CliRunner) -> None:

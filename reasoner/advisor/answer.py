@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from ..datafile import DataFile
 from ..errors import EvaluationError, KnowledgeBaseError, Problem
 from ..knowledge.evidence import Evidence
-from ..knowledge.template import Template, TemplateError, fill
+from ..knowledge.template import Placeholder, Template, TemplateError, fill
 from ..language.dependencies import reachable
 from ..language.engine import Row, value_order
 from ..language.program import (
@@ -112,7 +112,7 @@ class AnswerSpec:
         """Answer predicates must be declared outputs, and every code a rule can give must be known.
 
         Every statement template must be readable, name only parameters of the vocabulary
-        (``{name}``) or variables of its rule's head (``{Name}``), and every parameter a rule
+        (``{name}``) or variables of its rule (``{Name}``), and every parameter a rule
         gives must have a label when the vocabulary lists them.
         """
         problems = self._check_templates(program, data_file)
@@ -169,8 +169,10 @@ class AnswerSpec:
         for rule in program.rules:
             if rule.metadata.statement is None:
                 continue
-            head_variables = {variable.name for variable in variables_of(rule.head)}
-            message = self._template_problem(rule.metadata.statement, head_variables)
+            variables = {variable.name for variable in variables_of(rule.head)} | {
+                variable.name for literal in rule.body for variable in variables_of(literal)
+            }
+            message = self._template_problem(rule.metadata.statement, variables, optional_only=True)
             if message:
                 problems.append(Problem(rule.position, "answer", f"@statement: {message}"))
         for code, info in self.codes.items():
@@ -188,15 +190,25 @@ class AnswerSpec:
                 problems.append(data_file.problem(("summary", "lines", index, "heading"), message, "answer"))
         return problems
 
-    def _template_problem(self, text: str, head_variables: set[str]) -> str:
+    def _template_problem(self, text: str, variables: set[str], optional_only: bool = False) -> str:
+        """What is wrong with one template, or ''. A rule's statement (``optional_only``) keeps its
+        placeholders in optional parts, so that it still reads where nothing fills them: a
+        why-not explains rules whose head was never reached."""
         try:
             template = Template.parse(text)
         except TemplateError as error:
             return str(error)
+        if optional_only:
+            bare = [part.name for part in template.parts if isinstance(part, Placeholder)]
+            if bare:
+                return (
+                    f"{{{bare[0]}}} must be inside an optional part [...], so the statement reads without it "
+                    "(why-not shows statements of rules that did not apply)"
+                )
         for placeholder in sorted(template.names):
             if placeholder[0].isupper() or placeholder[0] == "_":
-                if placeholder not in head_variables:
-                    return f"{{{placeholder}}} is not a variable of the rule's head"
+                if placeholder not in variables:
+                    return f"{{{placeholder}}} is not a variable of the rule"
             elif placeholder not in self.parameter_labels:
                 allowed = ", ".join(self.parameter_labels) or "none are declared"
                 return f"{{{placeholder}}} is not a parameter of the answer vocabulary; allowed: {allowed}"

@@ -161,10 +161,39 @@ class CoverageLine(OutputModel):
 # -- queries and explanations -----------------------------------------------------------
 
 
+class RecordFact(OutputModel):
+    fact: str
+    words: str = Field(description="the fact in the record's words: field names and code labels")
+
+
+class PathRule(OutputModel):
+    fact: str = Field(description="the fact the rule derived")
+    rule: str | None = Field(description="the rule's id")
+    statement: str | None = Field(description="the rule's statement, filled with the item's parameters and its values")
+    depth: int = Field(ge=0, description="0 for the explained fact, one more for each rule below it")
+    tested: list[str] = Field(description="what the rule read from the record and tested, one phrase each")
+
+
+class RuledOut(OutputModel):
+    negation: str = Field(description="the negated condition, with the rule's values")
+    rule: str | None = Field(description="the id of a rule that could have broken it")
+    checked: str = Field(description="what was checked and did not hold, in one phrase")
+
+
+class DecisivePath(OutputModel):
+    """What made the fact hold: the record's facts, the rules on the path, each rule checked and not applying."""
+
+    fact: str
+    record: list[RecordFact]
+    rules: list[PathRule] = Field(description="in the order a reader follows them, each derived fact once")
+    ruled_out: list[RuledOut] = Field(description="each rule that could have broken a negated condition, once")
+
+
 class Why(OutputModel):
     fact: str
     holds: bool
     proofs: Explanations
+    decisive: list[DecisivePath] = Field(description="the decisive path of each proof, in the same order")
 
 
 class WhyNot(OutputModel):

@@ -464,7 +464,7 @@ def test_urgent_cards_explain_themselves_in_a_sentence_from_the_proof(
     found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "contraindicated-ssri")))
     critical = next(card for card in found if card["indicator"] == "critical")
     assert "Why: Do not offer a muscle relaxant to this patient" in critical["detail"]
-    assert "because a contraindication to cyclobenzaprine excludes it" in critical["detail"]
+    assert "because:\n- a contraindication to cyclobenzaprine excludes it" in critical["detail"]
 
 
 def test_the_why_link_serves_the_proof_tree_and_its_sentence(client: httpx.Client, templates: dict[str, str]) -> None:
