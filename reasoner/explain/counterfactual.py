@@ -344,11 +344,13 @@ Reasons = dict[int, dict[Growth, set[Rule]]]
 def candidate_days(
     found: Sequence[LinearComparison], growth: Sequence[Growth], facts: Iterable[Fact], horizon: int
 ) -> Reasons:
-    """Every day in 1..``horizon`` on which one of the comparisons ``found`` can change truth value.
+    """Every day in 1..``horizon`` on which one of the comparisons ``found`` changes truth value.
 
     Between two candidate days every comparison keeps its truth value, so the facts a
     program derives stay the same: evaluating the candidate days in order finds the
-    soonest day anything changes.
+    soonest day anything changes. A linear comparison gives exactly the days it flips
+    (solved, then checked against the day before); one the analysis cannot write
+    linearly gives every day one of its growing values changes.
     """
     by_slot: dict[Slot, list[Growth]] = defaultdict(list)
     for grown in growth:
@@ -361,12 +363,14 @@ def candidate_days(
         if not growing:
             continue
         if comparison.form is None:
-            _every_day(days, growing, comparison.rule, horizon)
+            for grown in growing:
+                for day in _steps(grown, horizon):
+                    days[day][grown].add(comparison.rule)
         elif len(comparison.form.terms) == 1:
             for value in {point + step for point in crossings(comparison.form) for step in (0, 1)}:
                 for grown in growing:
                     day = grown.first_day_reaching(value)
-                    if day is not None and day <= horizon:
+                    if day is not None and day <= horizon and _flips(comparison, (grown,), day):
                         days[day][grown].add(comparison.rule)
         else:
             _linear_days(days, comparison, values, horizon)
@@ -396,36 +400,63 @@ def _linear_days(
         itertools.islice(itertools.product(*(values.get(slot, []) for slot, _ in terms)), MAX_COMBINATIONS + 1)
     )
     if len(combinations) > MAX_COMBINATIONS:
-        growing = [grown for slot, _ in terms for grown in values.get(slot, []) if grown.by]
-        _every_day(days, growing, comparison.rule, horizon)
+        for grown in (grown for slot, _ in terms for grown in values.get(slot, []) if grown.by):
+            for day in _steps(grown, horizon):
+                days[day][grown].add(comparison.rule)
         return
     for combination in combinations:
         growing = [grown for grown in combination if grown.by]
         if not growing:
             continue
-        if any(grown.every_days != 1 for grown in growing):
-            _every_day(days, growing, comparison.rule, horizon)
-            continue
-        start = comparison.form.offset + sum(
-            (coefficient * grown.start for (_, coefficient), grown in zip(terms, combination, strict=True)), Fraction(0)
-        )
-        slope = sum(
-            (coefficient * grown.by for (_, coefficient), grown in zip(terms, combination, strict=True)), Fraction(0)
-        )
-        if slope == 0:
-            continue
-        point = -start / slope
-        low = point.numerator // point.denominator
-        for day in (low, low + 1):
-            if 1 <= day <= horizon:
+        if all(grown.every_days == 1 for grown in growing):
+            # The form is start + slope * day, a whole number each day: it flips next to where it is zero.
+            start = _value(comparison, combination, 0)
+            slope = _value(comparison, combination, 1) - start
+            if slope == 0:
+                continue
+            point = -start / slope
+            low = point.numerator // point.denominator
+            candidates: Iterable[int] = (low, low + 1)
+        else:
+            candidates = sorted({day for grown in growing for day in _steps(grown, horizon)})
+        for day in candidates:
+            if 1 <= day <= horizon and _flips(comparison, combination, day):
                 for grown in growing:
                     days[day][grown].add(comparison.rule)
 
 
-def _every_day(days: Reasons, growing: Sequence[Growth], rule: Rule, horizon: int) -> None:
-    for day in range(1, horizon + 1):
-        for grown in growing:
-            days[day][grown].add(rule)
+def _value(comparison: LinearComparison, combination: Sequence[Growth], day: int) -> Fraction:
+    """The comparison's form on ``day``, each slot holding the value of the growth given for it."""
+    assert comparison.form is not None
+    by_slot = {grown.slot: grown for grown in combination}
+    total = comparison.form.offset
+    for slot, coefficient in comparison.form.terms:
+        total += coefficient * by_slot[slot].value_on(day)
+    return total
+
+
+def _flips(comparison: LinearComparison, combination: Sequence[Growth], day: int) -> bool:
+    """True when the comparison's truth on ``day`` differs from the day before."""
+    return _truth(comparison.operator, _value(comparison, combination, day - 1)) != _truth(
+        comparison.operator, _value(comparison, combination, day)
+    )
+
+
+def _truth(operator: str, value: Fraction) -> bool:
+    """``value operator 0``."""
+    return {
+        "<": value < 0,
+        "<=": value <= 0,
+        ">": value > 0,
+        ">=": value >= 0,
+        "=": value == 0,
+        "!=": value != 0,
+    }[operator]
+
+
+def _steps(grown: Growth, horizon: int) -> range:
+    """The days in 1..``horizon`` on which ``grown`` takes a new value."""
+    return range(grown.every_days, horizon + 1, grown.every_days)
 
 
 def _crossings(reasons: Mapping[Growth, set[Rule]], day: int) -> tuple[Crossing, ...]:

@@ -224,4 +224,13 @@ def test_two_values_growing_at_different_rates_meet_on_the_day_computed() -> Non
     start = (Fact("a", (3,)), Fact("b", (10,)))
     growth = [Growth(start[0], 0, 2, 1), Growth(start[1], 0, 1, 1)]
     days = candidate_days(comparisons(kb.program), growth, start, 365)
-    assert 7 in days and all(day in (6, 7, 8) for day in days)  # 3 + 2d >= 10 + d from day 7
+    assert list(days) == [7]  # 3 + 2d >= 10 + d from day 7 on
+
+
+def test_the_candidate_days_are_the_days_a_comparison_flips_and_no_others() -> None:
+    start = (Fact("days", (20,)), Fact("week", (18,)))
+    growth = [Growth(start[0], 0, 1, 1), Growth(start[1], 0, 1, 7)]
+    linear = [comparison for comparison in comparisons(KB.program) if comparison.form is not None]  # not D * D
+    days = candidate_days(linear, growth, start, 365)
+    assert sorted(days) == [8, 14]  # days reach 28 (D < 28, D >= 28); week 20 in two weeks (W >= 20)
+    assert {grown.fact.predicate for grown in days[8]} == {"days"}
