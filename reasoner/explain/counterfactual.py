@@ -369,9 +369,9 @@ def candidate_days(
         elif len(comparison.form.terms) == 1:
             for value in {point + step for point in crossings(comparison.form) for step in (0, 1)}:
                 for grown in growing:
-                    day = grown.first_day_reaching(value)
-                    if day is not None and day <= horizon and _flips(comparison, (grown,), day):
-                        days[day][grown].add(comparison.rule)
+                    reached = grown.first_day_reaching(value)
+                    if reached is not None and reached <= horizon and _flips(comparison, (grown,), reached):
+                        days[reached][grown].add(comparison.rule)
         else:
             _linear_days(days, comparison, values, horizon)
     return days

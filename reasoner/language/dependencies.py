@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .program import ANONYMOUS, Atom, Constant, Negation, PredicateKey, Program, Rule, Term, Value, Variable
@@ -209,7 +210,7 @@ MAX_PATTERNS = 64
 """Patterns one body atom expands to through its joins with fact tables; past it, the atom stays general."""
 
 
-def _fact_tables(program: Program, inputs: dict[PredicateKey, object]) -> dict[PredicateKey, list[Atom]]:
+def _fact_tables(program: Program, inputs: Collection[PredicateKey]) -> dict[PredicateKey, list[Atom]]:
     """The predicates given only by ground facts of the program (``course_end_reason(course_complete).``)."""
     tables: dict[PredicateKey, list[Atom]] = defaultdict(list)
     derived: set[PredicateKey] = set()
