@@ -550,14 +550,25 @@ def why(
 @patient_argument
 @click.argument("code")
 @kind_option
+@click.option(
+    "--changes/--no-changes",
+    default=True,
+    show_default=True,
+    help="Also say what would change it, and when (text, sentence and json; the knowledge base's changes file).",
+)
 @output_options("dot", "mermaid", "sentence")
 @budget_options
-def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, output_format: str) -> None:
+def why_not(patient: str, code: str, kind: str | None, changes: bool, kb_path: Path | None, output_format: str) -> None:
     """Why the answer for PATIENT does not offer CODE: for each rule, the first condition that fails.
 
     Without --kind every kind some rule could offer it with is explained (every kind
     but avoid): for muscle_relaxant_short_course, why it is not considered. When no
     rule offers CODE at all (tens), the answer says what the knowledge base holds instead.
+
+    Then, what would change it, and when: the smallest changes of the record (fewest,
+    then soonest) that the knowledge base allows, over time too, that would make it hold
+    (or end it, for an item the answer holds); each is checked by answering the changed
+    record first. --no-changes leaves this out.
 
     Example:
 
@@ -566,6 +577,8 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
         backspasm why-not elderly.json muscle_relaxant_short_course
         backspasm why-not elderly.json tens --kind recommend --format json
         backspasm why-not elderly.json muscle_relaxant_short_course --format mermaid
+        backspasm example course-day-5 > course.json
+        backspasm why-not course.json muscle_relaxant_short_course
     """
     from .reasoner.render.formats import render_many, why_not_json
 
@@ -574,10 +587,16 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
     check_kind(advisor, kind)
     record = read_patient(advisor, patient)
     explanations = advisor.absences(record, code, kind)
+    wanted = changes and advisor.declares_changes and output_format in ("text", "sentence", "json")
+    found = advisor.why_not_changes(record, explanations) if wanted else None
     if output_format == "json":
-        emit_json(why_not_json(code, explanations, advisor.kb.evidence))
-    else:
-        click.echo(render_many(explanations, output_format, advisor.kb.evidence), nl=False)
+        emit_json(why_not_json(code, explanations, advisor.kb.evidence, found))
+        return
+    click.echo(render_many(explanations, output_format, advisor.kb.evidence), nl=False)
+    if found:
+        from .reasoner.render.changes import changes_text
+
+        click.echo(changes_text(found), nl=False)
 
 
 # -- batch --------------------------------------------------------------------------------
