@@ -81,8 +81,8 @@ class Opaque:
     slots: frozenset[Slot] | None
 
 
-Symbolic = Linear | Opaque | None
-"""What a variable is known to hold: a linear form, an opaque number, or None for a symbol."""
+Symbolic = Linear | Opaque | str | None
+"""What a variable is known to hold: a linear form, an opaque number, a known symbol, or None for any symbol."""
 UNKNOWN = Opaque(None)
 
 
@@ -158,6 +158,10 @@ def _comparison(rule: Rule, operator: str, left: Symbolic, right: Symbolic) -> L
     return LinearComparison(rule, operator, None, _slots_read(left, right))
 
 
+def _numeric(value: Symbolic) -> bool:
+    return isinstance(value, Linear | Opaque)
+
+
 def _slots_read(*values: Symbolic) -> frozenset[Slot] | None:
     slots: set[Slot] = set()
     for value in values:
@@ -195,12 +199,12 @@ def _assigned_here(rule: Rule, comparison: Comparison) -> bool:
 
 def _evaluate(expression: Expression, environment: Mapping[str, Symbolic]) -> Symbolic:
     if isinstance(expression, Constant):
-        return Linear.constant(expression.value) if isinstance(expression.value, int) else None
+        return Linear.constant(expression.value) if isinstance(expression.value, int) else expression.value
     if isinstance(expression, Variable):
         return environment.get(expression.name, UNKNOWN)
     left = _evaluate(expression.left, environment)
     right = _evaluate(expression.right, environment)
-    if left is None or right is None:
+    if not _numeric(left) or not _numeric(right):
         return None
     if not isinstance(left, Linear) or not isinstance(right, Linear):
         return Opaque(_slots_read(left, right))
@@ -226,6 +230,9 @@ class _Unfolder:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.inputs = program.inputs()
+        self._rules: dict[PredicateKey, list[int]] = {}
+        for index, rule in enumerate(program.rules):
+            self._rules.setdefault(rule.head.key, []).append(index)
         self._heads: dict[int, list[tuple[Symbolic, ...]]] = {}
         self._open: set[int] = set()
 
@@ -257,9 +264,12 @@ class _Unfolder:
         self, atom: Atom, environment: Environment, implicit: Equalities
     ) -> list[tuple[Environment, Equalities]]:
         if atom.key in self.inputs:
-            return [self._bind(atom, self._input_values(atom.key), environment, implicit)]
-        alternatives = [self._bind(atom, head, environment, implicit) for head in self._head_values(atom.key)]
-        return alternatives or [(dict(environment), implicit)]
+            bound = self._bind(atom, self._input_values(atom.key), environment, implicit)
+            return [bound] if bound is not None else []
+        heads = self._head_values(atom.key)
+        if not heads:
+            return [(dict(environment), implicit)]
+        return [bound for head in heads if (bound := self._bind(atom, head, environment, implicit)) is not None]
 
     def _input_values(self, key: PredicateKey) -> tuple[Symbolic, ...]:
         declaration = self.inputs[key]
@@ -271,7 +281,8 @@ class _Unfolder:
     @staticmethod
     def _bind(
         atom: Atom, values: tuple[Symbolic, ...], environment: Environment, implicit: Equalities
-    ) -> tuple[Environment, Equalities]:
+    ) -> tuple[Environment, Equalities] | None:
+        """The environment extended by ``atom`` facing ``values``; None when two known symbols differ."""
         bound = dict(environment)
         found = list(implicit)
         for argument, value in zip(atom.arguments, values, strict=True):
@@ -280,14 +291,26 @@ class _Unfolder:
                     continue
                 if argument.name not in bound:
                     bound[argument.name] = value
-                elif value is not None and bound[argument.name] is not None:
-                    found.append((bound[argument.name], value))
-            elif isinstance(argument.value, int) and value is not None:
+                    continue
+                known = bound[argument.name]
+                if isinstance(known, str) and isinstance(value, str) and known != value:
+                    return None
+                if _numeric(known) and _numeric(value):
+                    found.append((known, value))
+            elif isinstance(value, str) and value != argument.value:
+                return None
+            elif isinstance(argument.value, int) and _numeric(value):
                 found.append((Linear.constant(argument.value), value))
         return bound, tuple(found)
 
     def _negated_equalities(self, atom: Atom, environment: Environment) -> Equalities:
         """``not p(X)`` with ``X`` a number compares ``X`` with every value ``p`` can hold there."""
+        if not any(
+            (isinstance(argument, Variable) and environment.get(argument.name) is not None)
+            or (isinstance(argument, Constant) and isinstance(argument.value, int))
+            for argument in atom.arguments
+        ):
+            return ()
         values = (
             [self._input_values(atom.key)]
             if atom.key in self.inputs
@@ -295,14 +318,15 @@ class _Unfolder:
         )
         found: list[tuple[Symbolic, Symbolic]] = []
         for head in values:
-            found += self._bind(atom, head, environment, ())[1]
+            bound = self._bind(atom, head, environment, ())
+            if bound is not None:
+                found += bound[1]
         return tuple(found)
 
     def _head_values(self, key: PredicateKey) -> list[tuple[Symbolic, ...]]:
         values: list[tuple[Symbolic, ...]] = []
-        for index, rule in enumerate(self.program.rules):
-            if rule.head.key != key:
-                continue
+        for index in self._rules.get(key, []):
+            rule = self.program.rules[index]
             if index in self._open:
                 values.append(tuple(UNKNOWN for _ in rule.head.arguments))
                 continue
@@ -316,4 +340,4 @@ class _Unfolder:
                 finally:
                     self._open.discard(index)
             values += self._heads[index]
-        return values[:MAX_ALTERNATIVES]
+        return list(dict.fromkeys(values))[:MAX_ALTERNATIVES]
