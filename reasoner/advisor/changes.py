@@ -385,6 +385,8 @@ class BlockingFact:
     evidence: tuple[str, ...]
     blocks: tuple[str, ...]
     """The rules it keeps from concluding."""
+    fixed: tuple[str, ...] = ()
+    """Why the changes file does not let those facts change (its ``fixed`` of their fields)."""
 
 
 @dataclass(frozen=True)
@@ -496,14 +498,27 @@ class _Words:
         proof = blockers[0].proof
         rules = proof.rules
         evidence = tuple(dict.fromkeys(each for rule in rules for each in rule.metadata.evidence))
+        leaves = record_leaves(proof)
+        fixed = (self.change_spec.fixed.get(self.field_of(fact)) for fact in leaves)
         return BlockingFact(
             str(blockers[0].fact),
-            tuple(dict.fromkeys(self.fact_words(fact) for fact in record_leaves(proof))),
+            tuple(dict.fromkeys(self.fact_words(fact) for fact in leaves)),
             tuple(rule.rule_id or str(rule) for rule in rules if rule.rule_id),
             proof.rule.metadata.statement if proof.rule is not None else None,
             evidence,
             tuple(dict.fromkeys(blocker.rule.rule_id or str(blocker.rule) for blocker in blockers)),
+            tuple(dict.fromkeys(reason for reason in fixed if reason is not None)),
         )
+
+    def field_of(self, fact: Atom) -> str:
+        """The record field (``field.attribute`` for an attribute) a fact comes from."""
+        for spec in self.record_spec.fields:
+            if (spec.fact or spec.name) == fact.predicate:
+                return spec.name
+            for attribute in spec.attributes:
+                if attribute.fact == fact.predicate:
+                    return f"{spec.name}.{attribute.name}"
+        return fact.predicate
 
     def fact_words(self, fact: Atom) -> str:
         """A record fact as the record says it: ``age 80``, ``Hyperthyroidism``, ``Pregnancy, gestational week 24``."""

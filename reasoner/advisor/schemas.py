@@ -184,6 +184,7 @@ class BlockerNote(OutputModel):
     statement: str | None
     evidence: list[str]
     blocks: list[str] = Field(description="the rules it keeps from concluding")
+    fixed: list[str] = Field(description="why the knowledge base's changes file does not let those facts change")
     text: str
 
 

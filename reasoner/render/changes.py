@@ -123,6 +123,7 @@ def changes_json(changes: Changes) -> dict[str, Any]:
                 "statement": blocker.statement,
                 "evidence": list(blocker.evidence),
                 "blocks": list(blocker.blocks),
+                "fixed": list(blocker.fixed),
                 "text": blocker_text(blocker),
             }
             for blocker in changes.blockers

@@ -72,6 +72,7 @@ def test_at_80_never_under_this_guideline_naming_beers(advisor: Advisor) -> None
     assert blocker.rules == ("relaxant_excluded_elderly",) and blocker.evidence == ("beers2023",)
     assert blocker.statement is not None and "Beers" in blocker.statement
     assert blocker.blocks == ("relaxant_consider",)
+    assert blocker.fixed == ("age changes only with time",)  # changes.yaml's reason age is not a change
 
 
 def test_a_red_flag_not_before_it_is_evaluated(advisor: Advisor) -> None:
