@@ -321,6 +321,7 @@ def test_why_not_names_the_failing_condition(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert_golden("cli/why-not-elderly-relaxant.txt", result.output)
     assert "relaxant_excluded(age_65_or_over) holds, so `not relaxant_excluded(_)` fails" in result.output
+    assert "    - age 80 — At 65 and over, skeletal muscle relaxants are avoided (Beers criteria)." in result.output
 
 
 def test_why_not_for_a_code_no_rule_offers(runner: CliRunner) -> None:
@@ -329,13 +330,49 @@ def test_why_not_for_a_code_no_rule_offers(runner: CliRunner) -> None:
     assert result.output == (
         "item(tens, recommend) does not hold; the knowledge base says instead that TENS shows no significant "
         "difference compared with sham treatment.\n"
+        "\n"
+        "What would make item(tens, recommend) hold, and when (up to 2 changes within 365 days, each checked):\n"
+        "  - Never under this guideline: no rule concludes it.\n"
     )
 
 
-def test_why_not_for_an_item_that_holds(runner: CliRunner) -> None:
+def test_why_not_for_an_item_that_holds_says_what_would_end_it(runner: CliRunner) -> None:
     result = run(runner, "why-not", ACUTE, "muscle_relaxant_short_course")
     assert result.exit_code == 0
+    assert result.output == (
+        "item(muscle_relaxant_short_course, consider) holds; ask why, not why not\n"
+        "\n"
+        "What would end item(muscle_relaxant_short_course, consider), and when "
+        "(up to 2 changes within 365 days, each checked):\n"
+        "  - Ends in 75 days, when the spasm has lasted 85 days.\n"
+    )
+
+
+def test_why_not_says_when_a_washout_ends(runner: CliRunner) -> None:
+    stdin = json.dumps(
+        {
+            "id": "maoi",
+            "age": 45,
+            "symptom_days": 10,
+            "relaxant_days_taken": 0,
+            "medications": [{"code": "maoi", "days_since_last_dose": 10}],
+        }
+    )
+    result = run(runner, "why-not", "-", "muscle_relaxant_short_course", stdin=stdin)
+    assert result.exit_code == 0
+    assert result.output.endswith(
+        "What would make item(muscle_relaxant_short_course, consider) hold, and when "
+        "(up to 2 changes within 365 days, each checked):\n"
+        "  - Possible in 4 days, when monoamine oxidase inhibitor was last taken 14 days before.\n"
+    )
+
+
+def test_why_not_without_changes_prints_the_explanation_only(runner: CliRunner) -> None:
+    result = run(runner, "why-not", ACUTE, "muscle_relaxant_short_course", "--no-changes")
+    assert result.exit_code == 0
     assert result.output == "item(muscle_relaxant_short_course, consider) holds; ask why, not why not\n"
+    as_json = json.loads(run(runner, "why-not", ACUTE, "tens", "--no-changes", "--format", "json").output)
+    assert "changes" not in as_json
 
 
 def test_why_not_json_follows_its_schema(runner: CliRunner) -> None:
@@ -344,6 +381,37 @@ def test_why_not_json_follows_its_schema(runner: CliRunner) -> None:
     value = json.loads(result.output)
     validate(value, "why-not.schema.json")
     assert value["code"] == "muscle_relaxant_short_course" and len(value["explanations"]) == 1
+    [changes] = value["changes"]
+    assert (changes["direction"], changes["never"], changes["options"]) == ("make-hold", True, [])
+    [blocker] = changes["blockers"]
+    assert blocker["record"] == ["relaxant days taken 22"]
+    assert blocker["blocks"] == ["relaxant_consider"]
+
+
+def test_why_not_json_gives_the_changed_record(runner: CliRunner) -> None:
+    result = run(
+        runner, "why-not", "examples/patients/red-flag.json", "muscle_relaxant_short_course", "--format", "json"
+    )
+    value = json.loads(result.output)
+    validate(value, "why-not.schema.json")
+    [option] = value["changes"][0]["options"]
+    assert option["days"] == 0 and option["changes"][0]["action"] == "clear"
+    assert option["text"].startswith("Not before the red flags are evaluated and explained (saddle anaesthesia")
+    assert "red_flags" not in option["record"]
+    answer = json.loads(run(runner, "recommend", "-", "--format", "json", stdin=json.dumps(option["record"])).output)
+    assert {"code": "muscle_relaxant_short_course", "kind": "consider"}.items() <= next(
+        item for item in answer["items"] if item["code"] == "muscle_relaxant_short_course"
+    ).items()
+
+
+def test_why_not_with_a_knowledge_base_without_changes(runner: CliRunner, tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(ROOT / "kb", kb)
+    manifest = kb / "manifest.yaml"
+    manifest.write_text(manifest.read_text().replace("  changes: changes.yaml\n", ""))
+    result = run(runner, "why-not", ACUTE, "muscle_relaxant_short_course", "--kb", str(kb))
+    assert result.exit_code == 0
+    assert result.output == "item(muscle_relaxant_short_course, consider) holds; ask why, not why not\n"
 
 
 def test_why_not_reads_stdin(runner: CliRunner) -> None:

@@ -82,7 +82,7 @@ class RecordSpec:
         for spec in self.fields:
             for codes in (spec.codes, *(attribute.codes for attribute in spec.attributes)):
                 for code, label in codes.items():
-                    words.setdefault(code, _in_sentence(label))
+                    words.setdefault(code, in_sentence(label))
         return words
 
     def read(self, record: Any, source: str = "") -> Record:
@@ -111,6 +111,37 @@ class RecordSpec:
             raise RecordError(_capped(problems), source)
         identifier = record.get(self.identifier)
         return Record(str(identifier) if identifier is not None else "", tuple(facts))
+
+    def data_of(self, record: Record) -> dict[str, Any]:
+        """The record a validated :class:`Record` was read from, as :meth:`read` takes it back.
+
+        Written the way a person writes one: fields in the spec's order, a code without
+        attributes as a bare string; a boolean that gave no fact (false or absent) is left
+        out. ``read(data_of(record))`` gives the same facts.
+        """
+        data: dict[str, Any] = {self.identifier: record.identifier} if record.identifier else {}
+        facts: dict[str, list[Fact]] = {}
+        for fact in record.facts:
+            facts.setdefault(fact.predicate, []).append(fact)
+        for spec in self.fields:
+            found = facts.get(spec.fact or spec.name, []) if spec.type != "text" else []
+            if spec.type == "integer" and found:
+                data[spec.name] = found[0].arguments[0]
+            elif spec.type == "boolean" and found:
+                data[spec.name] = True
+            elif spec.type == "codes" and found:
+                data[spec.name] = [self._item_of(spec, str(fact.arguments[0]), facts) for fact in found]
+        return data
+
+    @staticmethod
+    def _item_of(spec: FieldSpec, code: str, facts: Mapping[str, list[Fact]]) -> Any:
+        attributes = {
+            attribute.name: fact.arguments[1]
+            for attribute in spec.attributes
+            for fact in facts.get(attribute.fact, [])
+            if fact.arguments[0] == code
+        }
+        return {"code": code, **attributes} if attributes else code
 
     def _cross_field_problems(self, numbers: dict[str, int], invalid: set[str]) -> list[FieldProblem]:
         """``at_most`` limits between two fields, checked only when both fields are valid on their own.
@@ -191,7 +222,7 @@ class _Omitted(FieldProblem):
     count: int = 0
 
 
-def _in_sentence(label: str) -> str:
+def in_sentence(label: str) -> str:
     """A label's first letter in lower case, unless the first word is an abbreviation (NSAIDs)."""
     first = label.split(" ", 1)[0]
     return label if first[1:2].isupper() else label[:1].lower() + label[1:]

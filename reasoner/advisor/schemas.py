@@ -194,11 +194,79 @@ class Why(OutputModel):
     holds: bool
     proofs: Explanations
     decisive: list[DecisivePath] = Field(description="the decisive path of each proof, in the same order")
+    changes: ItemChanges | None = Field(default=None, description="with --changes: what would end the item, and when")
+
+
+class ChangeNote(OutputModel):
+    field: str = Field(description="the record field changed")
+    action: Literal["set", "stop", "remove", "clear"]
+    code: str | None = Field(description="the code stopped or removed")
+    codes: list[str] = Field(description="the codes a clear removes")
+    connective: Literal["if", "once", "not before"]
+    text: str
+
+
+class ReachedNote(OutputModel):
+    field: str
+    attribute: str | None
+    code: str | None
+    value: int = Field(description="the value the field reaches on the option's day")
+    rules: list[str] = Field(description="the rules whose comparisons it crosses then")
+    text: str
+
+
+class ChangeOption(OutputModel):
+    days: Count = Field(description="days from now; 0 when the changes alone do it")
+    changes: list[ChangeNote] = Field(description="record changes made now; empty when time alone does it")
+    reached: list[ReachedNote]
+    record: dict[str, Any] = Field(
+        description="the changed record that was answered (docs/schemas/patient.schema.json)"
+    )
+    text: str
+
+
+class BlockerNote(OutputModel):
+    fact: str = Field(description="a derived fact no allowed change or day within the horizon removes")
+    record: list[str] = Field(description="the patient's facts it rests on")
+    rules: list[str]
+    statement: str | None
+    evidence: list[str]
+    blocks: list[str] = Field(description="the rules it keeps from concluding")
+    fixed: list[str] = Field(description="why the knowledge base's changes file does not let those facts change")
+    text: str
+
+
+class FailingNote(OutputModel):
+    rule: str
+    condition: str
+    reason: Literal["missing-input", "false-comparison", "negation-holds", "not-derived"]
+
+
+class ItemChanges(OutputModel):
+    """What would change one item, and when (``backspasm why-not``; ``Advisor.changes``)."""
+
+    fact: str
+    code: str
+    kind: Kind
+    holds: bool = Field(description="whether the answer holds the item now")
+    direction: Literal["make-hold", "remove"]
+    horizon_days: Count
+    max_changes: Count
+    options: list[ChangeOption] = Field(
+        description="the smallest counterfactuals: fewest changes, each at its soonest day, sorted by day"
+    )
+    never: bool = Field(description="no option within the horizon and the changes allowed")
+    blockers: list[BlockerNote] = Field(description="when never: what provably blocks the item for good")
+    failing: list[FailingNote] = Field(description="when never and no blocker is proven: where its rules fail now")
+    text: list[str]
 
 
 class WhyNot(OutputModel):
     code: str
     explanations: Explanations
+    changes: list[ItemChanges] | None = Field(
+        default=None, description="one per explanation, in the same order; left out with --no-changes"
+    )
 
 
 ANSWER_SCHEMA = published_schema(Answer, "answer", "Answer for one subject")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..explain.explanation import Proof, WhyNot
 from ..knowledge.evidence import Evidence
@@ -13,6 +13,9 @@ from .json import render_json
 from .sentence import render_sentence
 from .text import render_text
 from .vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from ..advisor.changes import Changes
 
 TEXT_FORMATS = ("text", "sentence", "dot", "mermaid")
 
@@ -70,6 +73,22 @@ def why_json(
     }
 
 
-def why_not_json(code: str, explanations: Sequence[WhyNot], evidence: Mapping[str, Evidence]) -> dict[str, Any]:
-    """``why-not`` as data (docs/schemas/why-not.schema.json): one explanation per kind the answer lacks."""
-    return {"code": code, "explanations": [render_json(explanation, evidence) for explanation in explanations]}
+def why_not_json(
+    code: str,
+    explanations: Sequence[WhyNot],
+    evidence: Mapping[str, Evidence],
+    changes: Sequence[Changes] | None = None,
+) -> dict[str, Any]:
+    """``why-not`` as data (docs/schemas/why-not.schema.json): one explanation per kind the answer lacks.
+
+    With ``changes`` (one per explanation), also what would change each item, and when.
+    """
+    value: dict[str, Any] = {
+        "code": code,
+        "explanations": [render_json(explanation, evidence) for explanation in explanations],
+    }
+    if changes is not None:
+        from .changes import changes_json
+
+        value["changes"] = [changes_json(found) for found in changes]
+    return value

@@ -18,6 +18,7 @@ from backspasm.reasoner.explain.proofcheck import check_proof
 from backspasm.reasoner.explain.tracer import why
 from backspasm.reasoner.language.program import Atom, Constant
 from backspasm.reasoner.render import render_dot, render_json, render_sentence, render_text
+from backspasm.reasoner.render.changes import changes_text
 from backspasm.reasoner.render.decisive import render_decisive
 from backspasm.reasoner.render.vocabulary import vocabulary_of
 from tests.conftest import EXAMPLES, ROOT
@@ -57,11 +58,13 @@ def test_why_the_relaxant_decision_renders_as_its_golden_text_json_and_dot(advis
 
 
 @pytest.mark.parametrize("example", ["elderly", "contraindicated", "chronic-no-flare", "day-22"])
-def test_why_not_the_relaxant_names_what_excludes_it(advisor: Advisor, example: str) -> None:
-    explanations = dict(advisor.why_not(record_of(EXAMPLES / f"{example}.json"), RELAXANT, "consider"))
+def test_why_not_the_relaxant_names_what_excludes_it_and_what_would_change_it(advisor: Advisor, example: str) -> None:
+    record = record_of(EXAMPLES / f"{example}.json")
+    explanations = dict(advisor.why_not(record, RELAXANT, "consider"))
     text = render_text(explanations["consider"], advisor.kb.evidence)
     assert "relaxant_consider" in text and "not relaxant_excluded(_)" in text
-    assert_golden(f"explanations/{example}-why-not-{RELAXANT}.txt", text)
+    changes = advisor.changes(record, RELAXANT, "consider")
+    assert_golden(f"explanations/{example}-why-not-{RELAXANT}.txt", text + changes_text([changes]))
 
 
 def test_why_not_tens_cites_the_evidence_against_it(advisor: Advisor) -> None:
