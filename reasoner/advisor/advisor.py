@@ -183,7 +183,7 @@ class Advisor:
         ...           "medications": [{"code": "maoi", "days_since_last_dose": 10}]}
         >>> changes = advisor.changes(record, "muscle_relaxant_short_course", "consider")
         >>> [(option.days, option.reached[0].text) for option in changes.options]
-        [(4, 'Monoamine oxidase inhibitor was last taken 14 days before')]
+        [(4, 'monoamine oxidase inhibitor was last taken 14 days before')]
         """
         from .changes import find_changes
 
