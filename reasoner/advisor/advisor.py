@@ -25,7 +25,8 @@ from ..language.program import Atom, Constant, Variable
 from ..language.session import Session
 from . import answer as answers
 from . import records
-from .answer import Answer, AnswerSpec
+from .answer import Answer
+from .answer_spec import AnswerSpec, read_spec, unconditional_items
 from .records import Record, RecordSpec
 from .summary import Summary, summarize
 
@@ -241,7 +242,7 @@ def advisor_for(kb: KnowledgeBase, path: str | Path) -> Advisor:
     if problems:
         raise KnowledgeBaseError(problems)
     record_spec = records.read_spec(kb.data["record"])
-    answer_spec = answers.read_spec(kb.data["answer"])
+    answer_spec = read_spec(kb.data["answer"])
     problems += record_spec.check_against(kb.program, kb.data["record"])
     problems += answer_spec.check_against(kb.program, kb.data["answer"])
     if problems:
@@ -249,6 +250,6 @@ def advisor_for(kb: KnowledgeBase, path: str | Path) -> Advisor:
     answer_spec = replace(
         answer_spec,
         values={**record_spec.code_words(), **answer_spec.values},
-        everyone=answers.unconditional_items(kb.program, answer_spec),
+        everyone=unconditional_items(kb.program, answer_spec),
     )
     return Advisor(kb, record_spec, answer_spec)

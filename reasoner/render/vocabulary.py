@@ -27,7 +27,7 @@ from ..knowledge.template import Template, TemplateError
 from ..language.program import Atom, Constant, Rule, Value, Variable
 
 if TYPE_CHECKING:
-    from ..advisor.answer import AnswerSpec
+    from ..advisor.answer_spec import AnswerSpec
     from ..advisor.records import RecordSpec
 
 ParameterValue = Value | tuple[Value, ...]
