@@ -216,3 +216,27 @@ def describe(value: Any, number: Callable[[int | float], str] = str) -> str:
     if isinstance(value, dict):
         return "an object"
     return "null" if value is None else type(value).__name__
+
+
+def nesting_depth(value: Any, limit: int | None = None) -> int:
+    """How deep ``value`` nests lists and objects (0 for a scalar, 1 for a flat list), walked without recursion.
+
+    Parsed JSON or YAML from outside is checked with it before anything recurses into it.
+    With ``limit``, the walk stops at the first container deeper than ``limit`` and returns
+    its depth, so a hostile value costs no more than its first ``limit + 1`` levels.
+    """
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        current, depth = pending.pop()
+        if isinstance(current, dict):
+            children: Any = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if limit is not None and deepest > limit:
+            break
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
