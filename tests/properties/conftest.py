@@ -13,13 +13,13 @@ machine's load; the fuzz tests set their own deadline to show that no input hang
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import HealthCheck, settings
 
 from backspasm.reasoner.api import Advisor
-from backspasm.reasoner.kbtools.verify import VerificationReport, verify_boundaries
+from backspasm.reasoner.kbtools.verify import Outcome, VerificationReport
+from tests.conftest import record_checked
+from tests.properties.boundary_sample import boundary_sample
 
 CI_EXAMPLES = 100
 SLOW_EXAMPLES = 2000
@@ -37,21 +37,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def boundary_report(advisor: Advisor, request: pytest.FixtureRequest) -> VerificationReport:
-    """Every boundary patient of the default level, evaluated once and shared by the tests that read it."""
-    report = verify_boundaries(advisor, "default", keep=True)
-    record_checked(request.config, f"{report.records} boundary patients (default level)")
-    return report
+def differential_outcomes(
+    advisor: Advisor, boundary_report: VerificationReport, request: pytest.FixtureRequest
+) -> list[Outcome]:
+    """The boundary patients the clingo and SQL differentials answer, with pyDatalog's outcome for each.
 
-
-CHECKED = pytest.StashKey[list[str]]()
-
-
-def record_checked(config: pytest.Config, what: str) -> None:
-    """Note what a safety test covered, for the summary at the end of the run."""
-    config.stash.setdefault(CHECKED, []).append(what)
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    for what in config.stash.get(CHECKED, []):
-        terminalreporter.write_line(f"safety: exhaustive check covered {what}")
+    The default profile takes the stratified sample of tests/properties/boundary_sample.py
+    (every anchor, grid value, left-out field value, code option and distinct answer);
+    ``--slow`` takes every patient of the default level.
+    """
+    outcomes = boundary_report.outcomes
+    if request.config.getoption("--slow"):
+        chosen, how = outcomes, "all"
+    else:
+        positions = boundary_sample(advisor.record_spec, outcomes)
+        chosen, how = [outcomes[position] for position in positions], "stratified sample; all with --slow"
+    record_checked(
+        request.config,
+        f"the clingo and SQL differentials covered {len(chosen)} of {len(outcomes)} boundary patients ({how})",
+    )
+    return chosen
