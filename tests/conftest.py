@@ -60,9 +60,9 @@ def advisor():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def boundary_report(advisor, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """Every boundary patient of the default level, evaluated once in pyDatalog and shared by the tests that read it."""
-    from backspasm.reasoner.kbtools.verify import verify_boundaries
+    from tests.boundary_report import verify_default_boundaries
 
-    report = verify_boundaries(advisor, "default", keep=True)
+    report = verify_default_boundaries(advisor, ROOT / "kb")
     record_checked(request.config, f"exhaustive check covered {report.records} boundary patients (default level)")
     return report
 
