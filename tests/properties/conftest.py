@@ -1,11 +1,13 @@
 """Hypothesis profiles for the property tests, chosen by the suite's ``--slow`` option.
 
-``ci`` (the default run): 100 generated patients per property, about 1000 in all. One
-patient costs about 15 ms to draw and answer, so the properties stay within about 20
-seconds on a shared two-core machine, while 100 draws per property (half of each numeric
-field on a threshold or next to it) hit each of the about 30 boundary values several
-times; the exhaustive boundary tests then cover every combination of them systematically.
-``slow`` (``pytest --slow``): 2000 patients per property, about 20 000 in all.
+``ci`` (the default run): 50 generated patients per invariant property, about 1000 in all.
+One patient costs about 35 ms to draw and answer, so the invariants stay within about 35
+seconds on a two-core machine, while 50 draws per property (half of each numeric field on
+a threshold or next to it) still hit each of the about 30 boundary values a few times per
+property and many times over the 19 properties; the exhaustive boundary tests then check
+every invariant on every combination of them systematically. The fuzzers and the
+differential test on generated patients keep 100 draws (:func:`examples`): they are cheap.
+``slow`` (``pytest --slow``): 2000 patients per property, about 40 000 in all.
 
 Deadlines are off for the properties, whose cost is the engine's and varies with the
 machine's load; the fuzz tests set their own deadline to show that no input hangs.
@@ -21,7 +23,7 @@ from backspasm.reasoner.kbtools.verify import Outcome, VerificationReport
 from tests.conftest import record_checked
 from tests.properties.boundary_sample import boundary_sample
 
-CI_EXAMPLES = 100
+CI_EXAMPLES = 50
 SLOW_EXAMPLES = 2000
 
 settings.register_profile(
@@ -34,6 +36,14 @@ settings.register_profile(
 
 def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile("slow" if config.getoption("--slow") else "ci")
+
+
+def examples(in_the_default_run: int) -> int:
+    """Draws for a property that takes more than the ``ci`` profile's by default (the slow profile's with --slow).
+
+    Read when a test module is imported, after :func:`pytest_configure` has loaded the profile.
+    """
+    return SLOW_EXAMPLES if settings.get_current_profile_name() == "slow" else in_the_default_run
 
 
 @pytest.fixture(scope="session")

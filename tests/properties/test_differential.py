@@ -28,6 +28,7 @@ from backspasm.reasoner.language.syntax import parse_program
 from backspasm.reasoner.language.to_asp import to_asp
 from tests.properties.asp import clingo_model, clingo_models, differences
 from tests.properties.boundary_sample import boundary_sample
+from tests.properties.conftest import examples
 from tests.strategies import patients
 
 
@@ -94,6 +95,7 @@ def _values_of(name: str, records: Sequence[Mapping[str, Any]]) -> set[object]:
     return {entry.get(attribute) for record in records for entry in record.get(field, []) if isinstance(entry, dict)}
 
 
+@settings(max_examples=examples(100))
 @given(patients())
 def test_both_engines_agree_on_generated_patients(advisor: Advisor, patient: dict[str, Any]) -> None:
     assert _disagreement(advisor, patient, evaluate(advisor, patient).model) == {}
