@@ -526,7 +526,9 @@ def test_batch_reports_violated_invariants(runner: CliRunner, tmp_path: Path) ->
     assert f"\n  tens_not_avoided: {EXAMPLE_COUNT} patients, e.g. " in result.stdout
 
 
+@pytest.mark.slow
 def test_batch_with_two_workers_gives_the_same_lines(runner: CliRunner, tmp_path: Path) -> None:
+    """Slow profile: tests/test_robustness.py compares two workers' lines with one process's by default."""
     cohort = tmp_path / "cohort.jsonl"
     cohort.write_text("\n".join(cohort_lines() * 3) + "\n")
     one = run(runner, "batch", str(cohort), "--chunk-size", "2")

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..datafile import DataFile
+from ..datafile import DataFile, describe
 from ..errors import FieldProblem, KnowledgeBaseError, Problem, RecordError
 from ..language.engine import Fact
 from ..language.program import Program
@@ -94,7 +94,7 @@ class RecordSpec:
         problems: list[FieldProblem] = []
         if not isinstance(record, dict):
             raise RecordError(
-                [FieldProblem("", f"a record is a JSON object of fields, not {_describe(record)}")], source
+                [FieldProblem("", f"a record is a JSON object of fields, not {describe(record, _number)}")], source
             )
         allowed = ", ".join(spec.name for spec in self.fields)
         _unknown_fields("", [name for name in record if self.field(str(name)) is None], allowed, problems)
@@ -264,20 +264,6 @@ def _number(value: int | float) -> str:
     return text if len(text) <= MAX_SHOWN_DIGITS else f"of {len(text.lstrip('-'))} digits"
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, str):
-        return f"text {value!r}"
-    if isinstance(value, int | float):
-        return f"number {_number(value)}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return "null" if value is None else type(value).__name__
-
-
 def _read_integer(
     path: str, value: Any, minimum: int | None, maximum: int | None, problems: list[FieldProblem]
 ) -> int | None:
@@ -285,7 +271,7 @@ def _read_integer(
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            problems.append(FieldProblem(path, f"must be a whole number, not {_describe(value)}"))
+            problems.append(FieldProblem(path, f"must be a whole number, not {describe(value, _number)}"))
             return None
     if minimum is not None and value < minimum:
         problems.append(
@@ -310,7 +296,7 @@ def _read_field(spec: FieldSpec, value: Any, numbers: dict[str, int], problems: 
     """The facts of one field; a valid integer is also kept in ``numbers`` for the cross-field checks."""
     if spec.type == "text":
         if not isinstance(value, str) or not value.strip():
-            problems.append(FieldProblem(spec.name, f"must be non-empty text, not {_describe(value)}"))
+            problems.append(FieldProblem(spec.name, f"must be non-empty text, not {describe(value, _number)}"))
         elif (position := _lone_surrogate(value)) is not None:
             problems.append(
                 FieldProblem(spec.name, f"is not valid Unicode text: a lone surrogate at character {position + 1}")
@@ -318,7 +304,7 @@ def _read_field(spec: FieldSpec, value: Any, numbers: dict[str, int], problems: 
         return []
     if spec.type == "boolean":
         if not isinstance(value, bool):
-            problems.append(FieldProblem(spec.name, f"must be true or false, not {_describe(value)}"))
+            problems.append(FieldProblem(spec.name, f"must be true or false, not {describe(value, _number)}"))
             return []
         return [Fact(spec.fact, ())] if value and spec.fact else []
     if spec.type == "integer":
@@ -332,7 +318,7 @@ def _read_field(spec: FieldSpec, value: Any, numbers: dict[str, int], problems: 
 
 def _read_codes(spec: FieldSpec, value: Any, problems: list[FieldProblem]) -> list[Fact]:
     if not isinstance(value, list):
-        problems.append(FieldProblem(spec.name, f"must be a list of codes, not {_describe(value)}"))
+        problems.append(FieldProblem(spec.name, f"must be a list of codes, not {describe(value, _number)}"))
         return []
     if len(value) > len(spec.codes):
         problems.append(
@@ -360,7 +346,7 @@ def _read_codes(spec: FieldSpec, value: Any, problems: list[FieldProblem]) -> li
         else:
             code, path_of_code = item, path
         if not isinstance(code, str) or code not in spec.codes:
-            shown = repr(code) if isinstance(code, str) else _describe(code)
+            shown = repr(code) if isinstance(code, str) else describe(code, _number)
             problems.append(
                 FieldProblem(path_of_code, f"{shown} is not a known code; allowed: {', '.join(spec.codes)}")
             )
@@ -384,7 +370,9 @@ def _read_codes(spec: FieldSpec, value: Any, problems: list[FieldProblem]) -> li
                 if number is not None:
                     facts.append(Fact(attribute.fact, (code, number)))
             elif not isinstance(attribute_value, str) or attribute_value not in attribute.codes:
-                shown = repr(attribute_value) if isinstance(attribute_value, str) else _describe(attribute_value)
+                shown = (
+                    repr(attribute_value) if isinstance(attribute_value, str) else describe(attribute_value, _number)
+                )
                 problems.append(
                     FieldProblem(attribute_path, f"{shown} is not allowed; allowed: {', '.join(attribute.codes)}")
                 )
