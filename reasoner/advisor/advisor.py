@@ -44,6 +44,14 @@ class Advisor:
     record_spec: RecordSpec
     answer_spec: AnswerSpec
 
+    def __repr__(self) -> str:
+        """Name and version only: the program and vocabularies would make a repr of hundreds of kilobytes."""
+        return f"Advisor({self.kb.name} {self.kb.version})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """The same short form for pretty printers (IPython, Hypothesis), which would list every field."""
+        printer.text(repr(self))
+
     @property
     def identity(self) -> dict[str, str]:
         return {"name": self.kb.name, "version": self.kb.version}
