@@ -998,6 +998,39 @@ def lint(path: Path | None, kb_path: Path | None, output_format: str) -> None:
         sys.exit(1)
 
 
+@kb.command("diff", context_settings=CONTEXT_SETTINGS)
+@click.argument("old_kb", type=click.Path(exists=True, path_type=Path))
+@click.argument("new_kb", type=click.Path(exists=True, path_type=Path))
+@click.argument("cohort", type=click.Path(exists=True, allow_dash=True, path_type=Path))
+@format_option()
+def diff(old_kb: Path, new_kb: Path, cohort: Path, output_format: str) -> None:
+    """What changes when the knowledge base changes: COHORT answered by OLD_KB and by NEW_KB.
+
+    Every patient is answered by both versions (set-at-a-time, on DuckDB) and the two
+    answers compared item by item: items added or removed, an item's kind changed, a
+    parameter changed, or a record valid under one version only. Each change is counted,
+    with a few example patients and the rules behind the item in both versions: a guideline
+    author's impact report. Exits 0 whether or not answers change.
+
+    Example:
+
+    \b
+        backspasm example cohort > cohort.jsonl
+        cp -r "$(backspasm kb path)" shorter-limit
+        sed -i 's/relaxant_cumulative_limit(21)/relaxant_cumulative_limit(14)/' shorter-limit/relaxant.dl
+        backspasm kb diff "$(backspasm kb path)" shorter-limit cohort.jsonl
+    """
+    from .reasoner.advisor.diff import diff_cohort
+    from .reasoner.advisor.inputs import read_cohort
+    from .reasoner.render.cohort import diff_lines
+
+    report = diff_cohort(load_advisor(old_kb), load_advisor(new_kb), read_cohort(cohort, sys.stdin))
+    if output_format == "json":
+        emit_json(report.to_json())
+    else:
+        emit(diff_lines(report))
+
+
 @kb.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--code", help="Only rules whose head mentions this answer code.")
 @output_options()

@@ -269,6 +269,25 @@ class WhyNot(OutputModel):
     )
 
 
+class DiffChange(OutputModel):
+    change: Literal["added", "removed", "kind", "parameter", "record"]
+    code: str = Field(description="the answer code; empty for a record valid under one version only")
+    detail: str = Field(description="the kind now given or no longer given, old -> new kind, or the parameter's name")
+    patients: Count
+    examples: list[str] = Field(description="a few subjects, with old -> new values for a parameter")
+    old_rules: list[str] = Field(description="the rules behind the item in the old version")
+    new_rules: list[str] = Field(description="the rules behind the item in the new version")
+
+
+class KbDiff(OutputModel):
+    old: KnowledgeBaseIdentity
+    new: KnowledgeBaseIdentity
+    patients: Count
+    changed: Count = Field(description="patients whose answer differs")
+    rules_edited: list[str] = Field(description="rule ids whose clause, statement or evidence differs, or new or gone")
+    changes: list[DiffChange] = Field(description="most patients first")
+
+
 ANSWER_SCHEMA = published_schema(Answer, "answer", "Answer for one subject")
 """The published shape of :meth:`reasoner.advisor.answer.Answer.to_json`."""
 
@@ -301,6 +320,9 @@ CLI_SCHEMAS: dict[str, dict[str, Any]] = {
         "Solutions of `backspasm query --format json`: one object per solution, a value per named variable",
     ),
     "schemas/why.schema.json": published_schema(Why, "why", "Proofs printed by `backspasm why --format json`"),
+    "schemas/kb-diff.schema.json": published_schema(
+        KbDiff, "kb-diff", "What changes when the knowledge base changes: `backspasm kb diff --format json`"
+    ),
     "schemas/why-not.schema.json": published_schema(
         WhyNot, "why-not", "Explanations printed by `backspasm why-not --format json`, one per kind explained"
     ),
