@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -528,6 +528,12 @@ def check_kind(advisor: Advisor, kind: str | None) -> None:
 @kind_option
 @click.option("--all", "all_proofs", is_flag=True, help="Show every proof (up to --limit), smallest first.")
 @click.option("--limit", type=click.IntRange(1), default=10, show_default=True, help="At most this many proofs.")
+@click.option("--full", is_flag=True, help="Print the whole proof tree: every rule's Datalog, evidence and why-nots.")
+@click.option(
+    "--changes",
+    is_flag=True,
+    help="Also say what would end the item soonest, and when (each change checked by answering it first).",
+)
 @output_options("dot", "mermaid", "sentence")
 @budget_options
 def why(
@@ -536,50 +542,85 @@ def why(
     kind: str | None,
     all_proofs: bool,
     limit: int,
+    full: bool,
+    changes: bool,
     kb_path: Path | None,
     output_format: str,
 ) -> None:
-    """Why the answer for PATIENT holds CODE: the proof tree, with each rule's statement and evidence.
+    """Why the answer for PATIENT holds CODE: the patient's facts, the rules that used them, what was ruled out.
 
-    The item explained is the one the answer holds for CODE (or --kind KIND). dot and
-    mermaid draw the proof as a graph; sentence gives it in one sentence.
+    The item explained is the one the answer holds for CODE (or --kind KIND). The text
+    shows the decisive path: the patient's facts, one line per rule on the path with its
+    statement and what it tested, and one line per rule that could have ruled the item
+    out and did not, with what was checked. --full prints the whole proof tree (each
+    rule's Datalog and evidence); JSON holds both. dot and mermaid draw the proof as a
+    graph; sentence says it in a sentence and a bullet list. --changes adds what would
+    end the item soonest ("ends in 2 days, when the current course reaches day 7").
 
     Example:
 
     \b
-        backspasm example acute > acute.json
-        backspasm why acute.json muscle_relaxant_short_course
-        backspasm why acute.json heat_therapy --format dot > heat.dot
+        backspasm example subacute > subacute.json
+        backspasm why subacute.json muscle_relaxant_short_course
+        backspasm why subacute.json muscle_relaxant_short_course --full
+        backspasm why subacute.json muscle_relaxant_short_course --changes
+        backspasm why subacute.json heat_therapy --format dot > heat.dot
     """
     from .reasoner.render.formats import render_many, why_json
+    from .reasoner.render.vocabulary import vocabulary_of
 
     advisor = load_advisor(kb_path)
     check_code(advisor, code)
     check_kind(advisor, kind)
     record = read_patient(advisor, patient)
     fact, proofs = advisor.proofs(record, code, kind, every=all_proofs, limit=limit)
+    held_kind = str(fact.arguments[1]) if proofs else None
+    item = next((i for i in advisor.recommend(record).items if i.code == code and i.kind == held_kind), None)
+    vocabulary = vocabulary_of(advisor.record_spec, advisor.answer_spec, item.parameters if item else None)
+    wanted = changes and held_kind is not None and advisor.declares_changes and output_format != "dot"
+    found = advisor.changes(record, code, held_kind) if wanted and held_kind else None
     if output_format == "json":
-        emit_json(why_json(str(fact), proofs, advisor.kb.evidence))
+        value = why_json(str(fact), proofs, advisor.kb.evidence, vocabulary)
+        if found is not None:
+            from .reasoner.render.changes import changes_json
+
+            value["changes"] = changes_json(found)
+        emit_json(value)
     elif not proofs:
         where = f" as {kind}" if kind else ""
         hint = f"ask `backspasm why-not {patient} {code}` for the reason"
         click.echo(f"{code} is not in the answer for {record.identifier}{where}; {hint}.")
     else:
-        click.echo(render_many(proofs, output_format, advisor.kb.evidence), nl=False)
+        click.echo(render_many(proofs, output_format, advisor.kb.evidence, vocabulary=vocabulary, full=full), nl=False)
+        if found is not None and output_format in ("text", "sentence"):
+            from .reasoner.render.changes import changes_text
+
+            click.echo(changes_text([found]), nl=False)
 
 
 @main.command("why-not", context_settings=CONTEXT_SETTINGS)
 @patient_argument
 @click.argument("code")
 @kind_option
+@click.option(
+    "--changes/--no-changes",
+    default=True,
+    show_default=True,
+    help="Also say what would change it, and when (text, sentence and json; the knowledge base's changes file).",
+)
 @output_options("dot", "mermaid", "sentence")
 @budget_options
-def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, output_format: str) -> None:
+def why_not(patient: str, code: str, kind: str | None, changes: bool, kb_path: Path | None, output_format: str) -> None:
     """Why the answer for PATIENT does not offer CODE: for each rule, the first condition that fails.
 
     Without --kind every kind some rule could offer it with is explained (every kind
     but avoid): for muscle_relaxant_short_course, why it is not considered. When no
     rule offers CODE at all (tens), the answer says what the knowledge base holds instead.
+
+    Then, what would change it, and when: the smallest changes of the record (fewest,
+    then soonest) that the knowledge base allows, over time too, that would make it hold
+    (or end it, for an item the answer holds); each is checked by answering the changed
+    record first. --no-changes leaves this out.
 
     Example:
 
@@ -588,18 +629,28 @@ def why_not(patient: str, code: str, kind: str | None, kb_path: Path | None, out
         backspasm why-not elderly.json muscle_relaxant_short_course
         backspasm why-not elderly.json tens --kind recommend --format json
         backspasm why-not elderly.json muscle_relaxant_short_course --format mermaid
+        backspasm example course-day-5 > course.json
+        backspasm why-not course.json muscle_relaxant_short_course
     """
     from .reasoner.render.formats import render_many, why_not_json
+    from .reasoner.render.vocabulary import vocabulary_of
 
     advisor = load_advisor(kb_path)
     check_code(advisor, code)
     check_kind(advisor, kind)
     record = read_patient(advisor, patient)
     explanations = advisor.absences(record, code, kind)
+    wanted = changes and advisor.declares_changes and output_format in ("text", "sentence", "json")
+    found = advisor.why_not_changes(record, explanations) if wanted else None
     if output_format == "json":
-        emit_json(why_not_json(code, explanations, advisor.kb.evidence))
-    else:
-        click.echo(render_many(explanations, output_format, advisor.kb.evidence), nl=False)
+        emit_json(why_not_json(code, explanations, advisor.kb.evidence, found))
+        return
+    vocabulary = vocabulary_of(advisor.record_spec, advisor.answer_spec)
+    click.echo(render_many(explanations, output_format, advisor.kb.evidence, vocabulary=vocabulary), nl=False)
+    if found:
+        from .reasoner.render.changes import changes_text
+
+        click.echo(changes_text(found), nl=False)
 
 
 # -- batch --------------------------------------------------------------------------------
@@ -738,11 +789,15 @@ def batch(
     except Interrupted as interruption:
         outcomes.close()  # ends the worker processes before anything else
         stream.flush()
+        if output:
+            stream.close()
+        if progress is not None:
+            progress.stop()
         click.echo(
             f"Error: interrupted by {interruption.name} after {written} records were written (whole lines only)",
             err=True,
         )
-        sys.exit(interruption.exit_code)
+        exit_at_once(interruption.exit_code)
     finally:
         if progress is not None:
             progress.stop()
@@ -800,6 +855,22 @@ def stop_on_signals() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def exit_at_once(code: int) -> NoReturn:
+    """End an interrupted run now, once its output is flushed and its workers are reaped.
+
+    A normal exit would join the process pool's manager thread at interpreter shutdown,
+    which on a loaded machine was seen to wait minutes on the queues of the workers just
+    terminated; nothing is left to clean up, so the process ends without that wait.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _count_lines(path: Path) -> int | None:
@@ -968,6 +1039,39 @@ def lint(path: Path | None, kb_path: Path | None, output_format: str) -> None:
         click.echo(lint_summary(str(target), problems))
     if errors:
         sys.exit(1)
+
+
+@kb.command("diff", context_settings=CONTEXT_SETTINGS)
+@click.argument("old_kb", type=click.Path(exists=True, path_type=Path))
+@click.argument("new_kb", type=click.Path(exists=True, path_type=Path))
+@click.argument("cohort", type=click.Path(exists=True, allow_dash=True, path_type=Path))
+@format_option()
+def diff(old_kb: Path, new_kb: Path, cohort: Path, output_format: str) -> None:
+    """What changes when the knowledge base changes: COHORT answered by OLD_KB and by NEW_KB.
+
+    Every patient is answered by both versions (set-at-a-time, on DuckDB) and the two
+    answers compared item by item: items added or removed, an item's kind changed, a
+    parameter changed, or a record valid under one version only. Each change is counted,
+    with a few example patients and the rules behind the item in both versions: a guideline
+    author's impact report. Exits 0 whether or not answers change.
+
+    Example:
+
+    \b
+        backspasm example cohort > cohort.jsonl
+        cp -r "$(backspasm kb path)" shorter-limit
+        sed -i 's/relaxant_cumulative_limit(21)/relaxant_cumulative_limit(14)/' shorter-limit/relaxant.dl
+        backspasm kb diff "$(backspasm kb path)" shorter-limit cohort.jsonl
+    """
+    from .reasoner.advisor.diff import diff_cohort
+    from .reasoner.advisor.inputs import read_cohort
+    from .reasoner.render.cohort import diff_lines
+
+    report = diff_cohort(load_advisor(old_kb), load_advisor(new_kb), read_cohort(cohort, sys.stdin))
+    if output_format == "json":
+        emit_json(report.to_json())
+    else:
+        emit(diff_lines(report))
 
 
 @kb.command(context_settings=CONTEXT_SETTINGS)
@@ -1173,7 +1277,7 @@ def verify(
     except Interrupted as interruption:
         outcomes.close()  # ends the worker processes
         click.echo(f"Error: interrupted by {interruption.name} after {summary.patients} patients", err=True)
-        sys.exit(interruption.exit_code)
+        exit_at_once(interruption.exit_code)
     if output_format == "json":
         result = summary.to_json()
         emit_json({"patients": result["patients"], "errors": result["errors"], "violations": result["violations"]})

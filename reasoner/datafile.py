@@ -8,7 +8,7 @@ node tree is kept so a later check can say ``evidence.yaml:12:3: ref3.quality: â
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,16 +200,43 @@ def _fields_at(schema: dict[str, Any], path: PathKey) -> list[str]:
     return list(dict.fromkeys(name for node in nodes for name in node.get("properties", {})))
 
 
-def describe(value: Any) -> str:
-    """A found value as an error message names it: ``text 'x'``, ``number 3``, ``a list`` ..."""
+def describe(value: Any, number: Callable[[int | float], str] = str) -> str:
+    """A found value as an error message names it: ``text 'x'``, ``number 3``, ``a list`` ...
+
+    ``number`` writes a number (a record's messages shorten a very long one to its digit count).
+    """
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
     if isinstance(value, str):
         return f"text {value!r}"
     if isinstance(value, int | float):
-        return f"number {value}"
+        return f"number {number(value)}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
         return "an object"
     return "null" if value is None else type(value).__name__
+
+
+def nesting_depth(value: Any, limit: int | None = None) -> int:
+    """How deep ``value`` nests lists and objects (0 for a scalar, 1 for a flat list), walked without recursion.
+
+    Parsed JSON or YAML from outside is checked with it before anything recurses into it.
+    With ``limit``, the walk stops at the first container deeper than ``limit`` and returns
+    its depth, so a hostile value costs no more than its first ``limit + 1`` levels.
+    """
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        current, depth = pending.pop()
+        if isinstance(current, dict):
+            children: Any = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if limit is not None and deepest > limit:
+            break
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest

@@ -57,6 +57,29 @@ def advisor():  # type: ignore[no-untyped-def]
     return load_advisor(ROOT / "kb")
 
 
+@pytest.fixture(scope="session")
+def boundary_report(advisor, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Every boundary patient of the default level, evaluated once in pyDatalog and shared by the tests that read it."""
+    from tests.boundary_report import verify_default_boundaries
+
+    report = verify_default_boundaries(advisor, ROOT / "kb")
+    record_checked(request.config, f"exhaustive check covered {report.records} boundary patients (default level)")
+    return report
+
+
+CHECKED = pytest.StashKey[list[str]]()
+
+
+def record_checked(config: pytest.Config, what: str) -> None:
+    """Note what a safety test covered, for the summary at the end of the run."""
+    config.stash.setdefault(CHECKED, []).append(what)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    for what in config.stash.get(CHECKED, []):
+        terminalreporter.write_line(f"safety: {what}")
+
+
 EXAMPLES = ROOT / "examples" / "patients"
 
 

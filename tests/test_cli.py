@@ -234,15 +234,34 @@ def test_unknown_command_is_a_usage_error(runner: CliRunner) -> None:
 # -- why, why-not ------------------------------------------------------------------
 
 
-def test_why_prints_the_proof_tree(runner: CliRunner) -> None:
+def test_why_prints_the_decisive_path(runner: CliRunner) -> None:
     result = run(runner, "why", ACUTE, "muscle_relaxant_short_course")
     assert result.exit_code == 0
     assert_golden("cli/why-acute-relaxant.txt", result.output)
 
 
+def test_why_on_the_subacute_example_fits_in_20_lines(runner: CliRunner) -> None:
+    result = run(runner, "why", "examples/patients/subacute.json", "muscle_relaxant_short_course")
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) <= 20
+    assert "  from the record: age 38, symptom days 42, relaxant days taken 5\n" in result.output
+    assert_golden("cli/why-subacute-relaxant.txt", result.output)
+
+
+def test_why_full_prints_the_whole_proof_tree(runner: CliRunner) -> None:
+    result = run(runner, "why", ACUTE, "muscle_relaxant_short_course", "--full")
+    assert result.exit_code == 0
+    assert_golden("cli/why-acute-relaxant.full.txt", result.output)
+    assert "rule relaxant_excluded_elderly: relaxant_excluded(age_65_or_over) :- age(Age), Age >= 65." in result.output
+
+
 def test_why_for_a_fact_of_the_kb(runner: CliRunner) -> None:
     result = run(runner, "why", ACUTE, "tens")
     assert result.exit_code == 0
+    assert result.output == (
+        "item(tens, avoid): TENS shows no significant difference compared with sham treatment. [tens_avoid]\n"
+    )
+    result = run(runner, "why", ACUTE, "tens", "--full")
     assert result.output == (
         "item(tens, avoid): knowledge-base fact\n"
         "    TENS shows no significant difference compared with sham treatment.\n"
@@ -265,6 +284,13 @@ def test_why_json_follows_its_schema(runner: CliRunner) -> None:
     value = json.loads(result.output)
     validate(value, "why.schema.json")
     assert value["fact"] == "item(muscle_relaxant_short_course, consider)" and value["holds"] is True
+    assert len(value["decisive"]) == len(value["proofs"]) >= 1
+    assert {"fact": "age(45)", "words": "age 45"} in value["decisive"][0]["record"]
+    assert {
+        "negation": "not relaxant_excluded(_)",
+        "rule": "relaxant_excluded_elderly",
+        "checked": "age 45 < 65",
+    } in value["decisive"][0]["ruled_out"]
 
 
 def test_why_for_an_item_not_in_the_answer_points_to_why_not(runner: CliRunner) -> None:
@@ -295,6 +321,7 @@ def test_why_not_names_the_failing_condition(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert_golden("cli/why-not-elderly-relaxant.txt", result.output)
     assert "relaxant_excluded(age_65_or_over) holds, so `not relaxant_excluded(_)` fails" in result.output
+    assert "    - age 80 — At 65 and over, skeletal muscle relaxants are avoided (Beers criteria)." in result.output
 
 
 def test_why_not_for_a_code_no_rule_offers(runner: CliRunner) -> None:
@@ -303,13 +330,49 @@ def test_why_not_for_a_code_no_rule_offers(runner: CliRunner) -> None:
     assert result.output == (
         "item(tens, recommend) does not hold; the knowledge base says instead that TENS shows no significant "
         "difference compared with sham treatment.\n"
+        "\n"
+        "What would make item(tens, recommend) hold, and when (up to 2 changes within 365 days, each checked):\n"
+        "  - Never under this guideline: no rule concludes it.\n"
     )
 
 
-def test_why_not_for_an_item_that_holds(runner: CliRunner) -> None:
+def test_why_not_for_an_item_that_holds_says_what_would_end_it(runner: CliRunner) -> None:
     result = run(runner, "why-not", ACUTE, "muscle_relaxant_short_course")
     assert result.exit_code == 0
+    assert result.output == (
+        "item(muscle_relaxant_short_course, consider) holds; ask why, not why not\n"
+        "\n"
+        "What would end item(muscle_relaxant_short_course, consider), and when "
+        "(up to 2 changes within 365 days, each checked):\n"
+        "  - Ends in 75 days, when the spasm has lasted 85 days.\n"
+    )
+
+
+def test_why_not_says_when_a_washout_ends(runner: CliRunner) -> None:
+    stdin = json.dumps(
+        {
+            "id": "maoi",
+            "age": 45,
+            "symptom_days": 10,
+            "relaxant_days_taken": 0,
+            "medications": [{"code": "maoi", "days_since_last_dose": 10}],
+        }
+    )
+    result = run(runner, "why-not", "-", "muscle_relaxant_short_course", stdin=stdin)
+    assert result.exit_code == 0
+    assert result.output.endswith(
+        "What would make item(muscle_relaxant_short_course, consider) hold, and when "
+        "(up to 2 changes within 365 days, each checked):\n"
+        "  - Possible in 4 days, when monoamine oxidase inhibitor was last taken 14 days before.\n"
+    )
+
+
+def test_why_not_without_changes_prints_the_explanation_only(runner: CliRunner) -> None:
+    result = run(runner, "why-not", ACUTE, "muscle_relaxant_short_course", "--no-changes")
+    assert result.exit_code == 0
     assert result.output == "item(muscle_relaxant_short_course, consider) holds; ask why, not why not\n"
+    as_json = json.loads(run(runner, "why-not", ACUTE, "tens", "--no-changes", "--format", "json").output)
+    assert "changes" not in as_json
 
 
 def test_why_not_json_follows_its_schema(runner: CliRunner) -> None:
@@ -318,13 +381,44 @@ def test_why_not_json_follows_its_schema(runner: CliRunner) -> None:
     value = json.loads(result.output)
     validate(value, "why-not.schema.json")
     assert value["code"] == "muscle_relaxant_short_course" and len(value["explanations"]) == 1
+    [changes] = value["changes"]
+    assert (changes["direction"], changes["never"], changes["options"]) == ("make-hold", True, [])
+    [blocker] = changes["blockers"]
+    assert blocker["record"] == ["relaxant days taken 22"]
+    assert blocker["blocks"] == ["relaxant_consider"]
+
+
+def test_why_not_json_gives_the_changed_record(runner: CliRunner) -> None:
+    result = run(
+        runner, "why-not", "examples/patients/red-flag.json", "muscle_relaxant_short_course", "--format", "json"
+    )
+    value = json.loads(result.output)
+    validate(value, "why-not.schema.json")
+    [option] = value["changes"][0]["options"]
+    assert option["days"] == 0 and option["changes"][0]["action"] == "clear"
+    assert option["text"].startswith("Not before the red flags are evaluated and explained (saddle anaesthesia")
+    assert "red_flags" not in option["record"]
+    answer = json.loads(run(runner, "recommend", "-", "--format", "json", stdin=json.dumps(option["record"])).output)
+    assert {"code": "muscle_relaxant_short_course", "kind": "consider"}.items() <= next(
+        item for item in answer["items"] if item["code"] == "muscle_relaxant_short_course"
+    ).items()
+
+
+def test_why_not_with_a_knowledge_base_without_changes(runner: CliRunner, tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(ROOT / "kb", kb)
+    manifest = kb / "manifest.yaml"
+    manifest.write_text(manifest.read_text().replace("  changes: changes.yaml\n", ""))
+    result = run(runner, "why-not", ACUTE, "muscle_relaxant_short_course", "--kb", str(kb))
+    assert result.exit_code == 0
+    assert result.output == "item(muscle_relaxant_short_course, consider) holds; ask why, not why not\n"
 
 
 def test_why_not_reads_stdin(runner: CliRunner) -> None:
     stdin = (EXAMPLES / "elderly.json").read_text()
     result = run(runner, "why-not", "-", "muscle_relaxant_short_course", "--format", "sentence", stdin=stdin)
     assert result.exit_code == 0
-    assert "age_65_or_over" in result.output
+    assert "relaxant excluded age 65 or over holds, since at 65 and over" in result.output
 
 
 def test_why_with_an_invalid_record(runner: CliRunner) -> None:
@@ -432,7 +526,9 @@ def test_batch_reports_violated_invariants(runner: CliRunner, tmp_path: Path) ->
     assert f"\n  tens_not_avoided: {EXAMPLE_COUNT} patients, e.g. " in result.stdout
 
 
+@pytest.mark.slow
 def test_batch_with_two_workers_gives_the_same_lines(runner: CliRunner, tmp_path: Path) -> None:
+    """Slow profile: tests/test_robustness.py compares two workers' lines with one process's by default."""
     cohort = tmp_path / "cohort.jsonl"
     cohort.write_text("\n".join(cohort_lines() * 3) + "\n")
     one = run(runner, "batch", str(cohort), "--chunk-size", "2")

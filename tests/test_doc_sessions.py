@@ -54,3 +54,9 @@ def test_a_documented_session_prints_what_the_document_shows(
 
 def test_the_readme_shows_a_real_session_of_the_main_command() -> None:
     assert any(command.startswith("backspasm recommend ") for command, _ in sessions(ROOT / "README.md"))
+
+
+def test_the_pages_show_explanations_on_the_command_line() -> None:
+    for page in ("cli.md", "explanations.md"):
+        commands = [command.split()[1] for command, _ in sessions(ROOT / "docs" / page)]
+        assert "why" in commands, page

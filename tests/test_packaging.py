@@ -65,9 +65,11 @@ def fresh_venv(where: Path) -> Path:
     """A new virtual environment whose dependencies come from this one's site-packages (no download).
 
     The path is added by a ``.pth`` line, which adds the directory but runs none of its own
-    ``.pth`` files: this environment's editable ``backspasm`` is not visible there.
+    ``.pth`` files: this environment's editable ``backspasm`` is not visible there. pip comes
+    from there too (``python -m pip`` installs into the new environment, whose interpreter
+    runs it), so the environment is made without bootstrapping a pip of its own.
     """
-    venv.create(where, with_pip=True)
+    venv.create(where, with_pip=False)
     python = where / "bin" / "python"
     purelib = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=where).stdout.strip()
     Path(purelib, "zz-test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")

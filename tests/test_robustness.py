@@ -276,13 +276,15 @@ def test_batch_reads_standard_input_like_a_file(runner: CliRunner) -> None:
     assert_batch_output(result.stdout, result.stderr, expected, "<stdin>")
 
 
-def test_batch_with_two_workers_in_a_process_answers_every_good_record(tmp_path: Path) -> None:
+def test_batch_with_two_workers_in_a_process_answers_every_good_record(runner: CliRunner, tmp_path: Path) -> None:
+    """The workers' lines are, byte for byte, those of one process on DuckDB (the default engine)."""
     text, expected = cohort_with_every_hostile_line()
     cohort = tmp_path / "cohort.jsonl"
     cohort.write_bytes(text)
     result = backspasm("batch", str(cohort), "--engine", "pydatalog", "--workers", "2", "--chunk-size", "3")
     assert result.returncode == 1
     assert_batch_output(result.stdout.decode(), result.stderr.decode(), expected, str(cohort))
+    assert result.stdout.decode() == runner.invoke(main, ["batch", str(cohort)]).stdout
 
 
 def cohort_lines() -> st.SearchStrategy[list[bytes | None]]:

@@ -15,6 +15,7 @@ answer vocabulary (``record`` and ``answer`` data files of the manifest).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +25,15 @@ from ..language.program import Atom, Constant, Variable
 from ..language.session import Session
 from . import answer as answers
 from . import records
-from .answer import Answer, AnswerSpec
+from .answer import Answer
+from .answer_spec import AnswerSpec, read_spec, unconditional_items
 from .records import Record, RecordSpec
 from .summary import Summary, summarize
 
 if TYPE_CHECKING:
+    from ..explain.counterfactual import Analysis
     from ..explain.explanation import Proof, WhyNot
+    from .changes import Changes, ChangeSpec
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,14 @@ class Advisor:
     kb: KnowledgeBase
     record_spec: RecordSpec
     answer_spec: AnswerSpec
+
+    def __repr__(self) -> str:
+        """Name and version only: the program and vocabularies would make a repr of hundreds of kilobytes."""
+        return f"Advisor({self.kb.name} {self.kb.version})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """The same short form for pretty printers (IPython, Hypothesis), which would list every field."""
+        printer.text(repr(self))
 
     @property
     def identity(self) -> dict[str, str]:
@@ -137,6 +149,68 @@ class Advisor:
             return explanations
         return [next((e for e in every if e.fact.arguments[1] == Constant("recommend")), every[0])]
 
+    @property
+    def declares_changes(self) -> bool:
+        """True when the knowledge base says what may change in a record (``data.changes`` of the manifest)."""
+        return "changes" in self.kb.data
+
+    @cached_property
+    def change_spec(self) -> ChangeSpec:
+        """What may change in a record and how time changes it, read on first use (it needs pydantic)."""
+        from .changes import read_change_spec
+
+        if not self.declares_changes:
+            raise QueryError("this knowledge base declares no changes: name a changes file in manifest.yaml's data")
+        return read_change_spec(self.kb.data["changes"], self.record_spec)
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        """The program's comparisons and dependencies, worked out once for every counterfactual search."""
+        from ..explain.counterfactual import Analysis
+
+        return Analysis(self.kb.program)
+
+    def changes(
+        self,
+        record: Record | dict[str, Any],
+        code: str,
+        kind: str,
+        *,
+        horizon_days: int | None = None,
+        max_changes: int | None = None,
+    ) -> Changes:
+        """What would change ``item(code, kind)`` for this patient, and when.
+
+        For an item the answer lacks: the smallest changes of the record (fewest, then
+        soonest) that make it hold; for one it holds: those that end it. The changes
+        file of the knowledge base says what may change; every change returned was
+        answered by the engine first. ``horizon_days`` and ``max_changes`` override it.
+
+        >>> from backspasm import bundled_kb
+        >>> advisor = load_advisor(bundled_kb())
+        >>> record = {"id": "doc", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0,
+        ...           "medications": [{"code": "maoi", "days_since_last_dose": 10}]}
+        >>> changes = advisor.changes(record, "muscle_relaxant_short_course", "consider")
+        >>> [(option.days, option.reached[0].text) for option in changes.options]
+        [(4, 'monoamine oxidase inhibitor was last taken 14 days before')]
+        """
+        from .changes import find_changes
+
+        self._check_code(code)
+        self._check_kind(kind)
+        for name, value in (("horizon_days", horizon_days), ("max_changes", max_changes)):
+            if value is not None and value < 0:
+                raise QueryError(f"{name} must be 0 or more, not {value}")
+        return find_changes(
+            self, self._record(record), code, str(kind), horizon_days=horizon_days, max_changes=max_changes
+        )
+
+    def why_not_changes(self, record: Record | dict[str, Any], explanations: list[WhyNot]) -> list[Changes]:
+        """:meth:`changes` of each item an explanation of :meth:`absences` is about, in the same order."""
+        from .changes import why_not_changes
+
+        return why_not_changes(self, self._record(record), explanations)
+
     def _check_kind(self, kind: str | None) -> None:
         if kind is not None and kind not in self.answer_spec.kinds:
             raise QueryError(f"unknown kind {kind!r}; allowed: {', '.join(self.answer_spec.kinds)}")
@@ -176,7 +250,7 @@ def advisor_for(kb: KnowledgeBase, path: str | Path) -> Advisor:
     if problems:
         raise KnowledgeBaseError(problems)
     record_spec = records.read_spec(kb.data["record"])
-    answer_spec = answers.read_spec(kb.data["answer"])
+    answer_spec = read_spec(kb.data["answer"])
     problems += record_spec.check_against(kb.program, kb.data["record"])
     problems += answer_spec.check_against(kb.program, kb.data["answer"])
     if problems:
@@ -184,6 +258,6 @@ def advisor_for(kb: KnowledgeBase, path: str | Path) -> Advisor:
     answer_spec = replace(
         answer_spec,
         values={**record_spec.code_words(), **answer_spec.values},
-        everyone=answers.unconditional_items(kb.program, answer_spec),
+        everyone=unconditional_items(kb.program, answer_spec),
     )
     return Advisor(kb, record_spec, answer_spec)

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..datafile import DataFile
+from ..datafile import DataFile, describe
 from ..errors import FieldProblem, KnowledgeBaseError, Problem, RecordError
 from ..language.engine import Fact
 from ..language.program import Program
@@ -82,7 +82,7 @@ class RecordSpec:
         for spec in self.fields:
             for codes in (spec.codes, *(attribute.codes for attribute in spec.attributes)):
                 for code, label in codes.items():
-                    words.setdefault(code, _in_sentence(label))
+                    words.setdefault(code, in_sentence(label))
         return words
 
     def read(self, record: Any, source: str = "") -> Record:
@@ -94,7 +94,7 @@ class RecordSpec:
         problems: list[FieldProblem] = []
         if not isinstance(record, dict):
             raise RecordError(
-                [FieldProblem("", f"a record is a JSON object of fields, not {_describe(record)}")], source
+                [FieldProblem("", f"a record is a JSON object of fields, not {describe(record, _number)}")], source
             )
         allowed = ", ".join(spec.name for spec in self.fields)
         _unknown_fields("", [name for name in record if self.field(str(name)) is None], allowed, problems)
@@ -111,6 +111,37 @@ class RecordSpec:
             raise RecordError(_capped(problems), source)
         identifier = record.get(self.identifier)
         return Record(str(identifier) if identifier is not None else "", tuple(facts))
+
+    def data_of(self, record: Record) -> dict[str, Any]:
+        """The record a validated :class:`Record` was read from, as :meth:`read` takes it back.
+
+        Written the way a person writes one: fields in the spec's order, a code without
+        attributes as a bare string; a boolean that gave no fact (false or absent) is left
+        out. ``read(data_of(record))`` gives the same facts.
+        """
+        data: dict[str, Any] = {self.identifier: record.identifier} if record.identifier else {}
+        facts: dict[str, list[Fact]] = {}
+        for fact in record.facts:
+            facts.setdefault(fact.predicate, []).append(fact)
+        for spec in self.fields:
+            found = facts.get(spec.fact or spec.name, []) if spec.type != "text" else []
+            if spec.type == "integer" and found:
+                data[spec.name] = found[0].arguments[0]
+            elif spec.type == "boolean" and found:
+                data[spec.name] = True
+            elif spec.type == "codes" and found:
+                data[spec.name] = [self._item_of(spec, str(fact.arguments[0]), facts) for fact in found]
+        return data
+
+    @staticmethod
+    def _item_of(spec: FieldSpec, code: str, facts: Mapping[str, list[Fact]]) -> Any:
+        attributes = {
+            attribute.name: fact.arguments[1]
+            for attribute in spec.attributes
+            for fact in facts.get(attribute.fact, [])
+            if fact.arguments[0] == code
+        }
+        return {"code": code, **attributes} if attributes else code
 
     def _cross_field_problems(self, numbers: dict[str, int], invalid: set[str]) -> list[FieldProblem]:
         """``at_most`` limits between two fields, checked only when both fields are valid on their own.
@@ -191,7 +222,7 @@ class _Omitted(FieldProblem):
     count: int = 0
 
 
-def _in_sentence(label: str) -> str:
+def in_sentence(label: str) -> str:
     """A label's first letter in lower case, unless the first word is an abbreviation (NSAIDs)."""
     first = label.split(" ", 1)[0]
     return label if first[1:2].isupper() else label[:1].lower() + label[1:]
@@ -233,20 +264,6 @@ def _number(value: int | float) -> str:
     return text if len(text) <= MAX_SHOWN_DIGITS else f"of {len(text.lstrip('-'))} digits"
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, str):
-        return f"text {value!r}"
-    if isinstance(value, int | float):
-        return f"number {_number(value)}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return "null" if value is None else type(value).__name__
-
-
 def _read_integer(
     path: str, value: Any, minimum: int | None, maximum: int | None, problems: list[FieldProblem]
 ) -> int | None:
@@ -254,7 +271,7 @@ def _read_integer(
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            problems.append(FieldProblem(path, f"must be a whole number, not {_describe(value)}"))
+            problems.append(FieldProblem(path, f"must be a whole number, not {describe(value, _number)}"))
             return None
     if minimum is not None and value < minimum:
         problems.append(
@@ -279,7 +296,7 @@ def _read_field(spec: FieldSpec, value: Any, numbers: dict[str, int], problems: 
     """The facts of one field; a valid integer is also kept in ``numbers`` for the cross-field checks."""
     if spec.type == "text":
         if not isinstance(value, str) or not value.strip():
-            problems.append(FieldProblem(spec.name, f"must be non-empty text, not {_describe(value)}"))
+            problems.append(FieldProblem(spec.name, f"must be non-empty text, not {describe(value, _number)}"))
         elif (position := _lone_surrogate(value)) is not None:
             problems.append(
                 FieldProblem(spec.name, f"is not valid Unicode text: a lone surrogate at character {position + 1}")
@@ -287,7 +304,7 @@ def _read_field(spec: FieldSpec, value: Any, numbers: dict[str, int], problems: 
         return []
     if spec.type == "boolean":
         if not isinstance(value, bool):
-            problems.append(FieldProblem(spec.name, f"must be true or false, not {_describe(value)}"))
+            problems.append(FieldProblem(spec.name, f"must be true or false, not {describe(value, _number)}"))
             return []
         return [Fact(spec.fact, ())] if value and spec.fact else []
     if spec.type == "integer":
@@ -301,7 +318,7 @@ def _read_field(spec: FieldSpec, value: Any, numbers: dict[str, int], problems: 
 
 def _read_codes(spec: FieldSpec, value: Any, problems: list[FieldProblem]) -> list[Fact]:
     if not isinstance(value, list):
-        problems.append(FieldProblem(spec.name, f"must be a list of codes, not {_describe(value)}"))
+        problems.append(FieldProblem(spec.name, f"must be a list of codes, not {describe(value, _number)}"))
         return []
     if len(value) > len(spec.codes):
         problems.append(
@@ -329,7 +346,7 @@ def _read_codes(spec: FieldSpec, value: Any, problems: list[FieldProblem]) -> li
         else:
             code, path_of_code = item, path
         if not isinstance(code, str) or code not in spec.codes:
-            shown = repr(code) if isinstance(code, str) else _describe(code)
+            shown = repr(code) if isinstance(code, str) else describe(code, _number)
             problems.append(
                 FieldProblem(path_of_code, f"{shown} is not a known code; allowed: {', '.join(spec.codes)}")
             )
@@ -353,7 +370,9 @@ def _read_codes(spec: FieldSpec, value: Any, problems: list[FieldProblem]) -> li
                 if number is not None:
                     facts.append(Fact(attribute.fact, (code, number)))
             elif not isinstance(attribute_value, str) or attribute_value not in attribute.codes:
-                shown = repr(attribute_value) if isinstance(attribute_value, str) else _describe(attribute_value)
+                shown = (
+                    repr(attribute_value) if isinstance(attribute_value, str) else describe(attribute_value, _number)
+                )
                 problems.append(
                     FieldProblem(attribute_path, f"{shown} is not allowed; allowed: {', '.join(attribute.codes)}")
                 )

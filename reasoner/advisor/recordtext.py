@@ -16,6 +16,8 @@ import sys
 from functools import cache
 from typing import Any
 
+from ..datafile import nesting_depth
+
 MAX_NESTING = 64
 """Deepest nesting of lists and objects a subject may have. A record needs three levels,
 a FHIR Bundle about ten; the limit keeps every later step (validation, sending a record
@@ -101,18 +103,8 @@ def load_yaml(text: str) -> Any:
 
 def check_nesting(value: Any) -> None:
     """Refuse a value nested deeper than :data:`MAX_NESTING` (walked without recursion)."""
-    pending: list[tuple[Any, int]] = [(value, 0)]
-    while pending:
-        current, depth = pending.pop()
-        if isinstance(current, dict):
-            children: Any = current.values()
-        elif isinstance(current, list):
-            children = current
-        else:
-            continue
-        if depth >= MAX_NESTING:
-            raise TextProblem(f"nested more than {MAX_NESTING} levels deep")
-        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    if nesting_depth(value, MAX_NESTING) > MAX_NESTING:
+        raise TextProblem(f"nested more than {MAX_NESTING} levels deep")
 
 
 def _value_error(error: ValueError) -> str:

@@ -161,15 +161,131 @@ class CoverageLine(OutputModel):
 # -- queries and explanations -----------------------------------------------------------
 
 
+class RecordFact(OutputModel):
+    fact: str
+    words: str = Field(description="the fact in the record's words: field names and code labels")
+
+
+class PathRule(OutputModel):
+    fact: str = Field(description="the fact the rule derived")
+    rule: str | None = Field(description="the rule's id")
+    statement: str | None = Field(description="the rule's statement, filled with the item's parameters and its values")
+    depth: int = Field(ge=0, description="0 for the explained fact, one more for each rule below it")
+    tested: list[str] = Field(description="what the rule read from the record and tested, one phrase each")
+
+
+class RuledOut(OutputModel):
+    negation: str = Field(description="the negated condition, with the rule's values")
+    rule: str | None = Field(description="the id of a rule that could have broken it")
+    checked: str = Field(description="what was checked and did not hold, in one phrase")
+
+
+class DecisivePath(OutputModel):
+    """What made the fact hold: the record's facts, the rules on the path, each rule checked and not applying."""
+
+    fact: str
+    record: list[RecordFact]
+    rules: list[PathRule] = Field(description="in the order a reader follows them, each derived fact once")
+    ruled_out: list[RuledOut] = Field(description="each rule that could have broken a negated condition, once")
+
+
 class Why(OutputModel):
     fact: str
     holds: bool
     proofs: Explanations
+    decisive: list[DecisivePath] = Field(description="the decisive path of each proof, in the same order")
+    changes: ItemChanges | None = Field(default=None, description="with --changes: what would end the item, and when")
+
+
+class ChangeNote(OutputModel):
+    field: str = Field(description="the record field changed")
+    action: Literal["set", "stop", "remove", "clear"]
+    code: str | None = Field(description="the code stopped or removed")
+    codes: list[str] = Field(description="the codes a clear removes")
+    connective: Literal["if", "once", "not before"]
+    text: str
+
+
+class ReachedNote(OutputModel):
+    field: str
+    attribute: str | None
+    code: str | None
+    value: int = Field(description="the value the field reaches on the option's day")
+    rules: list[str] = Field(description="the rules whose comparisons it crosses then")
+    text: str
+
+
+class ChangeOption(OutputModel):
+    days: Count = Field(description="days from now; 0 when the changes alone do it")
+    changes: list[ChangeNote] = Field(description="record changes made now; empty when time alone does it")
+    reached: list[ReachedNote]
+    record: dict[str, Any] = Field(
+        description="the changed record that was answered (docs/schemas/patient.schema.json)"
+    )
+    text: str
+
+
+class BlockerNote(OutputModel):
+    fact: str = Field(description="a derived fact no allowed change or day within the horizon removes")
+    record: list[str] = Field(description="the patient's facts it rests on")
+    rules: list[str]
+    statement: str | None
+    evidence: list[str]
+    blocks: list[str] = Field(description="the rules it keeps from concluding")
+    fixed: list[str] = Field(description="why the knowledge base's changes file does not let those facts change")
+    text: str
+
+
+class FailingNote(OutputModel):
+    rule: str
+    condition: str
+    reason: Literal["missing-input", "false-comparison", "negation-holds", "not-derived"]
+
+
+class ItemChanges(OutputModel):
+    """What would change one item, and when (``backspasm why-not``; ``Advisor.changes``)."""
+
+    fact: str
+    code: str
+    kind: Kind
+    holds: bool = Field(description="whether the answer holds the item now")
+    direction: Literal["make-hold", "remove"]
+    horizon_days: Count
+    max_changes: Count
+    options: list[ChangeOption] = Field(
+        description="the smallest counterfactuals: fewest changes, each at its soonest day, sorted by day"
+    )
+    never: bool = Field(description="no option within the horizon and the changes allowed")
+    blockers: list[BlockerNote] = Field(description="when never: what provably blocks the item for good")
+    failing: list[FailingNote] = Field(description="when never and no blocker is proven: where its rules fail now")
+    text: list[str]
 
 
 class WhyNot(OutputModel):
     code: str
     explanations: Explanations
+    changes: list[ItemChanges] | None = Field(
+        default=None, description="one per explanation, in the same order; left out with --no-changes"
+    )
+
+
+class DiffChange(OutputModel):
+    change: Literal["added", "removed", "kind", "parameter", "record"]
+    code: str = Field(description="the answer code; empty for a record valid under one version only")
+    detail: str = Field(description="the kind now given or no longer given, old -> new kind, or the parameter's name")
+    patients: Count
+    examples: list[str] = Field(description="a few subjects, with old -> new values for a parameter")
+    old_rules: list[str] = Field(description="the rules behind the item in the old version")
+    new_rules: list[str] = Field(description="the rules behind the item in the new version")
+
+
+class KbDiff(OutputModel):
+    old: KnowledgeBaseIdentity
+    new: KnowledgeBaseIdentity
+    patients: Count
+    changed: Count = Field(description="patients whose answer differs")
+    rules_edited: list[str] = Field(description="rule ids whose clause, statement or evidence differs, or new or gone")
+    changes: list[DiffChange] = Field(description="most patients first")
 
 
 ANSWER_SCHEMA = published_schema(Answer, "answer", "Answer for one subject")
@@ -204,6 +320,9 @@ CLI_SCHEMAS: dict[str, dict[str, Any]] = {
         "Solutions of `backspasm query --format json`: one object per solution, a value per named variable",
     ),
     "schemas/why.schema.json": published_schema(Why, "why", "Proofs printed by `backspasm why --format json`"),
+    "schemas/kb-diff.schema.json": published_schema(
+        KbDiff, "kb-diff", "What changes when the knowledge base changes: `backspasm kb diff --format json`"
+    ),
     "schemas/why-not.schema.json": published_schema(
         WhyNot, "why-not", "Explanations printed by `backspasm why-not --format json`, one per kind explained"
     ),

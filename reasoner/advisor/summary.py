@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .answer import Answer, AnswerSpec, Item, SummaryLine
+from .answer import Answer, Item
+from .answer_spec import AnswerSpec, SummaryLine
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 
 from ..advisor.advisor import Advisor
+from ..datafile import nesting_depth
 from .access import FEEDBACK_LOG, AccessLog
 from .auth import AuthError, JwtVerifier
 from .cards import Card
@@ -251,28 +252,9 @@ def _json_body(body: bytes) -> Any:
         raise HookError(400, f"the request body is not JSON: {error}") from None
     except RecursionError:
         raise HookError(400, "the request body is JSON nested too deeply to read") from None
-    if nesting_depth(data) > DEPTH_LIMIT:
+    if nesting_depth(data, DEPTH_LIMIT) > DEPTH_LIMIT:
         raise HookError(400, f"the request body is JSON nested deeper than {DEPTH_LIMIT} levels")
     return data
-
-
-def nesting_depth(value: Any) -> int:
-    """How deep ``value`` nests objects and arrays, counted without recursion."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, depth)
-        if deepest > DEPTH_LIMIT:
-            return deepest
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
 
 
 class BodyLimit:

@@ -18,7 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..advisor.answer import Answer, AnswerSpec, EvidenceRef, Item
+from ..advisor.answer import Answer, EvidenceRef, Item
+from ..advisor.answer_spec import AnswerSpec
 from ..advisor.summary import PlanLine, Summary
 from ..fhir import FhirReading
 

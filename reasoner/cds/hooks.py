@@ -25,6 +25,7 @@ from ..advisor.records import Record
 from ..errors import EpisodeNotFoundError, ReasonerError, RecordError
 from ..fhir import Coding, bundle_to_record, is_bundle, load_terminology, validate_bundle
 from ..fhir import values as fhir_values
+from ..render.changes import changes_json
 from .cards import Card, answer_cards, card_id, item_card, notice_card, plan_cards, reading_card, summary
 from .config import CdsConfig, OrderCheck, Service
 from .explaining import item_explanation, item_sentence
@@ -262,15 +263,18 @@ class Hooks:
         return answer, critical, sentences
 
     def explain(self, explanation: dict[str, Any]) -> dict[str, Any]:
-        """A kept card explanation with the proof of its item added (sentence and tree)."""
+        """A kept card explanation with the proof of its item added (sentence and tree), and
+        for one item's card what would change it, and when; for the plan card each item's proof."""
         item, items, record = explanation.get("item"), explanation.get("items"), explanation.get("record")
         if not isinstance(record, dict) or not (isinstance(item, dict) or isinstance(items, list)):
             return explanation
         checked = self.advisor.read_record(record)
         spec, evidence = self.advisor.answer_spec, self.advisor.kb.evidence
+        if isinstance(item, dict):
+            with self.advisor.kb.session(checked.facts) as session:
+                explained = item_explanation(session, spec.items, item["code"], item["kind"], evidence)
+            return {**explanation, **explained, **self._changes(checked, item["code"], item["kind"])}
         with self.advisor.kb.session(checked.facts) as session:
-            if isinstance(item, dict):
-                return {**explanation, **item_explanation(session, spec.items, item["code"], item["kind"], evidence)}
             return {
                 **explanation,
                 "items": [
@@ -278,6 +282,16 @@ class Hooks:
                     for each in items or ()
                 ],
             }
+
+    def _changes(self, record: Record, code: str, kind: str) -> dict[str, Any]:
+        """What would change a card's item, and when: for a withheld item, what would make it
+        offered (the first offering kind); for any other, what would end it. Computed when
+        the link is opened, not during the hook call."""
+        if not self.advisor.declares_changes:
+            return {}
+        spec = self.advisor.answer_spec
+        asked = next((wanted for wanted in spec.offering_kinds if wanted != kind), kind) if kind == "avoid" else kind
+        return {"changes": changes_json(self.advisor.changes(record, code, asked))}
 
     def _order_card(
         self,

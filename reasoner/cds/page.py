@@ -85,6 +85,14 @@ def _item(item: Mapping[str, Any], explanation: Mapping[str, Any], level: int = 
         )
     if explanation.get("sentence"):
         parts.append(f"<p><strong>Why:</strong> {escape(str(explanation['sentence']))}</p>")
+    changes = explanation.get("changes")
+    if isinstance(changes, dict) and changes.get("text"):
+        parts.append(
+            f"<p><strong>What would change it, and when</strong> <small>({escape(str(changes.get('fact', '')))}; "
+            "each change checked by answering it first)</small></p><ul>"
+            + "".join(f"<li>{escape(str(line))}</li>" for line in changes["text"])
+            + "</ul>"
+        )
     if explanation.get("text"):
         parts.append(
             f"<details><summary>The whole proof</summary><pre>{escape(str(explanation['text']))}</pre></details>"

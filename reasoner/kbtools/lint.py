@@ -21,7 +21,9 @@ def lint(path: str | Path) -> list[Problem]:
     problems = list(kb.warnings)
     if "record" in kb.data and "answer" in kb.data:
         try:
-            advisor_for(kb, path)
+            advisor = advisor_for(kb, path)
+            if advisor.declares_changes:
+                advisor.change_spec  # noqa: B018 - read now, so its problems are listed
         except KnowledgeBaseError as error:
             problems += error.problems
     if "traceability" in kb.data and kb.root is not None:

@@ -50,7 +50,7 @@ from ..language.program import (
     Program,
     Value,
 )
-from .thresholds import Slot, thresholds
+from ..language.thresholds import Slot, thresholds
 
 if TYPE_CHECKING:
     from ..advisor.advisor import Advisor

@@ -111,6 +111,7 @@ class Engine:
     def __init__(self, program: Program) -> None:
         self.program = program
         self.inputs = program.inputs()
+        self._defined = frozenset(program.defined_predicates())
         self.known: dict[PredicateKey, None] = dict.fromkeys(
             sorted(set(self.inputs) | program.defined_predicates() | _body_predicates(program))
         )
@@ -196,7 +197,7 @@ class Engine:
         One query answers both what holds and which clauses derive it, which is what an
         answer needs to cite its rules and evidence without a proof search.
         """
-        if goal.key not in self.program.defined_predicates():
+        if goal.key not in self._defined:
             return []
         by_rule = Atom(_BY_RULE.format(predicate=goal.predicate, arity=goal.arity), (Variable("Rule"), *goal.arguments))
         with metered(budget):
@@ -239,7 +240,7 @@ class Engine:
             below = self._component_of.get(key)
             if below is not None and below in memo:
                 return list(memo[below][key])
-            if key not in self.inputs and key not in self.program.defined_predicates():
+            if key not in self.inputs and key not in self._defined:
                 return []  # read but never defined: an empty relation
             literal = pyEngine.Literal(key[0], [pyEngine.Var(f"v{i}") for i in range(key[1])])
             return _rows(literal.ask(), literal)

@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .decisive import render_decisive
     from .graph import render_dot, render_mermaid
     from .json import SCHEMA_ID, render_json
     from .sentence import render_sentence
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 # Loaded on first use: rendering an answer needs none of the explanation renderers.
 _HOMES = {
+    "render_decisive": ".decisive",
     "render_dot": ".graph",
     "render_mermaid": ".graph",
     "SCHEMA_ID": ".json",
@@ -28,7 +30,15 @@ _HOMES = {
     "render_text": ".text",
 }
 
-__all__ = ["SCHEMA_ID", "render_dot", "render_json", "render_mermaid", "render_sentence", "render_text"]
+__all__ = [
+    "SCHEMA_ID",
+    "render_decisive",
+    "render_dot",
+    "render_json",
+    "render_mermaid",
+    "render_sentence",
+    "render_text",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ..advisor.answer import Answer, AnswerSpec, Item
+from ..advisor.answer import Answer, Item
+from ..advisor.answer_spec import AnswerSpec
 from ..advisor.summary import summarize
 from ..knowledge.evidence import Evidence
 from .lines import Line

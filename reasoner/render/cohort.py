@@ -1,4 +1,5 @@
-"""A cohort's run as text: the audit summary and the one-line message of a bad record."""
+"""A cohort's run as text: the audit summary, the one-line message of a bad record, and the
+impact report of a knowledge-base change."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..advisor.batch import Audit
+from ..advisor.diff import Report
 from .lines import Line
 
 
@@ -30,6 +32,30 @@ def verify_lines(summary: Audit) -> Iterator[Line]:
         yield Line(0, "no invariant violated")
     for name, count in sorted(summary.violations.items()):
         yield Line(0, f"violated {name}: {count} patients, e.g. {', '.join(summary.examples[name])}")
+
+
+def diff_lines(report: Report) -> Iterator[Line]:
+    """How many answers change between two knowledge-base versions, and how, most patients first."""
+    old, new = report.old, report.new
+    yield Line(
+        0,
+        f"{old['name']} {old['version']} -> {new['name']} {new['version']}: {report.patients} patients, "
+        f"{report.changed} answers change",
+    )
+    if report.rules_edited:
+        yield Line(1, f"rules edited: {', '.join(report.rules_edited)}")
+    for change in report.ordered():
+        subject = f"{change.code}: " if change.code else ""
+        yield Line(1, f"{change.patients} patients: {change.change} {subject}{change.detail}")
+        yield Line(2, f"e.g. {'; '.join(change.examples)}")
+        only_old, only_new = change.old_rules - change.new_rules, change.new_rules - change.old_rules
+        if only_old or only_new:
+            parts = [
+                f"{label} {', '.join(sorted(rules))}"
+                for label, rules in (("was", only_old), ("now", only_new))
+                if rules
+            ]
+            yield Line(2, "rules: " + "; ".join(parts))
 
 
 def record_error_text(error: dict[str, Any]) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..explain.explanation import Bindings, Check, Failure, Proof, ProofSource, WhyNotKind
+from ..explain.explanation import Bindings, Check, Failure, ProofSource, WhyNotKind
 from ..knowledge.evidence import Evidence
-from ..language.program import Arithmetic, Constant, Rule, Variable, format_value
+from ..language.program import Rule, format_value
 
 EvidenceRegistry = Mapping[str, Evidence]
 
@@ -65,30 +65,6 @@ def check_kind_text(check: Check) -> str:
     return f"{check.kind} {check.literal}"
 
 
-def assignment_words(check: Check) -> str:
-    """``R = 21 - 5 = 16``: the variable, the expression with values, and the value it takes."""
-    literal, values = check.literal, dict(check.bindings)
-    for side, other, instantiated_other in (
-        (literal.left, literal.right, check.instantiated.right),
-        (literal.right, literal.left, check.instantiated.left),
-    ):
-        if isinstance(side, Variable) and side.name in values and not isinstance(other, Constant):
-            if isinstance(instantiated_other, Arithmetic):
-                return f"{side.name} = {instantiated_other} = {format_value(values[side.name])}"
-            return f"{side.name} = {format_value(values[side.name])}"
-    return str(check.instantiated)
-
-
-def input_fact_words(proof: Proof) -> str:
-    """Generic wording for a fact of the record: ``days is 10``, ``edge(a, b) is recorded``."""
-    fact = proof.fact
-    if fact.arity == 0:
-        return f"{fact.predicate} is recorded"
-    if fact.arity == 1:
-        return f"{fact.predicate} is {fact.arguments[0]}"
-    return f"{fact} is recorded"
-
-
 def failure_words(failure: Failure, known: Bindings = ()) -> str:
     """One failure as a short clause: what was looked for and why it is not so.
 
@@ -104,9 +80,3 @@ def failure_words(failure: Failure, known: Bindings = ()) -> str:
         positive = failure.proof.fact if failure.proof is not None else failure.instantiated
         return f"{positive} holds, so `{failure.instantiated}` fails{suffix}"
     return f"{failure.instantiated} does not hold{suffix}"
-
-
-def statement_text(rule: Rule | None) -> str | None:
-    if rule is None or not rule.metadata.statement:
-        return None
-    return rule.metadata.statement.rstrip().rstrip(".")

@@ -148,3 +148,26 @@ def test_a_limit_between_two_fields_is_only_checked_when_both_are_valid(advisor:
     assert problems(advisor, {**VALID, "symptom_days": -3, "relaxant_days_taken": 0}) == [
         "symptom_days: -3 is below the minimum 0; allowed: 0 to 36500"
     ]
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.json")), ids=lambda path: path.stem)
+def test_a_record_is_written_back_as_it_was_read(advisor: Advisor, example: object) -> None:
+    data = json.loads(example.read_text())  # type: ignore[attr-defined]
+    record = advisor.read_record(data)
+    assert advisor.record_spec.data_of(record) == data
+    assert advisor.read_record(advisor.record_spec.data_of(record)).facts == record.facts
+
+
+def test_a_written_back_record_leaves_out_what_gave_no_fact(advisor: Advisor) -> None:
+    data = {
+        **VALID,
+        "flare_up": False,
+        "conditions": ["glaucoma", {"code": "hepatic_impairment", "severity": "mild"}],
+        "medications": [{"code": "maoi", "days_since_last_dose": 30}, "ssri"],
+        "red_flags": [],
+    }
+    assert advisor.record_spec.data_of(advisor.read_record(data)) == {
+        **VALID,
+        "conditions": ["glaucoma", {"code": "hepatic_impairment", "severity": "mild"}],
+        "medications": [{"code": "maoi", "days_since_last_dose": 30}, "ssri"],
+    }

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from backspasm.reasoner.advisor.answer import read_spec
+from backspasm.reasoner.advisor.answer_spec import read_spec
 from backspasm.reasoner.api import Advisor
 from backspasm.reasoner.errors import KnowledgeBaseError
 from tests.conftest import EXAMPLES

@@ -202,6 +202,8 @@ def test_each_card_links_to_its_explanation_on_the_same_service(
     assert explanation["item"]["code"] == "urgent_evaluation"
     assert explanation["item"]["rules"][0] == "red_flag_urgent_evaluation"
     assert explanation["record"]["red_flags"] == ["saddle_anaesthesia", "bladder_dysfunction"]
+    assert explanation["changes"]["direction"] == "remove"
+    assert explanation["changes"]["text"][0].startswith("Not before the red flags are evaluated and explained")
     plan = client.get(found[1]["links"][0]["url"], headers={"Accept": "application/json"}).json()
     assert plan["summary"]["banner"][0] == "Emergency: suspected cauda equina syndrome"
     assert {item["code"] for item in plan["items"]} >= {"heat_therapy", "muscle_relaxant_short_course"}
@@ -215,6 +217,7 @@ def test_the_why_link_opened_in_a_browser_is_a_readable_page_with_everything_esc
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "<h1>Urgent evaluation for a red flag</h1>" in page.text
     assert "Emergency: suspected cauda equina syndrome" in page.text
+    assert "What would change it, and when" in page.text
     assert "<script" not in page.text.lower()
     plan = client.get(found[1]["links"][0]["url"])
     assert plan.headers["content-type"].startswith("text/html"), "a link opened without Accept is a page"
@@ -464,7 +467,7 @@ def test_urgent_cards_explain_themselves_in_a_sentence_from_the_proof(
     found = cards(client.post(PATIENT_VIEW, json=patient_view(templates, "contraindicated-ssri")))
     critical = next(card for card in found if card["indicator"] == "critical")
     assert "Why: Do not offer a muscle relaxant to this patient" in critical["detail"]
-    assert "because a contraindication to cyclobenzaprine excludes it" in critical["detail"]
+    assert "because:\n- a contraindication to cyclobenzaprine excludes it" in critical["detail"]
 
 
 def test_the_why_link_serves_the_proof_tree_and_its_sentence(client: httpx.Client, templates: dict[str, str]) -> None:

@@ -23,13 +23,15 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from backspasm.reasoner.advisor.recordtext import MAX_NESTING, TextProblem, check_nesting
 from backspasm.reasoner.api import Advisor
 from backspasm.reasoner.cds import running_server
-from backspasm.reasoner.cds.app import BodyLimit, Explanations, nesting_depth
+from backspasm.reasoner.cds.app import BodyLimit, Explanations
 from backspasm.reasoner.cds.auth import JwtVerifier
 from backspasm.reasoner.cds.cards import Card
 from backspasm.reasoner.cds.config import read_config
 from backspasm.reasoner.cds.hooks import prefetch_for
+from backspasm.reasoner.datafile import nesting_depth
 from tests.conftest import ROOT
 
 TODAY = date(2026, 11, 26)
@@ -249,7 +251,17 @@ def test_nesting_depth_is_counted_without_recursion() -> None:
     deep: Any = 1
     for _ in range(100_000):
         deep = [deep]
-    assert nesting_depth(deep) > 64 and nesting_depth({"a": [1, {"b": 2}]}) == 3
+    assert nesting_depth(deep) == 100_000 and nesting_depth(deep, limit=64) == 65
+    assert nesting_depth(7) == 0 and nesting_depth({"a": [1, {"b": 2}]}) == 3
+
+
+def test_a_record_may_nest_as_deep_as_the_limit_and_no_deeper() -> None:
+    deepest_allowed: Any = 1
+    for _ in range(MAX_NESTING):
+        deepest_allowed = {"a": deepest_allowed}
+    check_nesting(deepest_allowed)
+    with pytest.raises(TextProblem, match=f"nested more than {MAX_NESTING} levels deep"):
+        check_nesting([deepest_allowed])
 
 
 def test_a_body_declared_far_too_large_is_refused_before_it_is_read(base_url: str) -> None:

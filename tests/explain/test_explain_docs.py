@@ -20,11 +20,11 @@ def test_every_kind_is_documented(name: str) -> None:
     assert f"`{name}`" in DOCS.read_text(encoding="utf-8")
 
 
-def test_the_example_on_the_docs_page_runs_and_prints_the_tree_and_the_sentence(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    [example] = re.findall(r"```python\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
+def test_the_example_on_the_docs_page_runs_and_prints_what_the_page_shows(capsys: pytest.CaptureFixture[str]) -> None:
+    page = DOCS.read_text(encoding="utf-8")
+    [example] = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
     exec(compile(example, str(DOCS), "exec"), {})  # the page's own example, run as written
     printed = capsys.readouterr().out
-    assert printed.startswith("offer(course, 16)\n")
-    assert "Offer the course for the remaining days when symptoms are early and nothing blocks it because" in printed
+    shown = page.split("```python\n", 1)[1].split("prints\n\n```\n", 1)[1].split("```", 1)[0]
+    assert printed == shown
+    assert printed.startswith("offer(course, 16): Offer the course for the remaining days")

@@ -18,6 +18,9 @@ from backspasm.reasoner.explain.proofcheck import check_proof
 from backspasm.reasoner.explain.tracer import why
 from backspasm.reasoner.language.program import Atom, Constant
 from backspasm.reasoner.render import render_dot, render_json, render_sentence, render_text
+from backspasm.reasoner.render.changes import changes_text
+from backspasm.reasoner.render.decisive import render_decisive
+from backspasm.reasoner.render.vocabulary import vocabulary_of
 from tests.conftest import EXAMPLES, ROOT
 from tests.golden import assert_golden
 
@@ -42,19 +45,26 @@ def test_every_item_of_every_example_answer_has_a_proof_that_checks(advisor: Adv
 
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda path: path.stem)
 def test_why_the_relaxant_decision_renders_as_its_golden_text_json_and_dot(advisor: Advisor, example: Path) -> None:
-    [(kind, proof)] = advisor.why(record_of(example), RELAXANT)
+    record = record_of(example)
+    [(kind, proof)] = advisor.why(record, RELAXANT)
+    item = advisor.recommend(record).item(RELAXANT)
+    vocabulary = vocabulary_of(advisor.record_spec, advisor.answer_spec, item.parameters if item else None)
     name = f"explanations/{example.stem}-why-{RELAXANT}-{kind}"
-    assert_golden(f"{name}.txt", render_text(proof, advisor.kb.evidence))
+    assert_golden(f"{name}.txt", render_text(proof, advisor.kb.evidence, vocabulary))
+    assert_golden(f"{name}.decisive.txt", render_decisive(proof, vocabulary))
+    assert_golden(f"{name}.sentence.txt", render_sentence(proof, vocabulary) + "\n")
     assert_golden(f"{name}.json", json.dumps(render_json(proof, advisor.kb.evidence), indent=2) + "\n")
     assert_golden(f"{name}.dot", render_dot(proof))
 
 
 @pytest.mark.parametrize("example", ["elderly", "contraindicated", "chronic-no-flare", "day-22"])
-def test_why_not_the_relaxant_names_what_excludes_it(advisor: Advisor, example: str) -> None:
-    explanations = dict(advisor.why_not(record_of(EXAMPLES / f"{example}.json"), RELAXANT, "consider"))
+def test_why_not_the_relaxant_names_what_excludes_it_and_what_would_change_it(advisor: Advisor, example: str) -> None:
+    record = record_of(EXAMPLES / f"{example}.json")
+    explanations = dict(advisor.why_not(record, RELAXANT, "consider"))
     text = render_text(explanations["consider"], advisor.kb.evidence)
     assert "relaxant_consider" in text and "not relaxant_excluded(_)" in text
-    assert_golden(f"explanations/{example}-why-not-{RELAXANT}.txt", text)
+    changes = advisor.changes(record, RELAXANT, "consider")
+    assert_golden(f"explanations/{example}-why-not-{RELAXANT}.txt", text + changes_text([changes]))
 
 
 def test_why_not_tens_cites_the_evidence_against_it(advisor: Advisor) -> None:
@@ -67,9 +77,9 @@ def test_why_not_tens_cites_the_evidence_against_it(advisor: Advisor) -> None:
 
 def test_the_subacute_explanation_says_which_evidence_covers_it(advisor: Advisor) -> None:
     [(_, proof)] = advisor.why(record_of(EXAMPLES / "subacute.json"), RELAXANT)
-    sentence = render_sentence(proof)
+    sentence = render_sentence(proof, vocabulary_of(advisor.record_spec, advisor.answer_spec))
     assert "ACP 2017 allows skeletal muscle relaxants as for acute spasm" in sentence
-    assert "symptom_days is 42" in sentence
+    assert "with symptom days 42" in sentence
 
 
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda path: path.stem)

@@ -24,8 +24,8 @@ from backspasm.reasoner.kbtools.verify import (
     verify,
 )
 from backspasm.reasoner.language.syntax import parse_program
+from tests.conftest import record_checked
 from tests.properties.asp import clingo_models, differences
-from tests.properties.conftest import record_checked
 from tests.properties.invariants import (
     broken_invariants,
     grid_sample,
@@ -156,5 +156,5 @@ def test_the_full_boundary_product_keeps_every_invariant_in_both_engines(
         for outcome, model in zip(outcomes, models, strict=True):
             assert differences(outcome.model, model) == {}, outcome.record
         checked += len(chunk)
-    record_checked(request.config, f"{checked} boundary patients (full level, both engines)")
+    record_checked(request.config, f"exhaustive check covered {checked} boundary patients (full level, both engines)")
     assert checked > 40000

@@ -28,9 +28,13 @@ def answer_json(advisor: Advisor, record: Record) -> str:
 
 @pytest.fixture(scope="module")
 def cohort(advisor: Advisor) -> list[Record]:
-    """The example patients and a spread of boundary patients (grid and code options)."""
+    """The example patients and a spread of boundary patients (grid and code options).
+
+    Every patient is answered in a fresh thread by each batch-size test (each thread compiles
+    the rules anew), so the spread is every 3000th boundary patient, about 60 of them.
+    """
     examples = [json.loads(path.read_text()) for path in sorted(EXAMPLES.glob("*.json"))]
-    return examples + list(itertools.islice(boundary_records(advisor, "full"), 0, None, 1500))
+    return examples + list(itertools.islice(boundary_records(advisor, "full"), 0, None, 3000))
 
 
 @pytest.fixture(scope="module")
@@ -76,4 +80,4 @@ def test_10_an_answer_is_byte_for_byte_the_same_every_time(
     advisor: Advisor, cohort: list[Record], expected: list[str]
 ) -> None:
     assert [answer_json(advisor, record) for record in cohort] == expected
-    assert len(cohort) > 40
+    assert len(cohort) > 50

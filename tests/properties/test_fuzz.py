@@ -23,10 +23,11 @@ from backspasm.reasoner.api import Advisor
 from backspasm.reasoner.errors import KnowledgeBaseError, RecordError
 from backspasm.reasoner.language.program import Program
 from backspasm.reasoner.language.syntax import parse_program
+from tests.properties.conftest import examples
 from tests.strategies import RECORD_SPEC, patients
 
-BOUNDED = settings(deadline=timedelta(seconds=2))
-"""Two seconds per input: generous on a loaded machine, far below any hang."""
+BOUNDED = settings(deadline=timedelta(seconds=2), max_examples=examples(100))
+"""Two seconds per input: generous on a loaded machine, far below any hang; 100 inputs per fuzzer by default."""
 
 DATALOG_PIECES = (
     *"abcXY_Z019 \n\t.,()\"'\\%@:-+*<>=!",

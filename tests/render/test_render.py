@@ -17,6 +17,7 @@ from backspasm.reasoner import KnowledgeBase, Session, load_kb
 from backspasm.reasoner.explain.explanation import Explanation, Proof
 from backspasm.reasoner.explain.tracer import why, why_not
 from backspasm.reasoner.render import render_dot, render_json, render_mermaid, render_sentence, render_text
+from backspasm.reasoner.render.decisive import render_decisive
 from tests.explaining import EDGES, TRIAGE_KB, fact, graph
 from tests.golden import assert_golden, assert_golden_json
 from tests.programs import REACHABILITY
@@ -63,6 +64,8 @@ def test_golden_renderings(name: str, kb_name: str, record: list[Any], question:
         assert_golden(f"{name}.txt", render_text(explanation, evidence))
         assert_golden_json(f"{name}.json", render_json(explanation, evidence))
         assert_golden(f"{name}.sentence.txt", render_sentence(explanation) + "\n")
+        if isinstance(explanation, Proof):
+            assert_golden(f"{name}.decisive.txt", render_decisive(explanation))
         assert_golden(f"{name}.dot", render_dot(explanation))
         assert_golden(f"{name}.mmd", render_mermaid(explanation))
 
@@ -101,9 +104,21 @@ def test_without_the_registry_evidence_is_cited_by_id_only() -> None:
 def test_the_sentence_is_built_from_the_rules_own_statements() -> None:
     with explained("triage", EARLY, "why", "item(heat, recommend)") as (proof, _):
         assert render_sentence(proof) == (
-            "Heat is recommended while symptoms are early because symptoms that began under four weeks ago "
-            "are early (because days is 10 and 10 < 28)."
+            "Heat is recommended while symptoms are early, because:\n"
+            "- symptoms that began under four weeks ago are early, with days 10."
         )
+
+
+def test_the_decisive_path_keeps_the_statements_the_record_and_what_each_rule_tested() -> None:
+    with explained("triage", EARLY, "why", "offer(course, 16)") as (proof, _):
+        assert render_decisive(proof).splitlines() == [
+            "offer(course, 16): Offer the course for the remaining days when symptoms are early and nothing "
+            "blocks it. [offer_course: not blocked (no flag)]",
+            "  from the record: days 10, taken 5",
+            "  - Symptoms that began under four weeks ago are early. [phase_early: days 10 < 28]",
+            "  - The course lasts 21 days less the days already taken. [remaining_course: taken 5; 16 = 21 - 5; "
+            "remaining 16 > 0]",
+        ]
 
 
 def test_graphs_are_deterministic_and_every_edge_joins_declared_nodes() -> None:
