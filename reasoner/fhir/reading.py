@@ -26,7 +26,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..errors import BundleError, EpisodeNotFoundError, FieldProblem
-from . import values
+from . import periods, values
 from .bundle import Resource, patient_references, validate_bundle
 from .mapping import Coding, FhirMapping, ResourceRule
 from .terminology import Terminology, VitalSign
@@ -391,19 +391,16 @@ class _Reader:
 
     # -- Medications ------------------------------------------------------------
     def _read_MedicationStatement(self, resource: Resource) -> None:  # noqa: N802
-        model = resource.model
-        end = model.effectivePeriod.end if model.effectivePeriod else model.effectiveDateTime
-        self._medication(resource, end)
+        self._medication(resource)
 
     def _read_MedicationRequest(self, resource: Resource) -> None:  # noqa: N802
-        model = resource.model
-        period = model.dispenseRequest.validityPeriod if model.dispenseRequest else None
-        self._medication(resource, (period.end if period else None) or values.request_period(model)[1])
+        self._medication(resource)
 
-    def _medication(self, resource: Resource, end: Any) -> None:
+    def _medication(self, resource: Resource) -> None:
         model = resource.model
         taken = _MEDICATION_STATUS[resource.type].get(model.status)
         if taken is None:
+            self._read(resource, "status", str(model.status), "not a medicine taken: left out")
             return
         concept = model.medicationCodeableConcept
         if concept is None:
@@ -414,56 +411,92 @@ class _Reader:
             codings = self._medication_codings(resource, medication)
         else:
             codings = self._with_ingredients(resource, values.codings(concept))
+        if resource.type == "MedicationStatement":
+            period = periods.statement_period(model, stopped=taken == "stopped")
+        else:
+            period = periods.request_period(model)
         counted = next(
             (field for field in self.mapping.observations if field.days_of and field.days_of.first(codings)),
             None,
         )
         if counted is not None:
-            self._count_days(resource, counted.field, taken)
+            self._count_days(resource, counted.field, taken, period)
             return
-        attributes: dict[str, Any] = {}
         rule = self.mapping.resources[resource.type]
-        if taken == "stopped" and rule.stopped_days is not None:
-            if isinstance(end, datetime):
-                end = end.date()
-            if not isinstance(end, date):
-                self.assumptions.append(
-                    f"{resource.name}: {model.status} without a full end date; counted as taken now"
-                )
-            elif end <= self.today:
-                days = (self.today - end).days
-                limit = rule.stopped_days_maximum
-                if limit is not None and days > limit:
-                    self.assumptions.append(f"{resource.name}: last taken {days} days ago, more than {limit}; left out")
-                    return
-                attributes[rule.stopped_days] = days
-        self._code(resource, resource.type, "medication", concept, attributes, codings, every_meaning=True)
+        last = self._last_dose(resource, period) if taken == "stopped" and rule.stopped_days is not None else None
+        attributes: dict[str, Any] = {}
+        days = (self.today - last.day).days if last is not None else 0
+        if last is not None and rule.stopped_days is not None:
+            limit = rule.stopped_days_maximum
+            if limit is not None and days > limit:
+                self.assumptions.append(f"{resource.name}: last taken {days} days ago, more than {limit}; left out")
+                return
+            attributes[rule.stopped_days] = days
+        found = self._code(resource, resource.type, "medication", concept, attributes, codings, every_meaning=True)
+        if found and last is not None:
+            self._read(resource, last.element, str(last.day), f"{rule.stopped_days}: {days}")
 
-    def _count_days(self, resource: Resource, field_name: str, taken: str) -> None:
+    def _last_dose(self, resource: Resource, period: periods.Period) -> periods.Day | None:
+        """The day of a stopped medicine's last dose; None (taken now, said as an assumption) when no
+        element gives a full day or it is after today."""
+        model = resource.model
+        last = period.end
+        if resource.type == "MedicationRequest":
+            validity = model.dispenseRequest.validityPeriod if model.dispenseRequest else None
+            valid_to = values.day(validity.end) if validity is not None else None
+            if valid_to is not None:
+                last = periods.Day(valid_to, "dispenseRequest.validityPeriod.end")
+        if last is None:
+            self.assumptions.append(f"{resource.name}: {model.status} without a full end date; counted as taken now")
+            return None
+        if last.day > self.today:
+            return None
+        if last.element == "dateAsserted":
+            self.assumptions.append(
+                f"{resource.name}: {model.status} with no end date; the last dose taken as no later than "
+                f"dateAsserted ({last.day})"
+            )
+        return last
+
+    def _count_days(self, resource: Resource, field_name: str, taken: str, period: periods.Period) -> None:
         """A medicine whose days of use make a record field: keep the days it covers, counted later."""
         model = resource.model
-        if resource.type == "MedicationRequest":
-            element = "authoredOn"
-            start, end = values.request_period(model)
-            wanted = "a MedicationRequest with authoredOn (or a validity period) and, once stopped, its supply"
-        else:
-            element = "effectivePeriod"
-            period = getattr(model, "effectivePeriod", None)
-            start = values.day(period.start) if period is not None else None
-            end = values.day(period.end) if period is not None and taken == "stopped" else None
-            wanted = "a MedicationStatement with effectivePeriod.start"
+        start, end = period.start, period.end
         if start is None or (taken == "stopped" and end is None):
+            if resource.type == "MedicationRequest":
+                element, wanted = "authoredOn", "a MedicationRequest with authoredOn (or a validity period)"
+            else:
+                element = "effective[x]"
+                wanted = "a MedicationStatement with effectivePeriod.start (or effectiveDateTime)"
+            shown = str(start.day) if start is not None else "(no start)"
             self._not_understood(
-                resource, element, str(start or "(no start)"), f"counts toward {field_name} only as {wanted}"
+                resource,
+                element,
+                shown,
+                f"counts toward {field_name} only as {wanted} and, once stopped, its last day "
+                "(an end date, a supply or a dosage with bounds)",
             )
             return
         if end is None and resource.type == "MedicationRequest":
-            self.assumptions.append(f"{resource.name}: {model.status} with no supply or end date; taken since {start}")
-        last = min(end or self.today, self.today)
-        if last < start:
+            self.assumptions.append(
+                f"{resource.name}: {model.status} with no supply or end date; taken since {start.day}"
+            )
+        if start.element == "dateAsserted":
+            self.assumptions.append(
+                f"{resource.name}: {model.status} with no effective date; counted from dateAsserted ({start.day}), "
+                "days before it are not known"
+            )
+        if end is not None and end.element == "dateAsserted":
+            self.assumptions.append(
+                f"{resource.name}: {model.status} with no end date; counted to dateAsserted ({end.day}), "
+                "the latest its last dose can be"
+            )
+        last = min(end.day if end is not None else self.today, self.today)
+        if last < start.day:
             return  # not begun yet
-        self.counted.setdefault(field_name, []).append((start, last))
-        self._read(resource, element, f"{start} to {last}", f"days counted toward {field_name}")
+        self.counted.setdefault(field_name, []).append((start.day, last))
+        elements = start.element if end is None else f"{start.element}; {end.element}"
+        self._read(resource, elements, f"{start.day} to {last}", f"days counted toward {field_name}")
 
     def _counted_days(self, field_name: str, onset: date, limit: int) -> int | None:
         """Distinct days of use since the episode's onset, at most ``limit`` (the symptom days)."""
@@ -528,14 +561,15 @@ class _Reader:
         codings: list[Coding] | None = None,
         *,
         every_meaning: bool = False,
-    ) -> None:
-        """Add the record code of the first coding the table knows (``every_meaning``: of each coding)."""
+    ) -> bool:
+        """Add the record code of the first coding the table knows (``every_meaning``: of each coding);
+        False when the table knows none (reported as not understood)."""
         if codings is None:
             codings = values.codings(concept)
         rule = self.mapping.resources.get(resource_type)
         if rule is None:
             self._not_understood(resource, element, values.shown(concept), f"{resource_type} is not read by this table")
-            return
+            return False
         for field_name in rule.fields:
             table = self.mapping.codes[field_name]
             found = (
@@ -551,9 +585,10 @@ class _Reader:
                 entry = {"code": code, **attributes}
                 entries[code] = entry if known is None else _merge(known, entry, rule, self.mapping.severity_order)
                 self._read(resource, element, values.shown(concept), f"{field_name}: {code}")
-            return
+            return True
         fields = ", ".join(rule.fields)
         self._not_understood(resource, element, values.shown(concept), f"no code in the table for {fields}")
+        return False
 
     def _read(self, resource: Resource, element: str, value: str, gave: str) -> None:
         self.readings.append(Reading(resource.name, element, value, gave))

@@ -22,8 +22,6 @@ from backspasm.reasoner.fhir import (
     FhirReading,
     Terminology,
     bundle_to_record,
-    load_mapping,
-    load_terminology,
 )
 from backspasm.reasoner.fhir.terminology import read_terminology
 from tests.fhir_bundles import (
@@ -47,16 +45,6 @@ INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpreta
 FEVER = concept(SNOMED, "386661006", "Fever")
 NO = concept(SNOMED, "373067005", "No")
 YES = concept(SNOMED, "373066001", "Yes")
-
-
-@pytest.fixture(scope="module")
-def mapping(advisor: Advisor) -> FhirMapping:
-    return load_mapping(advisor)
-
-
-@pytest.fixture(scope="module")
-def terminology(advisor: Advisor) -> Terminology:
-    return load_terminology(advisor)
 
 
 def read(mapping: FhirMapping, terminology: Terminology, *resources: dict[str, Any]) -> FhirReading:
