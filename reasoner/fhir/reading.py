@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import BundleError, EpisodeNotFoundError, FieldProblem
 from . import periods, values
 from .bundle import Resource, patient_references, validate_bundle
-from .mapping import Coding, FhirMapping, ResourceRule
+from .mapping import AttributeField, Coding, FhirMapping, ResourceRule
 from .terminology import Terminology, VitalSign
 
 _IGNORED_VERIFICATION = {"refuted", "entered-in-error"}
@@ -146,6 +146,7 @@ class _Reader:
         self.values: dict[str, tuple[tuple[int, int], Any]] = {}
         self.onsets: list[tuple[date, Resource]] = []
         self.counted: dict[str, list[tuple[date, date]]] = {}
+        self.attributes: dict[str, tuple[tuple[int, int], int, Resource]] = {}
         by_reference: dict[str, Resource] = {}
         for resource in resources:
             by_reference[f"{resource.type}/{resource.model.id}"] = resource
@@ -198,6 +199,10 @@ class _Reader:
                 self.assumptions.append(
                     f"{observation.field}: no Observation with its code; taken as {observation.default}"
                 )
+        for attribute in self.mapping.attributes:
+            if attribute.name in self.attributes:
+                _, weeks, resource = self.attributes[attribute.name]
+                self._attach(attribute, weeks, resource)
         for field_name, codes in self.codes.items():
             record[field_name] = [entry if len(entry) > 1 else entry["code"] for entry in codes.values()]
         return FhirReading(record, tuple(self.not_understood), tuple(self.assumptions), tuple(self.readings))
@@ -304,12 +309,54 @@ class _Reader:
                 self.values[observation.field] = (order, value)
             self._read(resource, "value[x]", str(value), f"{observation.field}: {value}")
             return
+        attribute = next((item for item in self.mapping.attributes if item.codes.first(codings)), None)
+        if attribute is not None:
+            self._attribute(resource, attribute)
+            return
         vital_sign = self.terminology.vital_sign(codings)
         if vital_sign is not None:
             self._vital_sign(resource, vital_sign)
             return
         if self._finding_present(resource):
             self._code(resource, "Observation", "code", model.code, {})
+
+    def _attribute(self, resource: Resource, attribute: AttributeField) -> None:
+        """A duration at the Observation's date (a gestational age), kept in whole weeks as of today;
+        the latest Observation wins. Attached to its code once every resource is read."""
+        model = resource.model
+        days, when = values.duration_days(model.valueQuantity), values.effective(model)
+        if days is None or when is None:
+            element, wanted = (
+                ("valueQuantity", "valueQuantity in UCUM wk or d")
+                if days is None
+                else ("effective[x]", "a full effective date")
+            )
+            self._not_understood(
+                resource,
+                element,
+                values.shown_value(model) if days is None else "(no full date)",
+                f"{attribute.name} is read from {wanted}; not read",
+            )
+            return
+        order = (when.toordinal(), resource.entry)
+        known = self.attributes.get(attribute.name)
+        if known is None or known[0] <= order:
+            self.attributes[attribute.name] = (order, (days + (self.today - when).days) // 7, resource)
+
+    def _attach(self, attribute: AttributeField, weeks: int, resource: Resource) -> None:
+        entry = self.codes.get(attribute.field, {}).get(attribute.code)
+        shown = values.shown_value(resource.model)
+        if entry is None:
+            reason = f"{attribute.name} belongs to a current {attribute.code} in {attribute.field}, and none was read"
+        elif weeks < 0 or (attribute.maximum is not None and weeks > attribute.maximum):
+            reason = f"{weeks} weeks as of today, outside 0 to {attribute.maximum}: not the current {attribute.code}"
+        else:
+            entry[attribute.name] = weeks
+            self._read(
+                resource, "valueQuantity", shown, f"{attribute.field}: {attribute.code} {attribute.name} {weeks}"
+            )
+            return
+        self._not_understood(resource, "valueQuantity", shown, f"{reason}; not read")
 
     def _finding_present(self, resource: Resource) -> bool:
         """Whether an Observation of a finding says it is present; absent and unreadable say no.

@@ -67,3 +67,16 @@ def effective(model: Any) -> date | None:
     if isinstance(when, datetime):
         return when.date()
     return when if isinstance(when, date) else None
+
+
+_UCUM = "http://unitsofmeasure.org"
+_DAYS_IN = {"d": 1, "wk": 7}
+
+
+def duration_days(quantity: Any) -> int | None:
+    """A valueQuantity in UCUM weeks or days as whole days (rounded down); None for any other unit."""
+    unit = getattr(quantity, "code", None)
+    value = getattr(quantity, "value", None)
+    if value is None or unit not in _DAYS_IN or getattr(quantity, "system", None) not in (None, _UCUM) or value < 0:
+        return None
+    return int(value * _DAYS_IN[str(unit)])

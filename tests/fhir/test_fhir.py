@@ -394,7 +394,7 @@ codes:
         (
             "colour: red\n",
             "fhir.yaml:9:1: error: colour: unknown field; allowed: systems, patient, episode, "
-            "observations, resources, severity, codes, cds [fhir]",
+            "observations, attributes, resources, severity, codes, cds [fhir]",
         ),
         (
             ("[snomed|34486009]", "snomed|34486009"),
