@@ -28,7 +28,7 @@ from ..fhir import values as fhir_values
 from ..render.changes import changes_json
 from .cards import Card, answer_cards, card_id, item_card, notice_card, plan_cards, reading_card, summary
 from .config import CdsConfig, OrderCheck, Service
-from .explaining import item_explanation, item_sentence
+from .explaining import item_explanation, item_sentence, words
 from .fetch import FetchError, FhirFetcher, fill
 
 _DURATION_DAYS = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "weeks": 7}
@@ -152,6 +152,7 @@ class Hooks:
             guideline=self.config.guideline,
             card_uuid=card_id(hook_instance, service.id, "reading"),
             subject=answer.subject,
+            words=self.advisor.record_spec.code_words(),
         )
         cards += [reading_notes] if reading_notes else []
         # The explanation behind each card shows the record it was reasoned from, resource by resource.
@@ -257,7 +258,8 @@ class Hooks:
             sentences = {}
             for item in answer.items:
                 if item.code in critical or self.config.indicators[item.kind] != "info":
-                    sentence = item_sentence(session, spec.items, item.code, item.kind)
+                    vocabulary = words(self.advisor, item.parameters)
+                    sentence = item_sentence(session, spec.items, item.code, item.kind, vocabulary)
                     if sentence:
                         sentences[(item.code, item.kind)] = sentence
         return answer, critical, sentences
@@ -272,13 +274,30 @@ class Hooks:
         spec, evidence = self.advisor.answer_spec, self.advisor.kb.evidence
         if isinstance(item, dict):
             with self.advisor.kb.session(checked.facts) as session:
-                explained = item_explanation(session, spec.items, item["code"], item["kind"], evidence)
+                explained = item_explanation(
+                    session,
+                    spec.items,
+                    item["code"],
+                    item["kind"],
+                    evidence,
+                    words(self.advisor, item.get("parameters")),
+                )
             return {**explanation, **explained, **self._changes(checked, item["code"], item["kind"])}
         with self.advisor.kb.session(checked.facts) as session:
             return {
                 **explanation,
                 "items": [
-                    {**each, "explanation": item_explanation(session, spec.items, each["code"], each["kind"], evidence)}
+                    {
+                        **each,
+                        "explanation": item_explanation(
+                            session,
+                            spec.items,
+                            each["code"],
+                            each["kind"],
+                            evidence,
+                            words(self.advisor, each.get("parameters")),
+                        ),
+                    }
                     for each in items or ()
                 ],
             }
