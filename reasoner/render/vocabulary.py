@@ -196,6 +196,6 @@ def vocabulary_of(
         labels.update((code, label) for code, label in spec.codes.items() if label and code not in labels)
     for code, info in answer.codes.items() if answer is not None else ():
         labels.setdefault(code, info.label)
-    for value, words in answer.values.items() if answer is not None else ():
-        labels.setdefault(value, words)
+    for value, said in answer.values.items() if answer is not None else ():
+        labels.setdefault(value, said)
     return Vocabulary(inputs, labels, dict(parameters or {}))
