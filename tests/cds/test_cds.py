@@ -23,7 +23,7 @@ import pytest
 from backspasm.reasoner.api import Advisor
 from backspasm.reasoner.cds import running_server
 from backspasm.reasoner.cds.config import read_config
-from backspasm.reasoner.cds.hooks import prefetch_for
+from backspasm.reasoner.cds.requests import prefetch_for
 from backspasm.reasoner.datafile import load_yaml
 from backspasm.reasoner.errors import KnowledgeBaseError
 from tests.conftest import ROOT
