@@ -112,6 +112,10 @@ RED_FLAG_CODES = [
     concept(LOCAL, "saddle-anaesthesia"),
     concept(LOCAL, "bladder-dysfunction"),
     concept(ICD10CM, "R50.9"),
+    concept(SNOMED, "72042002"),  # Incontinence of feces: bowel dysfunction
+    concept(LOCAL, "bowel-dysfunction"),
+    concept(ICD10CM, "Z79.52"),  # Long term (current) use of systemic steroids
+    concept(LOCAL, "long-term-corticosteroids"),
 ]
 
 
