@@ -37,7 +37,7 @@ def free_port() -> int:
 
 
 def calls(templates: dict[str, str]) -> list[dict[str, Any]]:
-    from backspasm.reasoner.cds.hooks import prefetch_for
+    from backspasm.reasoner.cds.requests import prefetch_for
 
     made = []
     for path in sorted((ROOT / "examples" / "fhir").glob("*.json")):

@@ -7,7 +7,8 @@ cards is data of the knowledge base (the ``cds`` section of its ``fhir`` data fi
 """
 
 from .app import BODY_LIMIT, create_app
-from .hooks import HookError, Hooks
+from .hooks import Hooks
+from .requests import HookError
 from .server import running_server, serve
 from .settings import ServiceSettings
 

@@ -38,8 +38,9 @@ from .cards import Card
 from .config import read_config
 from .feedback import read_feedback
 from .fetch import FhirFetcher
-from .hooks import HookError, Hooks
+from .hooks import Hooks
 from .page import explanation_page, wants_json
+from .requests import HookError
 
 BODY_LIMIT = 1024 * 1024
 """Largest request body accepted (1 MiB): a patient's prefetch is far smaller."""

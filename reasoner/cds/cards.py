@@ -13,6 +13,7 @@ it. Nothing here knows which guideline it serves.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,8 @@ from ..fhir import FhirReading
 
 SUMMARY_LIMIT = 140
 """The spec: a summary SHOULD be under 140 characters."""
+_IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+"""A knowledge base's identifier in a message (``relaxant_days_taken``); FHIR ids and codes have no ``_``."""
 
 
 @dataclass(frozen=True)
@@ -117,8 +120,26 @@ def item_card(
     )
 
 
-def reading_card(reading: FhirReading, *, guideline: Mapping[str, Any], card_uuid: str, subject: str) -> Card | None:
-    """What the Bundle held that the advice does not use, and what it assumed; None when both are empty."""
+def in_words(message: str, words: Mapping[str, str]) -> str:
+    """A message of the reader with the knowledge base's identifiers said in words: a record code
+    by its label (``words``), a field or attribute by its name with spaces."""
+    return _IDENTIFIER.sub(lambda found: words.get(found[0], found[0].replace("_", " ")), message)
+
+
+def reading_card(
+    reading: FhirReading,
+    *,
+    guideline: Mapping[str, Any],
+    card_uuid: str,
+    subject: str,
+    words: Mapping[str, str] | None = None,
+) -> Card | None:
+    """What the Bundle held that the advice does not use, and what it assumed; None when both are empty.
+
+    The reader's reasons and assumptions name record fields and codes; the card says them in
+    words (``words``: each record code's label), the entries' own values as the record wrote them.
+    """
+    words = words or {}
     if not reading.not_understood and not reading.assumptions:
         return None
     parts: list[str] = []
@@ -129,13 +150,16 @@ def reading_card(reading: FhirReading, *, guideline: Mapping[str, Any], card_uui
         parts.append(
             "**Not understood, so not used by the advice** (no code in the knowledge base's table):\n\n"
             + "\n".join(
-                f"- {item.resource} {item.element}: {item.value} ({item.reason})" for item in reading.not_understood
+                f"- {item.resource} {item.element}: {item.value} ({in_words(item.reason, words)})"
+                for item in reading.not_understood
             )
         )
     else:
         text = "Advice given with assumptions about missing data"
     if reading.assumptions:
-        parts.append("**Assumed**:\n\n" + "\n".join(f"- {assumption}" for assumption in reading.assumptions))
+        parts.append(
+            "**Assumed**:\n\n" + "\n".join(f"- {in_words(assumption, words)}" for assumption in reading.assumptions)
+        )
     return Card(
         uuid=card_uuid,
         summary=summary(text),
@@ -293,7 +317,7 @@ def _url(guideline: Mapping[str, Any], items: list[Item]) -> dict[str, str]:
 
 
 def _evidence(title: str, references: Iterable[EvidenceRef]) -> str:
-    lines = [f"- {ref.evidence_id}: {ref.source} (quality: {ref.grade}; {ref.origin})" for ref in references]
+    lines = [f"- {ref.source} (quality: {ref.grade}; {ref.origin})" for ref in references]
     return f"{title}:\n\n" + "\n".join(lines) if lines else ""
 
 

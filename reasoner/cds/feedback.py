@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .hooks import HookError
+from .requests import HookError
 
 OUTCOMES = ("accepted", "overridden")
 

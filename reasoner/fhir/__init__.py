@@ -12,7 +12,8 @@ from ..errors import KnowledgeBaseError, Problem, SourcePosition
 from .advice import BundleAnswer, recommend_bundle
 from .bundle import is_bundle, validate_bundle
 from .mapping import CodeTable, Coding, FhirMapping, read_mapping
-from .reading import FhirReading, NotUnderstood, Reading, bundle_to_record
+from .reading import bundle_to_record
+from .results import FhirReading, NotUnderstood, Reading
 from .terminology import Terminology, read_terminology
 
 __all__ = [

@@ -26,7 +26,8 @@ from typing import Any
 from ..advisor.advisor import Advisor
 from ..advisor.answer import Answer
 from .mapping import FhirMapping
-from .reading import FhirReading, bundle_to_record
+from .reading import bundle_to_record
+from .results import FhirReading
 from .terminology import Terminology
 
 

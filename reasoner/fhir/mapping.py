@@ -72,6 +72,22 @@ class ObservationField:
 
 
 @dataclass(frozen=True)
+class AttributeField:
+    """An attribute of a record code carried as an Observation's value: a pregnancy's completed weeks.
+
+    The Observation gives a duration (``valueQuantity`` in weeks or days) at its effective
+    date; the reader carries it to today in whole weeks and attaches it to ``code`` of
+    ``field`` when another resource gave that code.
+    """
+
+    name: str
+    field: str
+    code: str
+    codes: CodeTable
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
 class ResourceRule:
     """Which record code fields a resource type fills, and which attributes it carries."""
 
@@ -96,6 +112,7 @@ class FhirMapping:
     codes: Mapping[str, CodeTable]
     systems: Mapping[str, str]
     hierarchical: frozenset[str]
+    attributes: tuple[AttributeField, ...] = ()
 
     def parse_codes(self, tokens: Iterable[str]) -> CodeTable:
         """A table of ``system|code`` tokens that all mean the same thing (meaning = the token)."""
@@ -152,6 +169,26 @@ def read_mapping(data_file: DataFile, record_spec: RecordSpec) -> FhirMapping:
         observations.append(
             ObservationField(
                 name, observation.type, table(codes_path, observation.codes, name), observation.default, days_of
+            )
+        )
+
+    attribute_fields: list[AttributeField] = []
+    for name, attribute in mapping.attributes.items():
+        path = ("attributes", name)
+        spec = record_spec.field(attribute.field)
+        found = next((item for item in spec.attributes if item.name == name), None) if spec is not None else None
+        if spec is None or spec.type != "codes":
+            problem((*path, "field"), f"{attribute.field!r} is not a record field of codes")
+            continue
+        if found is None or found.type != "integer":
+            problem(path, f"{name!r} is not an integer attribute of {attribute.field}")
+            continue
+        if attribute.code not in spec.codes:
+            problem((*path, "code"), f"{attribute.code!r} is not a code of {attribute.field}")
+            continue
+        attribute_fields.append(
+            AttributeField(
+                name, attribute.field, attribute.code, table((*path, "codes"), attribute.codes, name), found.maximum
             )
         )
 
@@ -212,6 +249,7 @@ def read_mapping(data_file: DataFile, record_spec: RecordSpec) -> FhirMapping:
         episode=episode,
         observations=tuple(observations),
         resources=resources,
+        attributes=tuple(attribute_fields),
         severity=_table(severity_pairs, systems, hierarchical),
         severity_order=tuple(dict.fromkeys(value for _, value in severity_pairs)),
         codes=codes,

@@ -37,6 +37,12 @@ class Observation(DataModel):
     days_of: Tokens | None = None
 
 
+class AttributeObservation(DataModel):
+    field: str
+    code: str
+    codes: Tokens
+
+
 class Resource(DataModel):
     fields: list[str]
     severity: str | None = None
@@ -48,6 +54,7 @@ class MappingFile(DataModel):
     patient: PatientFields
     episode: Episode
     observations: dict[str, Observation] = {}
+    attributes: dict[str, AttributeObservation] = {}
     resources: dict[ResourceType, Resource] = {}
     severity: dict[str, Tokens] = {}
     codes: dict[str, dict[str, Tokens]] = {}

@@ -12,7 +12,9 @@ resource and the element. Then each resource is read by its type:
 ``MedicationRequest``        the same, from the request's status and validity period
 ``AllergyIntolerance``       a recorded hypersensitivity
 
-Entries recorded in error, refuted, resolved or inactive are left out on purpose: they
+The readers of Observations (:mod:`.observations`) and of medicines (:mod:`.medications`)
+fill the state every reader shares (:mod:`.state`); the result is a :class:`FhirReading`
+(:mod:`.results`). Entries recorded in error, refuted, resolved or inactive are left out on purpose: they
 state that something is *not* the case. Everything else the table does not know (a code,
 a resource type) is listed in :attr:`FhirReading.not_understood`; every default the
 reading had to assume is listed in :attr:`FhirReading.assumptions`.
@@ -21,93 +23,24 @@ reading had to assume is listed in :attr:`FhirReading.assumptions`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from ..errors import BundleError, EpisodeNotFoundError, FieldProblem
 from . import values
 from .bundle import Resource, patient_references, validate_bundle
-from .mapping import Coding, FhirMapping, ResourceRule
-from .terminology import Terminology, VitalSign
+from .mapping import FhirMapping
+from .medications import MedicationReader
+from .observations import ObservationReader
+from .results import FhirReading, NotUnderstood, Reading
+from .terminology import Terminology
+
+__all__ = ["FhirReading", "NotUnderstood", "Reading", "bundle_to_record"]
 
 _IGNORED_VERIFICATION = {"refuted", "entered-in-error"}
 _IGNORED_CLINICAL = {"inactive", "remission", "resolved"}
-_IGNORED_OBSERVATION = {"entered-in-error", "cancelled"}
 _NOT_PATIENT_DATA = {"Medication", "OperationOutcome"}
 """Read only when referred to (a Medication), or messages about a search (an OperationOutcome)."""
-_MEDICATION_STATUS = {
-    # status → "now" (taken now), "stopped" (days since the last dose), or None (not taken)
-    "MedicationStatement": {
-        "active": "now",
-        "on-hold": "now",
-        "intended": "now",
-        "unknown": "now",
-        "completed": "stopped",
-        "stopped": "stopped",
-    },
-    "MedicationRequest": {
-        "active": "now",
-        "on-hold": "now",
-        "unknown": "now",
-        "completed": "stopped",
-        "stopped": "stopped",
-    },
-}
-
-
-@dataclass(frozen=True)
-class NotUnderstood:
-    """Something in the Bundle the code table does not know: reported, never dropped in silence."""
-
-    resource: str
-    element: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.resource}.{self.element}: {self.value}: {self.reason}"
-
-    def to_json(self) -> dict[str, str]:
-        return {"resource": self.resource, "element": self.element, "value": self.value, "reason": self.reason}
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What one resource gave the record (or, for a finding recorded absent, kept out of it)."""
-
-    resource: str
-    element: str
-    value: str
-    gave: str
-
-    def __str__(self) -> str:
-        return f"{self.resource}.{self.element}: {self.value} → {self.gave}"
-
-    def to_json(self) -> dict[str, str]:
-        return {"resource": self.resource, "element": self.element, "value": self.value, "gave": self.gave}
-
-
-@dataclass(frozen=True)
-class FhirReading:
-    """A record read from a Bundle, with what could not be read and what was assumed.
-
-    ``readings`` lists, resource by resource, what shaped the record: each code it gave,
-    each finding it recorded as absent, each product read through its ingredients.
-    """
-
-    record: dict[str, Any]
-    not_understood: tuple[NotUnderstood, ...] = ()
-    assumptions: tuple[str, ...] = ()
-    readings: tuple[Reading, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "record": self.record,
-            "not_understood": [item.to_json() for item in self.not_understood],
-            "assumptions": list(self.assumptions),
-            "readings": [item.to_json() for item in self.readings],
-        }
 
 
 def bundle_to_record(
@@ -127,31 +60,8 @@ def bundle_to_record(
     return _Reader(resources, mapping, today or date.today(), source, terminology or Terminology()).read()
 
 
-class _Reader:
-    """One reading: the Bundle's resources and the record being filled."""
-
-    def __init__(
-        self, resources: list[Resource], mapping: FhirMapping, today: date, source: str, terminology: Terminology
-    ) -> None:
-        self.resources = resources
-        self.mapping = mapping
-        self.terminology = terminology
-        self.readings: list[Reading] = []
-        self.today = today
-        self.source = source
-        self.problems: list[FieldProblem] = []
-        self.not_understood: list[NotUnderstood] = []
-        self.assumptions: list[str] = []
-        self.codes: dict[str, dict[str, dict[str, Any]]] = {}
-        self.values: dict[str, tuple[tuple[int, int], Any]] = {}
-        self.onsets: list[tuple[date, Resource]] = []
-        self.counted: dict[str, list[tuple[date, date]]] = {}
-        by_reference: dict[str, Resource] = {}
-        for resource in resources:
-            by_reference[f"{resource.type}/{resource.model.id}"] = resource
-            if resource.full_url:
-                by_reference[resource.full_url] = resource
-        self.by_reference = by_reference
+class _Reader(ObservationReader, MedicationReader):
+    """One reading of a Bundle: Patient, Conditions and AllergyIntolerances here; the rest in the readers it extends."""
 
     def read(self) -> FhirReading:
         patient = self._patient()
@@ -198,6 +108,10 @@ class _Reader:
                 self.assumptions.append(
                     f"{observation.field}: no Observation with its code; taken as {observation.default}"
                 )
+        for attribute in self.mapping.attributes:
+            if attribute.name in self.attributes:
+                _, weeks, resource = self.attributes[attribute.name]
+                self._attach(attribute, weeks, resource)
         for field_name, codes in self.codes.items():
             record[field_name] = [entry if len(entry) > 1 else entry["code"] for entry in codes.values()]
         return FhirReading(record, tuple(self.not_understood), tuple(self.assumptions), tuple(self.readings))
@@ -282,231 +196,6 @@ class _Reader:
                 attributes[rule.severity] = severity
         self._code(resource, "Condition", "code", model.code, attributes)
 
-    # -- Observation ------------------------------------------------------------
-    def _read_Observation(self, resource: Resource) -> None:  # noqa: N802
-        model = resource.model
-        if model.status in _IGNORED_OBSERVATION:
-            return
-        codings = values.codings(model.code)
-        for observation in self.mapping.observations:
-            if observation.codes.first(codings) is None:
-                continue
-            value = values.observation_value(model, observation.type)
-            if value is None:
-                wanted = "valueBoolean" if observation.type == "boolean" else "valueInteger or valueQuantity in days"
-                self._not_understood(
-                    resource, "value[x]", values.shown_value(model), f"{observation.field} needs {wanted}"
-                )
-                return
-            when = values.effective(model)
-            order = (when.toordinal() if when else 0, resource.entry)
-            if observation.field not in self.values or self.values[observation.field][0] <= order:
-                self.values[observation.field] = (order, value)
-            self._read(resource, "value[x]", str(value), f"{observation.field}: {value}")
-            return
-        vital_sign = self.terminology.vital_sign(codings)
-        if vital_sign is not None:
-            self._vital_sign(resource, vital_sign)
-            return
-        if self._finding_present(resource):
-            self._code(resource, "Observation", "code", model.code, {})
-
-    def _finding_present(self, resource: Resource) -> bool:
-        """Whether an Observation of a finding says it is present; absent and unreadable say no.
-
-        A finding is present when the Observation has no value, valueBoolean true or a coded
-        answer that means present; a negative interpretation, valueBoolean false or a coded
-        answer that means absent keep it out, and any other value is reported, never read as
-        present.
-        """
-        model = resource.model
-        name = values.shown(model.code)
-        interpretation = [coding for concept in model.interpretation or [] for coding in values.codings(concept)]
-        if self.terminology.answer(interpretation) is False:
-            self._read(resource, "interpretation", values.shown(model.interpretation[0]), f"{name} absent")
-            return False
-        if model.valueBoolean is not None:
-            if model.valueBoolean is False:
-                self._read(resource, "valueBoolean", "false", f"{name} absent")
-            return bool(model.valueBoolean)
-        if model.valueCodeableConcept is not None:
-            answer = self.terminology.answer(values.codings(model.valueCodeableConcept))
-            if answer is None:
-                self._not_understood(
-                    resource,
-                    "valueCodeableConcept",
-                    values.shown(model.valueCodeableConcept),
-                    "not an answer the terminology knows as present or absent; the finding is not read",
-                )
-                return False
-            if not answer:
-                self._read(resource, "valueCodeableConcept", values.shown(model.valueCodeableConcept), f"{name} absent")
-            return answer
-        shown_value = values.shown_value(model)
-        if shown_value != "(no value)" or model.dataAbsentReason is not None:
-            shown_value = (
-                shown_value
-                if shown_value != "(no value)"
-                else f"dataAbsentReason {values.shown(model.dataAbsentReason)}"
-            )
-            self._not_understood(
-                resource,
-                "value[x]",
-                shown_value,
-                "a finding is read from no value, valueBoolean or a coded yes/no answer; not read",
-            )
-            return False
-        return True
-
-    def _vital_sign(self, resource: Resource, sign: VitalSign) -> None:
-        """A measurement against the knowledge base's threshold, in the units it converts."""
-        quantity = resource.model.valueQuantity
-        unit = getattr(quantity, "code", None)
-        system = getattr(quantity, "system", None)
-        value = getattr(quantity, "value", None)
-        reached = None
-        if value is not None and unit is not None and system in (None, "http://unitsofmeasure.org"):
-            reached = sign.finding(value, str(unit))
-        if reached is None:
-            self._not_understood(
-                resource,
-                "valueQuantity",
-                values.shown_value(resource.model),
-                f"{sign.name} is read from valueQuantity with a UCUM code among: {', '.join(sign.units)}",
-            )
-            return
-        shown = f"{value} {unit}"
-        if not reached:
-            self._read(
-                resource, "valueQuantity", shown, f"{sign.name} below {sign.at_least} {sign.units[0]}: no {sign.code}"
-            )
-            return
-        self._read(
-            resource,
-            "valueQuantity",
-            shown,
-            f"{sign.field}: {sign.code} ({sign.name} at least {sign.at_least} {sign.units[0]})",
-        )
-        self.codes.setdefault(sign.field, {}).setdefault(sign.code, {"code": sign.code})
-
-    # -- Medications ------------------------------------------------------------
-    def _read_MedicationStatement(self, resource: Resource) -> None:  # noqa: N802
-        model = resource.model
-        end = model.effectivePeriod.end if model.effectivePeriod else model.effectiveDateTime
-        self._medication(resource, end)
-
-    def _read_MedicationRequest(self, resource: Resource) -> None:  # noqa: N802
-        model = resource.model
-        period = model.dispenseRequest.validityPeriod if model.dispenseRequest else None
-        self._medication(resource, (period.end if period else None) or values.request_period(model)[1])
-
-    def _medication(self, resource: Resource, end: Any) -> None:
-        model = resource.model
-        taken = _MEDICATION_STATUS[resource.type].get(model.status)
-        if taken is None:
-            return
-        concept = model.medicationCodeableConcept
-        if concept is None:
-            medication = self._referenced_medication(resource)
-            if medication is None:
-                return
-            concept = medication.code
-            codings = self._medication_codings(resource, medication)
-        else:
-            codings = self._with_ingredients(resource, values.codings(concept))
-        counted = next(
-            (field for field in self.mapping.observations if field.days_of and field.days_of.first(codings)),
-            None,
-        )
-        if counted is not None:
-            self._count_days(resource, counted.field, taken)
-            return
-        attributes: dict[str, Any] = {}
-        rule = self.mapping.resources[resource.type]
-        if taken == "stopped" and rule.stopped_days is not None:
-            if isinstance(end, datetime):
-                end = end.date()
-            if not isinstance(end, date):
-                self.assumptions.append(
-                    f"{resource.name}: {model.status} without a full end date; counted as taken now"
-                )
-            elif end <= self.today:
-                days = (self.today - end).days
-                limit = rule.stopped_days_maximum
-                if limit is not None and days > limit:
-                    self.assumptions.append(f"{resource.name}: last taken {days} days ago, more than {limit}; left out")
-                    return
-                attributes[rule.stopped_days] = days
-        self._code(resource, resource.type, "medication", concept, attributes, codings, every_meaning=True)
-
-    def _count_days(self, resource: Resource, field_name: str, taken: str) -> None:
-        """A medicine whose days of use make a record field: keep the days it covers, counted later."""
-        model = resource.model
-        if resource.type == "MedicationRequest":
-            element = "authoredOn"
-            start, end = values.request_period(model)
-            wanted = "a MedicationRequest with authoredOn (or a validity period) and, once stopped, its supply"
-        else:
-            element = "effectivePeriod"
-            period = getattr(model, "effectivePeriod", None)
-            start = values.day(period.start) if period is not None else None
-            end = values.day(period.end) if period is not None and taken == "stopped" else None
-            wanted = "a MedicationStatement with effectivePeriod.start"
-        if start is None or (taken == "stopped" and end is None):
-            self._not_understood(
-                resource, element, str(start or "(no start)"), f"counts toward {field_name} only as {wanted}"
-            )
-            return
-        if end is None and resource.type == "MedicationRequest":
-            self.assumptions.append(f"{resource.name}: {model.status} with no supply or end date; taken since {start}")
-        last = min(end or self.today, self.today)
-        if last < start:
-            return  # not begun yet
-        self.counted.setdefault(field_name, []).append((start, last))
-        self._read(resource, element, f"{start} to {last}", f"days counted toward {field_name}")
-
-    def _counted_days(self, field_name: str, onset: date, limit: int) -> int | None:
-        """Distinct days of use since the episode's onset, at most ``limit`` (the symptom days)."""
-        periods = self.counted.get(field_name)
-        if not periods:
-            return None
-        days = {day for start, end in periods for day in range(max(start, onset).toordinal(), end.toordinal() + 1)}
-        return min(len(days), limit)
-
-    def _referenced_medication(self, resource: Resource) -> Any:
-        reference = getattr(resource.model.medicationReference, "reference", None) or ""
-        if reference.startswith("#"):
-            for contained in resource.model.contained or []:
-                if contained.get_resource_type() == "Medication" and contained.id == reference[1:]:
-                    return contained
-        target = self.by_reference.get(reference)
-        if target is not None and target.type == "Medication":
-            return target.model
-        self._not_understood(
-            resource, "medicationReference", reference or "(none)", "the Medication is not in the Bundle"
-        )
-        return None
-
-    def _medication_codings(self, resource: Resource, medication: Any) -> list[Coding]:
-        """A Medication's codes, then those of its ingredients (``Medication.ingredient``)."""
-        codings = values.codings(medication.code)
-        for ingredient in medication.ingredient or []:
-            found = values.codings(getattr(ingredient, "itemCodeableConcept", None))
-            for coding in found:
-                if coding not in codings:
-                    codings.append(coding)
-                    self._read(resource, "medicationReference", f"ingredient {coding}", "read as an ingredient")
-        return self._with_ingredients(resource, codings)
-
-    def _with_ingredients(self, resource: Resource, codings: list[Coding]) -> list[Coding]:
-        """``codings`` followed by the ingredients of the products among them (the terminology's table)."""
-        found = list(codings)
-        for ingredient, product in self.terminology.ingredients(codings):
-            if ingredient not in found:
-                found.append(ingredient)
-                self._read(resource, "medication", str(product.coding), f"{product.name} contains {ingredient}")
-        return found
-
     # -- AllergyIntolerance -----------------------------------------------------
     def _read_AllergyIntolerance(self, resource: Resource) -> None:  # noqa: N802
         model = resource.model
@@ -517,66 +206,8 @@ class _Reader:
             return
         self._code(resource, "AllergyIntolerance", "code", model.code, {})
 
-    # -- shared -----------------------------------------------------------------
-    def _code(
-        self,
-        resource: Resource,
-        resource_type: str,
-        element: str,
-        concept: Any,
-        attributes: dict[str, Any],
-        codings: list[Coding] | None = None,
-        *,
-        every_meaning: bool = False,
-    ) -> None:
-        """Add the record code of the first coding the table knows (``every_meaning``: of each coding)."""
-        if codings is None:
-            codings = values.codings(concept)
-        rule = self.mapping.resources.get(resource_type)
-        if rule is None:
-            self._not_understood(resource, element, values.shown(concept), f"{resource_type} is not read by this table")
-            return
-        for field_name in rule.fields:
-            table = self.mapping.codes[field_name]
-            found = (
-                list(dict.fromkeys(code for coding in codings if (code := table.lookup(coding)) is not None))
-                if every_meaning
-                else [code for code in [table.first(codings)] if code is not None]
-            )
-            if not found:
-                continue
-            entries = self.codes.setdefault(field_name, {})
-            for code in found:
-                known = entries.get(code)
-                entry = {"code": code, **attributes}
-                entries[code] = entry if known is None else _merge(known, entry, rule, self.mapping.severity_order)
-                self._read(resource, element, values.shown(concept), f"{field_name}: {code}")
-            return
-        fields = ", ".join(rule.fields)
-        self._not_understood(resource, element, values.shown(concept), f"no code in the table for {fields}")
-
-    def _read(self, resource: Resource, element: str, value: str, gave: str) -> None:
-        self.readings.append(Reading(resource.name, element, value, gave))
-
-    def _not_understood(self, resource: Resource, element: str, value: str, reason: str) -> None:
-        self.not_understood.append(NotUnderstood(resource.name, element, value, reason))
-
     def _episode_codings(self) -> Iterator[str]:
         table = self.mapping.episode
         yield from (str(coding) for coding in table.exact)
         for system, codes in table.prefixes.items():
             yield from (f"{system}|{code}" for code in codes)
-
-
-def _merge(
-    known: dict[str, Any], new: dict[str, Any], rule: ResourceRule, severities: tuple[str, ...]
-) -> dict[str, Any]:
-    """Two resources give the same code: taken now beats stopped, the latest dose and the worst severity win."""
-    merged: dict[str, Any] = {"code": known["code"]}
-    if rule.stopped_days is not None and rule.stopped_days in known and rule.stopped_days in new:
-        merged[rule.stopped_days] = min(known[rule.stopped_days], new[rule.stopped_days])
-    if rule.severity is not None:
-        found = [entry[rule.severity] for entry in (known, new) if rule.severity in entry]
-        if found:
-            merged[rule.severity] = max(found, key=lambda value: severities.index(value) if value in severities else -1)
-    return merged

@@ -34,6 +34,12 @@ def code_table(advisor: Advisor) -> str:
         )
         default = f"; else {observation['default']}" if "default" in observation else ""
         lines.append(f"| {_tokens(observation['codes'])} | `{field_name}` | {observation['type']}{counted}{default} |")
+    lines += ["", "| Observation code | Record attribute | Of |", "|---|---|---|"]
+    for name, attribute in data.get("attributes", {}).items():
+        lines.append(
+            f"| {_tokens(attribute['codes'])} | `{name}` (valueQuantity in `wk` or `d`, carried to today) "
+            f"| `{attribute['field']}` `{attribute['code']}` |"
+        )
     lines += ["", "| Condition.severity | Record severity |", "|---|---|"]
     for value, tokens in data["severity"].items():
         lines.append(f"| {_tokens(tokens)} | `{value}` |")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -70,43 +69,14 @@ def effective(model: Any) -> date | None:
     return when if isinstance(when, date) else None
 
 
-_DAYS_PER_UNIT = {"d": 1, "day": 1, "days": 1, "wk": 7, "week": 7, "weeks": 7}
-_PER_DAY = {"d": Decimal(1), "h": Decimal(24), "wk": Decimal(1) / 7}
+_UCUM = "http://unitsofmeasure.org"
+_DAYS_IN = {"d": 1, "wk": 7}
 
 
-def supply_days(request: Any) -> int | None:
-    """Days a MedicationRequest's supply lasts: its expectedSupplyDuration, or the dispensed
-    quantity over the daily dose of its first dosage (frequency per period, dose in the same unit)."""
-    dispense = getattr(request, "dispenseRequest", None)
-    duration = getattr(dispense, "expectedSupplyDuration", None)
-    if duration is not None and duration.value is not None:
-        per_unit = _DAYS_PER_UNIT.get(str(duration.code or duration.unit))
-        return int(duration.value * per_unit) if per_unit else None
-    quantity = getattr(dispense, "quantity", None)
-    if quantity is None or quantity.value is None:
+def duration_days(quantity: Any) -> int | None:
+    """A valueQuantity in UCUM weeks or days as whole days (rounded down); None for any other unit."""
+    unit = getattr(quantity, "code", None)
+    value = getattr(quantity, "value", None)
+    if value is None or unit not in _DAYS_IN or getattr(quantity, "system", None) not in (None, _UCUM) or value < 0:
         return None
-    for dosage in getattr(request, "dosageInstruction", None) or []:
-        repeat = getattr(getattr(dosage, "timing", None), "repeat", None)
-        rates = getattr(dosage, "doseAndRate", None) or []
-        dose = getattr(rates[0], "doseQuantity", None) if rates else None
-        if repeat is None or dose is None or dose.value is None or not repeat.frequency or not repeat.period:
-            continue
-        per_period = _PER_DAY.get(str(repeat.periodUnit))
-        if per_period is None or (dose.code or dose.unit) != (quantity.code or quantity.unit):
-            continue
-        daily = Decimal(dose.value) * repeat.frequency * per_period / Decimal(repeat.period)
-        if daily > 0:
-            return int(math.ceil(Decimal(quantity.value) / daily))
-    return None
-
-
-def request_period(request: Any) -> tuple[date | None, date | None]:
-    """First and last day a MedicationRequest covers: from authoredOn (or the validity period's
-    start) for as long as its supply lasts, else to the validity period's end."""
-    dispense = getattr(request, "dispenseRequest", None)
-    validity = getattr(dispense, "validityPeriod", None)
-    start = day(getattr(request, "authoredOn", None)) or day(getattr(validity, "start", None))
-    supply = supply_days(request)
-    if start is not None and supply is not None and supply > 0:
-        return start, start + timedelta(days=supply - 1)
-    return start, day(getattr(validity, "end", None))
+    return int(value * _DAYS_IN[str(unit)])

@@ -179,7 +179,11 @@ def join_words(parts: list[str]) -> str:
 def vocabulary_of(
     record: RecordSpec | None, answer: AnswerSpec | None, parameters: Mapping[str, ParameterValue] | None = None
 ) -> Vocabulary:
-    """The words of a knowledge base's record and answer descriptions, with one item's parameters."""
+    """The words of a knowledge base's record and answer descriptions, with one item's parameters.
+
+    A symbol is said by its record code label, else its answer code label, else the words
+    answer.yaml gives the values parameters hold (``maoi_within_14_days``: "an MAOI within 14 days").
+    """
     inputs: dict[str, InputWords] = {}
     labels: dict[str, str] = {}
     for spec in record.fields if record is not None else ():
@@ -192,4 +196,6 @@ def vocabulary_of(
         labels.update((code, label) for code, label in spec.codes.items() if label and code not in labels)
     for code, info in answer.codes.items() if answer is not None else ():
         labels.setdefault(code, info.label)
+    for value, said in answer.values.items() if answer is not None else ():
+        labels.setdefault(value, said)
     return Vocabulary(inputs, labels, dict(parameters or {}))

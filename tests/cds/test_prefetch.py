@@ -19,6 +19,7 @@ def test_the_observation_search_names_every_observation_code_the_reader_uses(adv
         return f"{urls[system]}|{code}"
 
     wanted = {url(token) for observation in fhir["observations"].values() for token in observation["codes"]}
+    wanted |= {url(token) for attribute in fhir["attributes"].values() for token in attribute["codes"]}
     wanted |= {
         url(token)
         for tokens in fhir["codes"]["red_flags"].values()

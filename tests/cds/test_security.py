@@ -30,7 +30,7 @@ from backspasm.reasoner.cds.app import BodyLimit, Explanations
 from backspasm.reasoner.cds.auth import JwtVerifier
 from backspasm.reasoner.cds.cards import Card
 from backspasm.reasoner.cds.config import read_config
-from backspasm.reasoner.cds.hooks import prefetch_for
+from backspasm.reasoner.cds.requests import prefetch_for
 from backspasm.reasoner.datafile import nesting_depth
 from tests.conftest import ROOT
 

@@ -13,7 +13,7 @@ import pytest
 from backspasm.reasoner.api import Advisor
 from backspasm.reasoner.datafile import DataFile, load_yaml
 from backspasm.reasoner.errors import BundleError, EpisodeNotFoundError, KnowledgeBaseError, RecordError
-from backspasm.reasoner.fhir import FhirMapping, bundle_to_record, is_bundle, load_mapping
+from backspasm.reasoner.fhir import FhirMapping, bundle_to_record, is_bundle
 from backspasm.reasoner.fhir.mapping import Coding, read_mapping
 from tests.conftest import ROOT
 from tests.fhir_bundles import (
@@ -33,11 +33,6 @@ from tests.fhir_bundles import (
 
 TODAY = date(2026, 11, 26)
 FHIR_EXAMPLES = ROOT / "examples" / "fhir"
-
-
-@pytest.fixture(scope="module")
-def mapping(advisor: Advisor) -> FhirMapping:
-    return load_mapping(advisor)
 
 
 def read(mapping: FhirMapping, *resources: dict[str, Any]) -> Any:
@@ -399,7 +394,7 @@ codes:
         (
             "colour: red\n",
             "fhir.yaml:9:1: error: colour: unknown field; allowed: systems, patient, episode, "
-            "observations, resources, severity, codes, cds [fhir]",
+            "observations, attributes, resources, severity, codes, cds [fhir]",
         ),
         (
             ("[snomed|34486009]", "snomed|34486009"),

@@ -22,8 +22,6 @@ from backspasm.reasoner.fhir import (
     FhirReading,
     Terminology,
     bundle_to_record,
-    load_mapping,
-    load_terminology,
 )
 from backspasm.reasoner.fhir.terminology import read_terminology
 from tests.fhir_bundles import (
@@ -47,16 +45,6 @@ INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpreta
 FEVER = concept(SNOMED, "386661006", "Fever")
 NO = concept(SNOMED, "373067005", "No")
 YES = concept(SNOMED, "373066001", "Yes")
-
-
-@pytest.fixture(scope="module")
-def mapping(advisor: Advisor) -> FhirMapping:
-    return load_mapping(advisor)
-
-
-@pytest.fixture(scope="module")
-def terminology(advisor: Advisor) -> Terminology:
-    return load_terminology(advisor)
 
 
 def read(mapping: FhirMapping, terminology: Terminology, *resources: dict[str, Any]) -> FhirReading:
@@ -124,6 +112,10 @@ RED_FLAG_CODES = [
     concept(LOCAL, "saddle-anaesthesia"),
     concept(LOCAL, "bladder-dysfunction"),
     concept(ICD10CM, "R50.9"),
+    concept(SNOMED, "72042002"),  # Incontinence of feces: bowel dysfunction
+    concept(LOCAL, "bowel-dysfunction"),
+    concept(ICD10CM, "Z79.52"),  # Long term (current) use of systemic steroids
+    concept(LOCAL, "long-term-corticosteroids"),
 ]
 
 
@@ -172,7 +164,7 @@ def test_a_product_code_is_read_through_its_ingredient(mapping: FhirMapping, ter
     reading = read(mapping, terminology, medication_statement(concept(RXNORM, "312940")))
     assert reading.record["medications"] == ["ssri"] and reading.not_understood == ()
     assert [item.gave for item in reading.readings if item.element == "medication"] == [
-        "sertraline oral tablet contains http://www.nlm.nih.gov/research/umls/rxnorm|36437",
+        "sertraline 25 MG Oral Tablet contains http://www.nlm.nih.gov/research/umls/rxnorm|36437",
         "medications: ssri",
     ]
 
@@ -286,3 +278,53 @@ def test_a_stopped_request_gives_the_days_since_its_supply_ran_out(
     supply = {"expectedSupplyDuration": {"value": 5, "unit": "days", "code": "d"}}
     request = medication_request(concept(RXNORM, "8123"), "stopped", authoredOn="2026-11-10", dispenseRequest=supply)
     assert read(mapping, terminology, request).record["medications"] == [{"code": "maoi", "days_since_last_dose": 12}]
+
+
+# -- the product table ----------------------------------------------------------
+def test_every_listed_product_reads_as_the_classes_of_all_its_ingredients(
+    mapping: FhirMapping, terminology: Terminology
+) -> None:
+    """Each ingredient is a class of medications, or the relaxant whose days are counted (cyclobenzaprine)."""
+    table = mapping.codes["medications"]
+    counted = [field.days_of for field in mapping.observations if field.days_of is not None]
+    for product in terminology.products.values():
+        if all(any(days.lookup(ingredient) for days in counted) for ingredient in product.ingredients):
+            taken = medication_statement({"coding": [vars(product.coding)]}, effectivePeriod={"start": "2026-11-20"})
+            assert read(mapping, terminology, taken).record["relaxant_days_taken"] == 7, product.name
+            continue
+        classes = {table.lookup(ingredient) for ingredient in product.ingredients}
+        assert None not in classes, f"{product.coding} ({product.name}) has an ingredient fhir.yaml does not map"
+        reading = read(mapping, terminology, medication_statement({"coding": [vars(product.coding)]}))
+        assert set(reading.record["medications"]) == classes, product.name
+        assert reading.not_understood == ()
+
+
+@pytest.mark.parametrize(
+    ("code", "classes"),
+    [
+        ("1049221", ["paracetamol", "opioid"]),  # acetaminophen 325 MG / oxycodone hydrochloride 5 MG Oral Tablet
+        ("836395", ["paracetamol", "tramadol"]),  # acetaminophen 325 MG / tramadol hydrochloride 37.5 MG Oral Tablet
+        ("858778", ["opioid", "nsaid"]),  # hydrocodone bitartrate 5 MG / ibuprofen 200 MG Oral Tablet
+        ("865206", ["maoi"]),  # 24 HR selegiline 0.25 MG/HR Transdermal System
+        ("197591", ["benzodiazepine"]),  # diazepam 5 MG Oral Tablet
+        ("897666", ["verapamil"]),  # verapamil hydrochloride 120 MG Oral Tablet
+    ],
+)
+def test_a_product_code_gives_each_class_of_its_ingredients(
+    mapping: FhirMapping, terminology: Terminology, code: str, classes: list[str]
+) -> None:
+    reading = read(mapping, terminology, medication_statement(concept(RXNORM, code)))
+    assert reading.record["medications"] == classes
+
+
+def test_a_paracetamol_combination_is_refused_to_a_patient_allergic_to_paracetamol(
+    advisor: Advisor, mapping: FhirMapping, terminology: Terminology
+) -> None:
+    allergy = {
+        "resourceType": "AllergyIntolerance",
+        "code": concept(RXNORM, "161"),
+        "patient": {"reference": "Patient/p1"},
+    }
+    reading = read(mapping, terminology, allergy, medication_statement(concept(RXNORM, "857002")))
+    assert reading.record["allergies"] == ["paracetamol"]
+    assert reading.record["medications"] == ["paracetamol", "opioid"]

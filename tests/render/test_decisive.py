@@ -114,8 +114,8 @@ def test_a_why_not_sentence_has_one_bullet_per_rule_with_what_blocked_it(advisor
     assert render_sentence(explanation, vocabulary_of(advisor.record_spec, advisor.answer_spec)) == (
         "item(muscle_relaxant_short_course, consider) does not hold:\n"
         '- "Consider a short course of a muscle relaxant such as cyclobenzaprine, as an adjunct to rest '
-        'and physical therapy" does not apply: relaxant excluded age 65 or over holds, since at 65 and over, '
-        "skeletal muscle relaxants are avoided (Beers criteria), with age 80."
+        'and physical therapy" does not apply: relaxant excluded age 65 or over, Beers criteria holds, since '
+        "at 65 and over, skeletal muscle relaxants are avoided (Beers criteria), with age 80."
     )
 
 
