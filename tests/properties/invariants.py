@@ -243,7 +243,12 @@ def first_line_care_for_everyone(record: Record, answer: Answer) -> None:
 
 
 def red_flag_withholds_the_routine_plan(record: Record, answer: Answer) -> None:
-    """11. With any red flag: no relaxant, no manipulation, no massage, exercise deferred; each avoided with reasons."""
+    """11. With any red flag: no relaxant, no manipulation, no massage, exercise deferred; each avoided with reasons.
+
+    A withheld item carries its reasons and nothing else: a timing, a course or a preferred
+    exercise on it would read as advice to go ahead once the phase passes, not once the
+    flag has been evaluated.
+    """
     if not record.get("red_flags"):
         return
     codes = answer.codes()
@@ -251,6 +256,8 @@ def red_flag_withholds_the_routine_plan(record: Record, answer: Answer) -> None:
         assert codes.get(code) == "avoid", f"{code} given as {codes.get(code)} with a red flag"
         item = answer.item(code)
         assert item is not None and item.parameters.get("reasons"), f"{code} withheld without a reason"
+        extra = sorted(set(item.parameters) - {"reasons"})
+        assert not extra, f"{code} withheld with a red flag but carries {extra}"
 
 
 def no_manipulation_with_osteoporosis(record: Record, answer: Answer) -> None:
