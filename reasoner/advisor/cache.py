@@ -6,7 +6,8 @@ directory (platformdirs' user cache directory, or ``$BACKSPASM_CACHE_DIR``), one
 per knowledge-base location. The cache must never change an answer, so:
 
 * an entry is keyed on content: a hash of the bytes of every file of the knowledge base
-  and of the reasoner's own source (not their sizes and times, which an edit can keep);
+  and of the reasoner's source that loads it (not their sizes and times, which an edit
+  can keep);
 * an entry holds a checksum of its payload, and what it decodes is checked to be the
   parser's own dataclasses; an edited, truncated or odd entry is a miss, never an answer;
 * an entry is opened without following links and read only if it is a regular file of
@@ -85,15 +86,26 @@ def cache_directory() -> Path | None:
     return Path(platformdirs.user_cache_dir("backspasm", appauthor=False))
 
 
+LOADER_SOURCE = ("errors.py", "datafile.py", "datamodel.py", "language", "knowledge", "advisor/cache.py")
+"""The reasoner's source that makes what an entry holds, relative to reasoner/: ``load_kb`` and what
+it imports (the layers up to knowledge/, which import nothing above them: tests/test_layers.py),
+and this module's encoding. A change to any other module cannot change a loaded knowledge base."""
+
+
 def signature(path: Path) -> list[Any]:
     """What an entry must have been made from: the cache format, the location, and a hash of
-    the bytes of every file under ``path`` (or of the file) and of the reasoner's source.
+    the bytes of every file under ``path`` (or of the file) and of the reasoner's source that
+    loads a knowledge base (:data:`LOADER_SOURCE`).
 
     Hashing the content costs a few milliseconds, next to a parse that costs far more, and
     unlike sizes and modification times it changes with every edit."""
     digest = blake2b()
-    for base in (Path(__file__).resolve().parents[1], path):
-        for file in _files(base):
+    reasoner = Path(__file__).resolve().parents[1]
+    for base, files in [
+        *((reasoner, _files(reasoner / part)) for part in LOADER_SOURCE),
+        (path, _files(path)),
+    ]:
+        for file in files:
             digest.update(os.path.relpath(file, base).encode("utf-8", "surrogateescape") + b"\0")
             digest.update(_file_bytes(file))
             digest.update(b"\0")
