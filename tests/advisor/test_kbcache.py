@@ -20,14 +20,13 @@ from backspasm.cli import main
 from backspasm.reasoner.advisor import cache as kbcache
 from backspasm.reasoner.advisor.cache import (
     cache_directory,
-    decode_kb,
-    encode_kb,
     entry_path,
     load_advisor_cached,
     load_kb_cached,
     signature,
 )
 from backspasm.reasoner.knowledge.kb import load_kb
+from backspasm.reasoner.knowledge.kb_json import decode_kb, encode_kb
 from tests.conftest import ROOT
 from tests.programs import REACHABILITY
 
