@@ -5,20 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from backspasm.reasoner import KnowledgeBaseError
-from backspasm.reasoner.language.program import Rule
-from backspasm.reasoner.language.syntax import parse_program
-
-
-def only_rule(text: str) -> Rule:
-    (rule,) = parse_program(text).rules
-    return rule
-
-
-def syntax_error(text: str) -> str:
-    with pytest.raises(KnowledgeBaseError) as caught:
-        parse_program(text, "kb.dl")
-    return str(caught.value)
+from tests.programs import only_rule, syntax_error
 
 
 def test_annotations_above_a_rule_become_its_metadata() -> None:

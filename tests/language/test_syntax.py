@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from backspasm.reasoner import KnowledgeBaseError
 from backspasm.reasoner.language.program import (
     Arithmetic,
     Atom,
@@ -13,21 +12,10 @@ from backspasm.reasoner.language.program import (
     Declaration,
     Negation,
     Parameter,
-    Rule,
     Variable,
 )
 from backspasm.reasoner.language.syntax import parse_program, parse_query
-
-
-def only_rule(text: str) -> Rule:
-    (rule,) = parse_program(text).rules
-    return rule
-
-
-def syntax_error(text: str) -> str:
-    with pytest.raises(KnowledgeBaseError) as caught:
-        parse_program(text, "kb.dl")
-    return str(caught.value)
+from tests.programs import only_rule, syntax_error
 
 
 def test_a_fact_has_bare_quoted_and_integer_constants() -> None:
