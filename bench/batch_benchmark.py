@@ -161,13 +161,16 @@ def same_codes(batch_output: Path, floor_output: Path) -> int:
     return compared
 
 
-def median_seconds(command: list[str], runs: int) -> float:
-    times = []
+def median_seconds(commands: list[list[str]], runs: int) -> list[float]:
+    """The median wall time of each command, the commands run in turn ``runs`` times: interleaved,
+    so that load from other jobs falls on each of them alike and their ratio stays meaningful."""
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=True, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for command, measured in zip(commands, times, strict=True):
+            start = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True, cwd=ROOT)
+            measured.append(time.perf_counter() - start)
+    return [statistics.median(measured) for measured in times]
 
 
 def main() -> None:
@@ -223,11 +226,10 @@ def main() -> None:
 
     compileall.compile_dir(ROOT / "reasoner", quiet=1)
     compileall.compile_file(ROOT / "cli.py", quiet=1)
-    environment_note = f"bytecode compiled, KB cache warm; median of {options.startup_runs} runs"
+    environment_note = f"bytecode compiled, KB cache warm; median of {options.startup_runs} interleaved runs"
     cli = [sys.executable, "-m", "backspasm", "recommend", "examples/patients/acute.json"]
     subprocess.run(cli, capture_output=True, check=True, cwd=ROOT)
-    baseline = median_seconds([sys.executable, "-c", "import click, pyDatalog"], options.startup_runs)
-    whole = median_seconds(cli, options.startup_runs)
+    baseline, whole = median_seconds([[sys.executable, "-c", "import click, pyDatalog"], cli], options.startup_runs)
     print(f"\nstart-up ({environment_note}):")
     print(f"  python -c 'import click, pyDatalog'          {baseline * 1000:7.1f} ms")
     ratio = whole / baseline

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from backspasm.reasoner import load_kb
+import pytest
+
+from backspasm.reasoner import KnowledgeBaseError, load_kb
 from backspasm.reasoner.language.engine import Fact, Row, row_order
-from backspasm.reasoner.language.program import PredicateKey
+from backspasm.reasoner.language.program import PredicateKey, Rule
+from backspasm.reasoner.language.syntax import parse_program
 
 REACHABILITY = """
 % Which nodes can reach which, and which pairs cannot: recursion under stratified negation.
@@ -80,3 +83,14 @@ def pydatalog_models(text: str, subjects: list[list[Fact]], keys: list[Predicate
                 }
             )
     return models
+
+
+def only_rule(text: str) -> Rule:
+    (rule,) = parse_program(text).rules
+    return rule
+
+
+def syntax_error(text: str) -> str:
+    with pytest.raises(KnowledgeBaseError) as caught:
+        parse_program(text, "kb.dl")
+    return str(caught.value)

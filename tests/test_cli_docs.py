@@ -7,9 +7,11 @@ import pytest
 from click.testing import CliRunner
 
 from backspasm import cli
+from backspasm.reasoner.cds.schemas import CDS_SCHEMAS
+from backspasm.reasoner.commands.reference import all_commands, cli_reference
 from tests.conftest import ROOT
 
-COMMANDS = [path for path, _command in cli.all_commands()]
+COMMANDS = [path for path, _command in all_commands(cli.main)]
 # These print a shipped file or where it is: there is no result to format and no KB to choose.
 PRINTS_A_FILE_OR_A_PLACE = {"example", "path", "sql"}
 TAKES_KNOWLEDGE_BASES_AS_ARGUMENTS = {"diff"}
@@ -19,7 +21,7 @@ TAKES_KNOWLEDGE_BASES_AS_ARGUMENTS = {"diff"}
 
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda path: " ".join(path))
 def test_every_command_has_help_ending_with_an_example(path: list[str]) -> None:
-    command = dict((tuple(p), c) for p, c in cli.all_commands())[tuple(path)]
+    command = dict((tuple(p), c) for p, c in all_commands(cli.main))[tuple(path)]
     assert command.help, f"{' '.join(path)} has no help text"
     assert "Example:" in command.help, f"{' '.join(path)} has no Example: block"
     example = command.help.split("Example:")[-1]
@@ -39,7 +41,7 @@ def test_h_works_like_help(runner: CliRunner, path: list[str]) -> None:
 
 @pytest.mark.parametrize("path", COMMANDS[1:], ids=lambda path: " ".join(path))
 def test_every_command_takes_format_or_is_a_group(path: list[str]) -> None:
-    command = dict((tuple(p), c) for p, c in cli.all_commands())[tuple(path)]
+    command = dict((tuple(p), c) for p, c in all_commands(cli.main))[tuple(path)]
     names = {option for parameter in command.params for option in getattr(parameter, "opts", [])}
     if path[-1] in PRINTS_A_FILE_OR_A_PLACE or path[-1] == "kb":
         return
@@ -51,7 +53,7 @@ def test_every_command_takes_format_or_is_a_group(path: list[str]) -> None:
 
 def test_cli_reference_is_generated_from_help() -> None:
     reference = (ROOT / "docs" / "cli-reference.md").read_text()
-    assert reference == cli.cli_reference(), "docs/cli-reference.md is stale: run `backspasm kb docs`"
+    assert reference == cli_reference(cli.main), "docs/cli-reference.md is stale: run `backspasm kb docs`"
     for path in COMMANDS:
         assert f"## {' '.join(path)}\n" in reference
 
@@ -59,6 +61,6 @@ def test_cli_reference_is_generated_from_help() -> None:
 def test_generated_cli_schemas_are_up_to_date() -> None:
     import json
 
-    for relative, schema in cli.extra_schemas().items():
+    for relative, schema in CDS_SCHEMAS.items():
         path = ROOT / "docs" / relative
         assert path.exists() and json.loads(path.read_text()) == schema, f"docs/{relative} is stale: run kb docs"

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from backspasm.cli import all_commands, help_text
+from backspasm.cli import main
+from backspasm.reasoner.commands.reference import all_commands, help_text
 
 
 def example_lines(path: list[str]) -> list[str]:
-    lines = help_text(path).splitlines()
+    lines = help_text(main, path).splitlines()
     start = next((index for index, line in enumerate(lines) if line.strip() == "Example:"), None)
     if start is None:
         return []
@@ -37,7 +38,7 @@ def example_lines(path: list[str]) -> list[str]:
     return block
 
 
-COMMANDS = [path for path, _command in all_commands()]
+COMMANDS = [path for path, _command in all_commands(main)]
 
 
 def test_every_command_has_examples() -> None:

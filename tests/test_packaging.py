@@ -94,6 +94,8 @@ def test_the_wheel_holds_one_import_package(built: dict[str, Path]) -> None:
         f"backspasm-{backspasm.__version__}.dist-info/licenses/LICENSE",
     ):
         assert shipped in names, shipped
+    modules = [path for path in tracked_files() if path.startswith("reasoner/") and path.endswith(".py")]
+    assert not [path for path in modules if f"backspasm/{path}" not in names], "a sub-package missing from packages"
     assert not any(name.startswith(("backspasm/tests/", "backspasm/bench/", "backspasm/docs/")) for name in names)
 
 

@@ -33,7 +33,8 @@ from .summary import Summary, summarize
 if TYPE_CHECKING:
     from ..explain.counterfactual import Analysis
     from ..explain.explanation import Proof, WhyNot
-    from .changes import Changes, ChangeSpec
+    from .change_spec import ChangeSpec
+    from .changes import Changes
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ class Advisor:
     @cached_property
     def change_spec(self) -> ChangeSpec:
         """What may change in a record and how time changes it, read on first use (it needs pydantic)."""
-        from .changes import read_change_spec
+        from .change_spec import read_change_spec
 
         if not self.declares_changes:
             raise QueryError("this knowledge base declares no changes: name a changes file in manifest.yaml's data")

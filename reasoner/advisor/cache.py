@@ -6,7 +6,8 @@ directory (platformdirs' user cache directory, or ``$BACKSPASM_CACHE_DIR``), one
 per knowledge-base location. The cache must never change an answer, so:
 
 * an entry is keyed on content: a hash of the bytes of every file of the knowledge base
-  and of the reasoner's own source (not their sizes and times, which an edit can keep);
+  and of the reasoner's source that loads it (not their sizes and times, which an edit
+  can keep);
 * an entry holds a checksum of its payload, and what it decodes is checked to be the
   parser's own dataclasses; an edited, truncated or odd entry is a miss, never an answer;
 * an entry is opened without following links and read only if it is a regular file of
@@ -30,37 +31,16 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from ..datafile import DataFile
-from ..errors import Problem, SourcePosition
-from ..knowledge.evidence import Evidence
 from ..knowledge.kb import KnowledgeBase, load_kb
-from ..language.program import (
-    Arithmetic,
-    Atom,
-    BodyLiteral,
-    Comparison,
-    Constant,
-    Declaration,
-    Expression,
-    Negation,
-    Parameter,
-    Program,
-    Rule,
-    RuleMetadata,
-    Term,
-    Variable,
-)
+from ..knowledge.kb_json import FORMAT, decode_kb, encode_kb
 from .advisor import Advisor, advisor_for
 
-FORMAT = 2
 ENVIRONMENT_VARIABLE = "BACKSPASM_CACHE_DIR"
 """Where the cache lives; ``off`` disables it. Default: platformdirs' user cache directory
 for backspasm (``$XDG_CACHE_HOME/backspasm`` or ``~/.cache/backspasm`` on Linux)."""
 
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
 """The largest entry read; the bundled knowledge base's entry is a few hundred kilobytes."""
-
-JSON = Any
 
 
 def blake2b(data: bytes = b"") -> Any:
@@ -85,15 +65,27 @@ def cache_directory() -> Path | None:
     return Path(platformdirs.user_cache_dir("backspasm", appauthor=False))
 
 
+LOADER_SOURCE = ("errors.py", "datafile.py", "datamodel.py", "language", "knowledge", "advisor/cache.py")
+"""The reasoner's source that makes what an entry holds, relative to reasoner/: ``load_kb`` and what
+it imports (the layers up to knowledge/, which import nothing above them: tests/test_layers.py),
+the encoding of an entry (knowledge/kb_json.py) and this module. A change to any other module
+cannot change a loaded knowledge base."""
+
+
 def signature(path: Path) -> list[Any]:
     """What an entry must have been made from: the cache format, the location, and a hash of
-    the bytes of every file under ``path`` (or of the file) and of the reasoner's source.
+    the bytes of every file under ``path`` (or of the file) and of the reasoner's source that
+    loads a knowledge base (:data:`LOADER_SOURCE`).
 
     Hashing the content costs a few milliseconds, next to a parse that costs far more, and
     unlike sizes and modification times it changes with every edit."""
     digest = blake2b()
-    for base in (Path(__file__).resolve().parents[1], path):
-        for file in _files(base):
+    reasoner = Path(__file__).resolve().parents[1]
+    for base, files in [
+        *((reasoner, _files(reasoner / part)) for part in LOADER_SOURCE),
+        (path, _files(path)),
+    ]:
+        for file in files:
             digest.update(os.path.relpath(file, base).encode("utf-8", "surrogateescape") + b"\0")
             digest.update(_file_bytes(file))
             digest.update(b"\0")
@@ -212,186 +204,3 @@ def write_entry(directory: Path, entry: Path, expected: list[Any], kb: Knowledge
 def load_advisor_cached(path: Path) -> Advisor:
     """:func:`reasoner.api.load_advisor` through the cache."""
     return advisor_for(load_kb_cached(path), path)
-
-
-# -- encoding -------------------------------------------------------------------
-
-
-def _position(position: SourcePosition) -> JSON:
-    return [position.file, position.line, position.column]
-
-
-def _expression(value: Expression) -> JSON:
-    if isinstance(value, Variable):
-        return ["V", value.name, _position(value.position)]
-    if isinstance(value, Constant):
-        return ["C", value.value, _position(value.position)]
-    return ["E", _expression(value.left), value.operator, _expression(value.right), _position(value.position)]
-
-
-def _atom(atom: Atom) -> JSON:
-    return [atom.predicate, [_expression(argument) for argument in atom.arguments], _position(atom.position)]
-
-
-def _literal(literal: BodyLiteral) -> JSON:
-    if isinstance(literal, Atom):
-        return ["A", _atom(literal)]
-    if isinstance(literal, Negation):
-        return ["N", _atom(literal.atom), _position(literal.position)]
-    return [
-        "Q",
-        _expression(literal.left),
-        literal.operator,
-        _expression(literal.right),
-        _position(literal.position),
-    ]
-
-
-def _rule(rule: Rule) -> JSON:
-    metadata = rule.metadata
-    return {
-        "head": _atom(rule.head),
-        "body": [_literal(literal) for literal in rule.body],
-        "id": metadata.rule_id,
-        "evidence": list(metadata.evidence),
-        "statement": metadata.statement,
-        "metadata_position": _position(metadata.position),
-        "position": _position(rule.position),
-    }
-
-
-def _problem(problem: Problem) -> JSON:
-    return [_position(problem.position), problem.check, problem.message, problem.severity]
-
-
-def encode_kb(kb: KnowledgeBase) -> JSON:
-    return {
-        "format": FORMAT,
-        "name": kb.name,
-        "version": kb.version,
-        "mode": kb.mode,
-        "title": kb.title,
-        "root": str(kb.root) if kb.root is not None else None,
-        "fingerprint": kb.fingerprint,
-        "rules": [_rule(rule) for rule in kb.program.rules],
-        "declarations": [
-            [d.kind, d.predicate, [[p.name, p.type] for p in d.parameters], _position(d.position)]
-            for d in kb.program.declarations
-        ],
-        "evidence": [vars(entry) for entry in kb.evidence.values()],
-        "warnings": [_problem(problem) for problem in kb.warnings],
-        "data": {
-            key: {
-                "name": data_file.name,
-                "data": data_file.data,
-                "positions": [[list(path), _position(position)] for path, position in data_file.positions.items()],
-            }
-            for key, data_file in kb.data.items()
-        },
-    }
-
-
-# -- decoding: plain values into the parser's dataclasses, nothing else -----------
-
-
-def _read_position(value: JSON) -> SourcePosition:
-    file, line, column = value
-    return SourcePosition(str(file), int(line), int(column))
-
-
-def _read_expression(value: JSON) -> Expression:
-    tag = value[0]
-    if tag == "V":
-        return Variable(str(value[1]), _read_position(value[2]))
-    if tag == "C":
-        constant = value[1]
-        if not isinstance(constant, int | str):
-            raise ValueError(f"a constant is a number or a symbol, not {constant!r}")
-        return Constant(constant, _read_position(value[2]))
-    if tag == "E":
-        return Arithmetic(
-            _read_expression(value[1]), str(value[2]), _read_expression(value[3]), _read_position(value[4])
-        )
-    raise ValueError(f"unknown expression tag {tag!r}")
-
-
-def _read_term(value: JSON) -> Term:
-    term = _read_expression(value)
-    if isinstance(term, Arithmetic):
-        raise ValueError("an atom's argument is a variable or a constant")
-    return term
-
-
-def _read_atom(value: JSON) -> Atom:
-    predicate, arguments, position = value
-    return Atom(str(predicate), tuple(_read_term(argument) for argument in arguments), _read_position(position))
-
-
-def _read_literal(value: JSON) -> BodyLiteral:
-    tag = value[0]
-    if tag == "A":
-        return _read_atom(value[1])
-    if tag == "N":
-        return Negation(_read_atom(value[1]), _read_position(value[2]))
-    if tag == "Q":
-        return Comparison(
-            _read_expression(value[1]), str(value[2]), _read_expression(value[3]), _read_position(value[4])
-        )
-    raise ValueError(f"unknown literal tag {tag!r}")
-
-
-def _read_rule(value: JSON) -> Rule:
-    metadata = RuleMetadata(
-        value["id"],
-        tuple(str(evidence_id) for evidence_id in value["evidence"]),
-        value["statement"],
-        _read_position(value["metadata_position"]),
-    )
-    body = tuple(_read_literal(literal) for literal in value["body"])
-    return Rule(_read_atom(value["head"]), body, metadata, _read_position(value["position"]))
-
-
-def _read_declaration(value: JSON) -> Declaration:
-    kind, predicate, parameters, position = value
-    if kind not in ("input", "output"):
-        raise ValueError(f"unknown declaration kind {kind!r}")
-    return Declaration(
-        kind,
-        str(predicate),
-        tuple(Parameter(str(name), parameter_type) for name, parameter_type in parameters),
-        _read_position(position),
-    )
-
-
-def decode_kb(value: JSON) -> KnowledgeBase:
-    if value.get("format") != FORMAT:
-        raise ValueError("another cache format")
-    program = Program(
-        tuple(_read_rule(rule) for rule in value["rules"]),
-        tuple(_read_declaration(declaration) for declaration in value["declarations"]),
-    )
-    data = {
-        str(key): DataFile(
-            str(entry["name"]),
-            entry["data"],
-            {tuple(path): _read_position(position) for path, position in entry["positions"]},
-        )
-        for key, entry in value["data"].items()
-    }
-    evidence = {str(fields["evidence_id"]): Evidence(**fields) for fields in value["evidence"]}
-    warnings = tuple(
-        Problem(_read_position(position), str(check), str(message), severity)
-        for position, check, message, severity in value["warnings"]
-    )
-    return KnowledgeBase(
-        name=str(value["name"]),
-        version=str(value["version"]),
-        mode=str(value["mode"]),
-        program=program,
-        evidence=evidence,
-        warnings=warnings,
-        root=Path(value["root"]) if value["root"] is not None else None,
-        title=str(value["title"]),
-        data=data,
-        fingerprint=str(value["fingerprint"]),
-    )

@@ -1,6 +1,6 @@
 """The shape of a knowledge base's changes file (``changes.yaml``): what may change in a record, and how time does.
 
-pydantic checks the shape; :func:`reasoner.advisor.changes.read_change_spec` then checks
+pydantic checks the shape; :func:`reasoner.advisor.change_spec.read_change_spec` then checks
 it against the record description (field names, types, codes, attributes, wording).
 """
 

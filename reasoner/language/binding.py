@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .program import Atom, BodyLiteral, Comparison, Variable, variables_of
+from .program import Atom, BodyLiteral, Comparison, Negation, Variable, variables_of
 
 
 @dataclass(frozen=True)
@@ -75,3 +75,20 @@ def plan_body(body: tuple[BodyLiteral, ...]) -> BodyPlan:
             bound.update(named_variables(literal))
             place_ready_tests()
     return BodyPlan(tuple(order), frozenset(bound), tuple(pending_tests), frozenset(assignments))
+
+
+def answer_variables(goal: tuple[BodyLiteral, ...]) -> list[str]:
+    """The named variables a conjunctive query returns, in order of first appearance."""
+    names: list[str] = []
+    for literal in goal:
+        if isinstance(literal, Comparison | Negation):
+            continue
+        for variable in variables_of(literal):
+            if not variable.is_anonymous and variable.name not in names:
+                names.append(variable.name)
+    for literal in goal:
+        if isinstance(literal, Comparison):
+            for variable in variables_of(literal):
+                if not variable.is_anonymous and variable.name not in names:
+                    names.append(variable.name)
+    return names

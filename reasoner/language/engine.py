@@ -1,4 +1,4 @@
-"""Compile a validated program for pyDatalog and evaluate queries (with reasoner.checkpoints, all that touches it).
+"""Evaluate queries of a validated program on pyDatalog (with .to_pydatalog and .checkpoints, all that touches it).
 
 pyDatalog keeps its whole database in a thread-local ``Logic`` object, and a copy of a
 ``Logic`` shares the fact tables of the original. Isolation between patients is a safety
@@ -34,7 +34,6 @@ and in pyDatalog through the checkpoint and arithmetic literals of
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -45,34 +44,24 @@ from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
 
 from ..errors import EvaluationError, IsolationError, QueryError, ReasonerError
-from . import checkpoints
-from .binding import named_variables, plan_body
+from .binding import answer_variables, plan_body
 from .budget import Budget, current, metered
 from .dependencies import reachable, recursive_components
 from .program import (
-    Arithmetic,
     Atom,
     BodyLiteral,
-    Comparison,
     Constant,
-    Expression,
     Negation,
     PredicateKey,
     Program,
     Value,
     Variable,
-    variables_of,
 )
+from .to_pydatalog import BY_RULE, Compiler, assert_fact
 
 Row = tuple[Value, ...]
 Materialized = dict[int, dict[PredicateKey, frozenset[Row]]]
 """Fixpoints of recursive components already computed for one set of input facts."""
-
-# Internal predicate names contain a space, which no program can spell.
-_QUERY_PREDICATE = "query result"
-_BY_RULE = "by rule {predicate}/{arity}"
-_QUERY_RULE = -1
-"""The rule number the fact checkpoint of a conjunctive query carries."""
 
 
 class Fact(NamedTuple):
@@ -119,7 +108,7 @@ class Engine:
         self._component_of = {key: index for index, keys in enumerate(self._components) for key in keys}
         self._reachable = reachable(program)
         self._local = threading.local()
-        self._anonymous = itertools.count()
+        self._compiler = Compiler(self.known)
 
     # -- public ---------------------------------------------------------------
     def solve(
@@ -154,7 +143,7 @@ class Engine:
             temporary: Any = None
             try:
                 for fact in input_facts:
-                    asserted.append(self._assert_fact(fact.predicate, fact.arguments))
+                    asserted.append(assert_fact(fact.predicate, fact.arguments))
                 if isinstance(goal, Atom) and goal is components_of and goal.key in self._component_of:
                     # A recursive predicate itself: its rows are the fixpoint's, no pyDatalog query needed.
                     own = self._component_of[goal.key]
@@ -166,9 +155,9 @@ class Engine:
                     rows = memo[own][goal.key]
                     return sorted(_matching(goal, rows), key=row_order)
                 if isinstance(goal, Atom):
-                    query = self._compile_atom(goal, {}, check=goal is components_of)
+                    query = self._compiler.atom(goal, {}, check=goal is components_of)
                 else:
-                    temporary = self._query_clause(goal)
+                    temporary = self._compiler.query_clause(goal)
                     pyEngine.assert_(temporary)
                     query = temporary.head
                 for index in self._components_needed(components_of):
@@ -199,7 +188,7 @@ class Engine:
         """
         if goal.key not in self._defined:
             return []
-        by_rule = Atom(_BY_RULE.format(predicate=goal.predicate, arity=goal.arity), (Variable("Rule"), *goal.arguments))
+        by_rule = Atom(BY_RULE.format(predicate=goal.predicate, arity=goal.arity), (Variable("Rule"), *goal.arguments))
         with metered(budget):
             rows = self._solve(facts, by_rule, materialized, components_of=goal)
         return [(int(row[0]), row[1:]) for row in rows]
@@ -227,7 +216,7 @@ class Engine:
         if index not in memo:
             memo[index] = self._fixpoint(index, memo)
         return [
-            self._assert_fact(name, row)
+            assert_fact(name, row)
             for (name, _), rows in sorted(memo[index].items())
             for row in sorted(rows, key=row_order)
         ]
@@ -250,7 +239,7 @@ class Engine:
 
         return fixpoint(rules, frozenset(component), lower, current())
 
-    # -- compilation ----------------------------------------------------------
+    # -- the thread's compiled program -------------------------------------------
     def _build(self) -> _ThreadLogic:
         logic = object.__new__(Logic)
         previous = getattr(Logic.tl, "logic", None)
@@ -264,102 +253,17 @@ class Engine:
                     state.scoped_predicates[(name, arity)] = predicate
             for rule_index, rule in enumerate(self.program.rules):
                 order = plan_body(rule.body).order
-                by_rule = _BY_RULE.format(predicate=rule.head.predicate, arity=rule.head.arity)
+                by_rule = BY_RULE.format(predicate=rule.head.predicate, arity=rule.head.arity)
                 pyEngine.assert_(
-                    self._compile_clause(Atom(by_rule, (Constant(rule_index), *rule.head.arguments)), order, rule_index)
+                    self._compiler.clause(
+                        Atom(by_rule, (Constant(rule_index), *rule.head.arguments)), order, rule_index
+                    )
                 )
                 if rule.head.key not in self._component_of:
-                    pyEngine.assert_(self._compile_clause(rule.head, order, rule_index))
+                    pyEngine.assert_(self._compiler.clause(rule.head, order, rule_index))
         finally:
             _restore(previous)
         return state
-
-    def _compile_clause(self, head: Atom, order: tuple[BodyLiteral, ...], rule_index: int) -> Any:
-        """A pyDatalog clause with budget checkpoints: after each positive atom past the first, and at the end."""
-        variables: dict[str, Any] = {}
-        body = self._compile_body(order, variables)
-        compiled_head = self._compile_atom(head, variables, check=False)
-        if not order:
-            return pyEngine.Clause(compiled_head, [])
-        head_variables = [variables[name] for name in _names_in_order(head.arguments) if name in variables]
-        return pyEngine.Clause(compiled_head, [*body, checkpoints.fact_literal(rule_index, head_variables)])
-
-    def _compile_body(self, order: tuple[BodyLiteral, ...], variables: dict[str, Any]) -> list[Any]:
-        body: list[Any] = []
-        bound: list[str] = []
-        atoms = 0
-        for literal in order:
-            body += self._compile_literal(literal, variables)
-            if isinstance(literal, Negation):
-                continue
-            bound += [name for name in sorted(named_variables(literal)) if name not in bound]
-            if isinstance(literal, Atom):
-                atoms += 1
-                if atoms > 1:
-                    body.append(checkpoints.step_literal([variables[name] for name in bound]))
-        return body
-
-    def _query_clause(self, goal: tuple[BodyLiteral, ...]) -> Any:
-        variables: dict[str, Any] = {}
-        body = self._compile_body(plan_body(goal).order, variables)
-        names = answer_variables(goal)
-        answer = [variables[name] for name in names]
-        head = pyEngine.Literal(_QUERY_PREDICATE, answer)
-        return pyEngine.Clause(head, [*body, checkpoints.fact_literal(_QUERY_RULE, answer)])
-
-    def _compile_literal(self, literal: BodyLiteral, variables: dict[str, Any]) -> list[Any]:
-        """The pyDatalog literals of one body literal: arithmetic becomes literals of its own."""
-        if isinstance(literal, Atom):
-            return [self._compile_atom(literal, variables)]
-        if isinstance(literal, Negation):
-            return [self._compile_atom(literal.atom, variables, prefix="~")]
-        before: list[Any] = []
-        if literal.operator == "=":
-            # An arithmetic side computes straight into the other side, bound or not.
-            for side, other in ((literal.right, literal.left), (literal.left, literal.right)):
-                if isinstance(side, Arithmetic) and not isinstance(other, Arithmetic):
-                    target = self._compile_expression(other, variables, before)
-                    return self._compile_arithmetic(side, variables, before, target)
-        left = self._compile_expression(literal.left, variables, before)
-        right = self._compile_expression(literal.right, variables, before)
-        operator = "==" if literal.operator == "=" else literal.operator
-        return [*before, pyEngine.Literal(operator, [left, right])]
-
-    def _compile_atom(self, atom: Atom, variables: dict[str, Any], prefix: str = "", check: bool = True) -> Any:
-        if check and atom.key not in self.known:
-            arities = sorted(arity for name, arity in self.known if name == atom.predicate)
-            if arities:
-                raise QueryError(f"{atom.predicate} takes {arities[0]} argument(s), not {atom.arity}")
-            raise QueryError(f"{atom.predicate} is not a predicate of this program")
-        return pyEngine.Literal(
-            prefix + atom.predicate, [self._compile_expression(a, variables, []) for a in atom.arguments]
-        )
-
-    def _compile_expression(self, expression: Expression, variables: dict[str, Any], before: list[Any]) -> Any:
-        """The term for ``expression``; an arithmetic one appends the literals computing it to ``before``."""
-        if isinstance(expression, Constant):
-            return pyEngine.Const(expression.value)
-        if isinstance(expression, Variable):
-            if expression.is_anonymous:
-                return pyEngine.Var(f"anonymous {next(self._anonymous)}")
-            if expression.name not in variables:
-                variables[expression.name] = pyEngine.Var(expression.name)
-            return variables[expression.name]
-        result = pyEngine.Var(f"arithmetic {next(self._anonymous)}")
-        before[:] = self._compile_arithmetic(expression, variables, before, result)
-        return result
-
-    def _compile_arithmetic(
-        self, expression: Arithmetic, variables: dict[str, Any], before: list[Any], result: Any
-    ) -> list[Any]:
-        """``before`` followed by the literals that compute ``result = expression`` under the budget."""
-        left = self._compile_expression(expression.left, variables, before)
-        right = self._compile_expression(expression.right, variables, before)
-        return [*before, checkpoints.arithmetic_literal(expression.operator, left, right, result)]
-
-    def _assert_fact(self, predicate: str, arguments: tuple[Value, ...]) -> Any:
-        literal = pyEngine.Literal(predicate, [pyEngine.Const(value) for value in arguments])
-        return pyEngine.assert_(pyEngine.Clause(literal, []))
 
     # -- input facts and isolation -------------------------------------------
     def _input_fact(self, fact: Fact | tuple[str, Iterable[Value]]) -> Fact:
@@ -437,14 +341,6 @@ def _matching(goal: Atom, rows: Iterable[Row]) -> set[Row]:
     }
 
 
-def _names_in_order(arguments: Iterable[Expression]) -> list[str]:
-    names: list[str] = []
-    for argument in arguments:
-        if isinstance(argument, Variable) and not argument.is_anonymous and argument.name not in names:
-            names.append(argument.name)
-    return names
-
-
 def _restore(previous: Any) -> None:
     if previous is None:
         if hasattr(Logic.tl, "logic"):
@@ -462,23 +358,6 @@ def _body_predicates(program: Program) -> set[PredicateKey]:
             elif isinstance(literal, Negation):
                 keys.add(literal.atom.key)
     return keys
-
-
-def answer_variables(goal: tuple[BodyLiteral, ...]) -> list[str]:
-    """The named variables a conjunctive query returns, in order of first appearance."""
-    names: list[str] = []
-    for literal in goal:
-        if isinstance(literal, Comparison | Negation):
-            continue
-        for variable in variables_of(literal):
-            if not variable.is_anonymous and variable.name not in names:
-                names.append(variable.name)
-    for literal in goal:
-        if isinstance(literal, Comparison):
-            for variable in variables_of(literal):
-                if not variable.is_anonymous and variable.name not in names:
-                    names.append(variable.name)
-    return names
 
 
 def _goal_text(goal: Atom | tuple[BodyLiteral, ...]) -> str:

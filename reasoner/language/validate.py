@@ -26,28 +26,21 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator
 
 from ..errors import KnowledgeBaseError, Problem, SourcePosition
-from .binding import assigned_variable, named_variables, plan_body
+from .binding import named_variables, plan_body
 from .dependencies import negative_cycles, readers
 from .program import (
-    ORDERING_OPERATORS,
-    Arithmetic,
     Atom,
     BodyLiteral,
     Comparison,
-    Constant,
-    Expression,
     Negation,
     PredicateKey,
     Program,
     Rule,
     Variable,
-    type_members,
     variables_of,
 )
-
-TypeSet = frozenset[str]
-NUMBER: TypeSet = frozenset({"number"})
-SYMBOL: TypeSet = frozenset({"symbol"})
+from .typecheck import check_types, type_problems
+from .typecheck import infer_types as infer_types  # where to_sql.py and the tests find it
 
 
 def check(program: Program, *, guideline: bool = False, evidence_ids: Collection[str] | None = None) -> list[Problem]:
@@ -62,7 +55,7 @@ def check(program: Program, *, guideline: bool = False, evidence_ids: Collection
     problems += _check_stratification(program)
     problems += _check_metadata(program, guideline, evidence_ids)
     if not arity_problems:
-        problems += _check_types(program)
+        problems += check_types(program)
     problems += _check_unused(program)
     return sorted(set(problems), key=lambda problem: (problem.position, problem.check, problem.message))
 
@@ -82,7 +75,7 @@ def check_query(program: Program, goal: tuple[BodyLiteral, ...]) -> list[Problem
     """The errors of a query against ``program``: unbound variables and type mistakes."""
     rule = Rule(Atom("query", ()), goal)
     problems = [problem for problem in _check_rule_variables(rule) if problem.severity == "error"]
-    problems += _type_problems(rule, infer_types(program))
+    problems += type_problems(rule, infer_types(program))
     return problems
 
 
@@ -290,124 +283,6 @@ def _check_metadata(program: Program, guideline: bool, evidence_ids: Collection[
                         "unknown-evidence",
                         f"@evidence cites {evidence_id}, which the evidence registry does not hold{suggestion}",
                     )
-
-
-def infer_types(program: Program) -> dict[tuple[PredicateKey, int], TypeSet]:
-    """The possible value types of every predicate argument, by fixpoint over the rules."""
-    types: dict[tuple[PredicateKey, int], TypeSet] = defaultdict(frozenset)
-    for declaration in program.declarations:
-        if declaration.kind == "input":
-            for index, parameter in enumerate(declaration.parameters):
-                types[(declaration.key, index)] = type_members(parameter.type)
-    changed = True
-    while changed:
-        changed = False
-        for rule in program.rules:
-            variable_types = _variable_types(rule, types)
-            for index, argument in enumerate(rule.head.arguments):
-                if isinstance(argument, Constant):
-                    found = _constant_type(argument)
-                else:
-                    found = variable_types.get(argument.name, frozenset())
-                slot = (rule.head.key, index)
-                if not found <= types[slot]:
-                    types[slot] = types[slot] | found
-                    changed = True
-    return dict(types)
-
-
-def _constant_type(constant: Constant) -> TypeSet:
-    return NUMBER if isinstance(constant.value, int) else SYMBOL
-
-
-def _variable_types(rule: Rule, types: dict[tuple[PredicateKey, int], TypeSet]) -> dict[str, TypeSet]:
-    result: dict[str, TypeSet] = {}
-    for atom in rule.positive_atoms():
-        for index, argument in enumerate(atom.arguments):
-            if isinstance(argument, Variable) and not argument.is_anonymous:
-                slot_types = types.get((atom.key, index), frozenset())
-                previous = result.get(argument.name)
-                result[argument.name] = slot_types if previous is None else previous & slot_types
-    bound = set(result)
-    for literal in plan_body(rule.body).order:
-        if isinstance(literal, Comparison):
-            target = assigned_variable(literal, bound)
-            if target is not None:
-                other = literal.right if target is literal.left else literal.left
-                result[target.name] = _expression_type(other, result)
-                bound.add(target.name)
-    return result
-
-
-def _expression_type(expression: Expression, variable_types: dict[str, TypeSet]) -> TypeSet:
-    if isinstance(expression, Arithmetic):
-        return NUMBER
-    if isinstance(expression, Constant):
-        return _constant_type(expression)
-    return variable_types.get(expression.name, frozenset())
-
-
-def _check_types(program: Program) -> Iterator[Problem]:
-    types = infer_types(program)
-    for rule in program.rules:
-        yield from _type_problems(rule, types)
-    for key, declaration in program.outputs().items():
-        for index, parameter in enumerate(declaration.parameters):
-            inferred = types.get((key, index), frozenset())
-            if not inferred <= type_members(parameter.type):
-                yield _error(
-                    declaration.position,
-                    "type",
-                    f"{parameter.name} of {declaration.predicate} is declared {parameter.type} but the rules can "
-                    f"give it a {' or '.join(sorted(inferred - type_members(parameter.type)))}",
-                )
-
-
-def _type_problems(rule: Rule, types: dict[tuple[PredicateKey, int], TypeSet]) -> Iterator[Problem]:
-    variable_types = _variable_types(rule, types)
-    for literal in rule.body:
-        if not isinstance(literal, Comparison):
-            continue
-        numeric_operands: list[Expression] = []
-        if literal.operator in ORDERING_OPERATORS:
-            numeric_operands += [literal.left, literal.right]
-        numeric_operands += [
-            operand for side in (literal.left, literal.right) for operand in _arithmetic_operands(side)
-        ]
-        for operand in numeric_operands:
-            problem = _numeric_problem(operand, variable_types, literal)
-            if problem is not None:
-                yield problem
-
-
-def _arithmetic_operands(expression: Expression) -> list[Expression]:
-    if isinstance(expression, Arithmetic):
-        operands: list[Expression] = []
-        for side in (expression.left, expression.right):
-            operands += _arithmetic_operands(side) if isinstance(side, Arithmetic) else [side]
-        return operands
-    return []
-
-
-def _numeric_problem(operand: Expression, variable_types: dict[str, TypeSet], literal: Comparison) -> Problem | None:
-    if isinstance(operand, Arithmetic):
-        return None
-    if isinstance(operand, Constant):
-        if isinstance(operand.value, str):
-            return _error(
-                operand.position,
-                "type",
-                f"{operand} is a symbol; `{literal}` needs numbers there (< <= > >= and + - * work on integers)",
-            )
-        return None
-    found = variable_types.get(operand.name, frozenset())
-    if "symbol" in found:
-        return _error(
-            operand.position,
-            "type",
-            f"{operand.name} can hold a symbol; `{literal}` needs numbers there (< <= > >= and + - * work on integers)",
-        )
-    return None
 
 
 def _check_unused(program: Program) -> Iterator[Problem]:

@@ -3,12 +3,13 @@ impact report of a knowledge-base change."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from ..advisor.batch import Audit
 from ..advisor.diff import Report
-from .lines import Line
+from .lines import Line, plain
 
 
 def audit_lines(summary: Audit) -> Iterator[Line]:
@@ -23,6 +24,13 @@ def audit_lines(summary: Audit) -> Iterator[Line]:
     yield Line(0, "invariants violated:")
     for name, count in sorted(summary.violations.items()):
         yield Line(1, f"{name}: {count} patients, e.g. {', '.join(summary.examples[name])}")
+
+
+def audit_text(summary: Audit, output_format: str) -> str:
+    """The audit of a batch as the text of :func:`audit_lines`, or as indented JSON (``output_format="json"``)."""
+    if output_format == "json":
+        return json.dumps(summary.to_json(), indent=2, sort_keys=True) + "\n"
+    return plain(list(audit_lines(summary)))
 
 
 def verify_lines(summary: Audit) -> Iterator[Line]:

@@ -20,14 +20,13 @@ from backspasm.cli import main
 from backspasm.reasoner.advisor import cache as kbcache
 from backspasm.reasoner.advisor.cache import (
     cache_directory,
-    decode_kb,
-    encode_kb,
     entry_path,
     load_advisor_cached,
     load_kb_cached,
     signature,
 )
 from backspasm.reasoner.knowledge.kb import load_kb
+from backspasm.reasoner.knowledge.kb_json import decode_kb, encode_kb
 from tests.conftest import ROOT
 from tests.programs import REACHABILITY
 
@@ -260,3 +259,27 @@ def test_the_cache_directory_is_the_users_cache_directory(tmp_path: Path, monkey
     assert cache_directory() == tmp_path / "mine"
     monkeypatch.setenv("BACKSPASM_CACHE_DIR", "off")
     assert cache_directory() is None
+
+
+def test_the_signature_covers_every_module_that_loads_a_knowledge_base() -> None:
+    """An entry is keyed on the source that makes it: every reasoner module that parsing and
+    validating a knowledge base imports lies in kbcache.LOADER_SOURCE (with the cache's own encoding)."""
+    import subprocess
+
+    script = (
+        "import json, sys\n"
+        "from backspasm import bundled_kb\n"
+        "from backspasm.reasoner.knowledge.kb import load_kb\n"
+        "load_kb(bundled_kb())\n"
+        "print(json.dumps(sorted(m.__file__ for name, m in sys.modules.items()\n"
+        "    if name.startswith('backspasm.reasoner.') and getattr(m, '__file__', None))))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    reasoner = ROOT / "reasoner"
+    covered = [reasoner / part for part in kbcache.LOADER_SOURCE]
+    loaded = [Path(file).resolve() for file in json.loads(run.stdout.splitlines()[-1])]
+    assert reasoner / "language" / "syntax.py" in loaded, "the knowledge base was parsed"
+    for path in loaded:
+        if path == reasoner / "__init__.py":
+            continue  # the package marker on the way
+        assert any(path == part or part in path.parents for part in covered), path

@@ -2,7 +2,7 @@
 
 A small program and a world written here (a dictionary of values, a few changes, values
 that grow) specify the search apart from any record format: the soonest day is exact for
-a value crossing a threshold, for two values growing at different rates, for a value
+a value crossing a threshold (two values growing at different rates: test_flip_days.py), for a value
 that grows in steps, and for a comparison the analysis cannot write linearly; the fewest
 changes win; a fact that no world removes is named as what blocks the rule for good.
 """
@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backspasm.reasoner import load_kb
-from backspasm.reasoner.explain.counterfactual import Growth, Search, candidate_days, search
+from backspasm.reasoner.explain.counterfactual import Growth, Search, search
 from backspasm.reasoner.knowledge.kb import KnowledgeBase
 from backspasm.reasoner.language.engine import Fact
 from backspasm.reasoner.language.program import Atom
 from backspasm.reasoner.language.syntax import parse_query
-from backspasm.reasoner.language.thresholds import comparisons
 
 PROGRAM = """
 .input days(d: number).
@@ -217,20 +216,3 @@ def test_changes_the_fact_cannot_read_are_not_tried() -> None:
     without = DictWorld({"days": 30, "taken": 0})
     assert found(with_ssri).evaluations == found(without).evaluations
     assert all(days == 0 for changes, days in with_ssri.calls if changes)
-
-
-def test_two_values_growing_at_different_rates_meet_on_the_day_computed() -> None:
-    kb = load_kb(text=".input a(x: number). .input b(x: number). caught :- a(X), b(Y), X >= Y.")
-    start = (Fact("a", (3,)), Fact("b", (10,)))
-    growth = [Growth(start[0], 0, 2, 1), Growth(start[1], 0, 1, 1)]
-    days = candidate_days(comparisons(kb.program), growth, start, 365)
-    assert list(days) == [7]  # 3 + 2d >= 10 + d from day 7 on
-
-
-def test_the_candidate_days_are_the_days_a_comparison_flips_and_no_others() -> None:
-    start = (Fact("days", (20,)), Fact("week", (18,)))
-    growth = [Growth(start[0], 0, 1, 1), Growth(start[1], 0, 1, 7)]
-    linear = [comparison for comparison in comparisons(KB.program) if comparison.form is not None]  # not D * D
-    days = candidate_days(linear, growth, start, 365)
-    assert sorted(days) == [8, 14]  # days reach 28 (D < 28, D >= 28); week 20 in two weeks (W >= 20)
-    assert {grown.fact.predicate for grown in days[8]} == {"days"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from backspasm.reasoner import KnowledgeBaseError
 from backspasm.reasoner.language.program import (
     Arithmetic,
     Atom,
@@ -13,21 +12,10 @@ from backspasm.reasoner.language.program import (
     Declaration,
     Negation,
     Parameter,
-    Rule,
     Variable,
 )
 from backspasm.reasoner.language.syntax import parse_program, parse_query
-
-
-def only_rule(text: str) -> Rule:
-    (rule,) = parse_program(text).rules
-    return rule
-
-
-def syntax_error(text: str) -> str:
-    with pytest.raises(KnowledgeBaseError) as caught:
-        parse_program(text, "kb.dl")
-    return str(caught.value)
+from tests.programs import only_rule, syntax_error
 
 
 def test_a_fact_has_bare_quoted_and_integer_constants() -> None:
@@ -60,18 +48,6 @@ def test_multiplication_binds_tighter_than_addition_and_parentheses_group() -> N
     assert comparison.right == Arithmetic(
         Arithmetic(Arithmetic(Constant(1), "+", Constant(2)), "*", Constant(3)), "-", Constant(4)
     )
-
-
-def test_annotations_above_a_rule_become_its_metadata() -> None:
-    rule = only_rule(
-        "@id phase_acute\n"
-        "@evidence acp2017, ref1\n"
-        "@statement A back spasm that began under 4 weeks ago is acute (39 % of cases).\n"
-        "phase(acute) :- symptom_days(D), D < 28.\n"
-    )
-    assert rule.metadata.rule_id == "phase_acute"
-    assert rule.metadata.evidence == ("acp2017", "ref1")
-    assert rule.metadata.statement == "A back spasm that began under 4 weeks ago is acute (39 % of cases)."
 
 
 def test_percent_starts_a_comment_outside_strings_and_annotations() -> None:
@@ -112,20 +88,3 @@ def test_syntax_errors_name_file_line_column_and_what_was_expected(text: str, ex
     message = syntax_error(text)
     assert message.startswith(expected)
     assert "expected" in message
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("@foo bar\np.", "kb.dl:1:1: error: unknown annotation '@foo'; allowed: @id, @evidence, @statement"),
-        ("@id x\n@id y\np.", "kb.dl:2:1: error: @id is given twice for one clause"),
-        ("@id Not-An-Id\np.", "kb.dl:1:1: error: @id 'Not-An-Id' is not an identifier"),
-        ("@evidence\np.", "kb.dl:1:1: error: @evidence takes a comma-separated list of evidence ids"),
-        ("@statement\np.", "kb.dl:1:1: error: @statement is empty"),
-        (".input p(x: int).", "kb.dl:1:13: error: unknown type 'int'; allowed: number, symbol, any"),
-        ('p("a\\q").', "kb.dl:1:5: error: unknown escape \\q in string"),
-        ("@id lonely\n.input p(x: number).", "kb.dl:2:1: error: syntax error"),
-    ],
-)
-def test_annotation_and_declaration_errors_say_what_is_allowed(text: str, expected: str) -> None:
-    assert syntax_error(text).startswith(expected)

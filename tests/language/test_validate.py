@@ -6,7 +6,7 @@ import pytest
 
 from backspasm.reasoner import KnowledgeBaseError, load_kb
 from backspasm.reasoner.language.syntax import parse_program
-from backspasm.reasoner.language.validate import check, infer_types
+from backspasm.reasoner.language.validate import check
 
 
 def errors_of(text: str, **options: object) -> list[str]:
@@ -113,13 +113,6 @@ def test_ordering_a_symbol_is_a_type_error() -> None:
         "kb.dl:2:18: error: C can hold a symbol; `C < 3` needs numbers there (< <= > >= and + - * work on "
         "integers) [type]"
     ]
-
-
-def test_types_are_inferred_through_rules_and_facts() -> None:
-    program = parse_program(".input d(n: number).\nlimit(21).\nleft(X) :- d(D), limit(L), X = L - D.")
-    types = infer_types(program)
-    assert types[(("left", 1), 0)] == {"number"}
-    assert types[(("limit", 1), 0)] == {"number"}
 
 
 def test_underscore_is_not_allowed_where_a_value_is_needed() -> None:

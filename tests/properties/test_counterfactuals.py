@@ -23,7 +23,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backspasm.reasoner.advisor.changes import Changes, ChangeSpec, Option, RecordWorld
+from backspasm.reasoner.advisor.change_spec import ChangeSpec
+from backspasm.reasoner.advisor.changes import Changes, Option
+from backspasm.reasoner.advisor.record_world import RecordWorld
 from backspasm.reasoner.api import Advisor
 from backspasm.reasoner.language.engine import Fact
 from backspasm.reasoner.language.program import Constant

@@ -8,7 +8,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from backspasm.reasoner.advisor.changes import Changes, Option, Reached, RecordChange
+from backspasm.reasoner.advisor.changes import Changes, Option, Reached
+from backspasm.reasoner.advisor.record_world import RecordChange
 from backspasm.reasoner.api import Advisor
 from backspasm.reasoner.render.changes import change_lines, changes_json, changes_text, option_text
 from tests.conftest import EXAMPLES, ROOT

@@ -1,0 +1,176 @@
+"""``backspasm batch``: a cohort answered, one JSON answer a line, in input order."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from .group import EXIT_INVALID
+from .options import BUNDLED_KB, CONTEXT_SETTINGS, load_advisor, output_options
+
+if TYPE_CHECKING:
+    from ..advisor.outputs import JsonLinesAnswers, ParquetAnswers
+
+
+@click.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("cohort", type=click.Path(exists=True, allow_dash=True, path_type=Path))
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write answers here."
+)
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(0),
+    default=1,
+    show_default=True,
+    callback=lambda _context, _parameter, value: value or os.cpu_count() or 1,
+    help="Worker processes, each loading the knowledge base once; 0 for one per core.",
+)
+@click.option("--audit", is_flag=True, help="Also report how many patients get each code, and broken invariants.")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(1),
+    default=None,
+    help="Patients per unit of work [default: 20000 on duckdb, 64 on pydatalog].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "pydatalog", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: the compiled rules over each chunk at once; pydatalog: one patient at a time over --workers; "
+    "spark: the compiled rules on Apache Spark (the spark extra).",
+)
+@click.option(
+    "--master",
+    metavar="URL",
+    default=None,
+    help="Spark's master with --engine spark: local[*] (the default), local[N], or a cluster's URL.",
+)
+@click.option(
+    "--spark-staging",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --engine spark: the folder for each chunk's input facts; on a cluster, one its executors can read "
+    "[default: the system's temporary folder].",
+)
+@output_options()
+def batch(
+    cohort: Path,
+    output: Path | None,
+    workers: int,
+    audit: bool,
+    chunk_size: int | None,
+    engine: str,
+    master: str | None,
+    spark_staging: Path | None,
+    kb_path: Path | None,
+    output_format: str,
+) -> None:
+    """Answer a cohort: JSON Lines in (or a directory of record files), one JSON answer a line out.
+
+    COHORT is a .jsonl file, - for standard input, or a directory of .json/.yaml records.
+    Answers come out in input order (docs/schemas/answer.schema.json); a bad record gives
+    a line {"error": {...}} naming its line and fields (docs/schemas/batch-error.schema.json)
+    and a message on standard error, and the others are still answered. A progress bar
+    shows on a terminal. --audit prints a summary (--format text or json): to standard
+    output when answers go to --output, else to standard error. Exit code 1 when any
+    record was invalid or any invariant was violated. The default engine, duckdb,
+    answers each chunk set-at-a-time (DuckDB's memory limit 1GB; --workers unused);
+    --engine pydatalog answers one patient at a time over --workers processes;
+    --engine spark runs the same compiled rules on Apache Spark (--master, default
+    local[*]; chunks of 1000000), with the same answers, byte for byte, as duckdb.
+    SIGTERM or SIGINT ends the workers, leaves whole lines of output for the records
+    answered so far, and exits 143 or 130 (128 + the signal's number).
+
+    Example:
+
+    \b
+        backspasm example cohort > cohort.jsonl
+        backspasm batch cohort.jsonl --output answers.jsonl --workers 0 --audit
+        cat cohort.jsonl | backspasm batch - > answers.jsonl
+    """
+    from ..advisor.batch import DEFAULT_CHUNK_SIZE, Audit, run
+    from ..advisor.cohort import DEFAULT_SPARK_CHUNK_SIZE, DEFAULT_SQL_CHUNK_SIZE
+    from ..advisor.inputs import read_cohort
+    from ..advisor.signals import Interrupted, exit_at_once, stop_on_signals
+    from ..render.cohort import audit_text, record_error_text
+    from ..render.progress import CohortProgress
+
+    if engine != "spark" and (master is not None or spark_staging is not None):
+        raise click.UsageError("--master and --spark-staging go with --engine spark")
+    if engine == "spark":
+        require_spark()
+    kb = kb_path or BUNDLED_KB
+    stream = open_answers(output)
+    advisor = load_advisor(kb)
+    entries = read_cohort(cohort, sys.stdin)
+    if chunk_size is None:
+        defaults = {"duckdb": DEFAULT_SQL_CHUNK_SIZE, "spark": DEFAULT_SPARK_CHUNK_SIZE}
+        chunk_size = defaults.get(engine, DEFAULT_CHUNK_SIZE)
+    outcomes = run(
+        entries,
+        advisor,
+        kb_path=kb,
+        workers=workers,
+        audit=audit,
+        chunk_size=chunk_size,
+        engine=engine,
+        master=master,
+        staging=spark_staging,
+    )
+    summary = Audit()
+    progress = CohortProgress.for_cohort(cohort, answers_to_file=output is not None)
+    written = 0
+    try:
+        with stop_on_signals():
+            for outcome in outcomes:
+                summary.add(outcome)
+                stream.write(outcome, json.dumps(outcome.to_json(), sort_keys=True, separators=(",", ":")))
+                written += 1
+                if outcome.error is not None:
+                    progress.say(record_error_text(outcome.error))
+                progress.advance()
+    except Interrupted as interruption:
+        outcomes.close()  # ends the worker processes before anything else
+        stream.flush()
+        if output:
+            stream.close()
+        progress.stop()
+        click.echo(
+            f"Error: interrupted by {interruption.name} after {written} records were written (whole lines only)",
+            err=True,
+        )
+        exit_at_once(interruption.exit_code)
+    finally:
+        progress.stop()
+        stream.close()
+    if audit:
+        click.echo(audit_text(summary, output_format), err=output is None, nl=False)
+    if summary.errors or summary.violations:
+        sys.exit(EXIT_INVALID)
+
+
+def require_spark() -> None:
+    """``--engine spark`` needs the ``spark`` extra (pyspark); say so before any work."""
+    if importlib.util.find_spec("pyspark") is None:
+        raise click.ClickException(
+            "--engine spark needs the spark extra (pyspark is missing): pip install 'backspasm[spark]'"
+        )
+
+
+def open_answers(path: Path | None) -> JsonLinesAnswers | ParquetAnswers:
+    """Where ``batch`` writes: standard output, a JSON Lines file, or Parquet for a path ending in .parquet;
+    opened before any work so that a path that cannot be written fails at once."""
+    from ..advisor.outputs import answer_writer
+
+    try:
+        return answer_writer(path, sys.stdout)
+    except OSError as error:
+        raise click.FileError(str(path), hint=error.strerror or str(error)) from None
