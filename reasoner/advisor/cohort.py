@@ -24,6 +24,7 @@ from ..language.sql_engine import FactFiles, SqlEngine
 from . import answer as answers
 from .advisor import Advisor
 from .batch import Outcome, error_json
+from .compact import compact_answer
 from .inputs import Entry
 from .records import Record
 
@@ -80,15 +81,24 @@ def subject_outcome(
     model: dict[str, list[tuple[Row, int]]],
     checks: bool,
     answers_wanted: bool,
+    form: str = "full",
 ) -> Outcome:
-    """One subject's outcome from its rows, whichever engine derived them: the same JSON as pyDatalog's."""
+    """One subject's outcome from its rows, whichever engine derived them: the same JSON as pyDatalog's.
+
+    The compact form skips what it leaves out (statements, evidence references) rather than
+    assembling and dropping them.
+    """
     index, source, line = place
     rows = SubjectRows(advisor.kb.program, model)
     violations = tuple(str(row[0]) for row in rows.query("violation", None)) if checks else ()
     if not answers_wanted:
         return Outcome(index, source, line, violations=violations)
-    answer = answers.assemble(rows, advisor.answer_spec, advisor.kb.evidence, identifier, advisor.identity)
-    return Outcome(index, source, line, answer.to_json(), answer.codes(), violations)
+    compact = form == "compact"
+    answer = answers.assemble(
+        rows, advisor.answer_spec, advisor.kb.evidence, identifier, advisor.identity, details=not compact
+    )
+    text = compact_answer(answer) if compact else answer.to_json()
+    return Outcome(index, source, line, text, answer.codes(), violations)
 
 
 def read_entry(advisor: Advisor, entry: Entry) -> Record | Outcome:
@@ -102,7 +112,12 @@ def read_entry(advisor: Advisor, entry: Entry) -> Record | Outcome:
 
 
 def answer_chunk_sql(
-    advisor: Advisor, engine: SqlEngine, chunk: list[Entry], audit: bool, answers_wanted: bool = True
+    advisor: Advisor,
+    engine: SqlEngine,
+    chunk: list[Entry],
+    audit: bool,
+    answers_wanted: bool = True,
+    form: str = "full",
 ) -> list[Outcome]:
     """Outcomes of one chunk, in input order: errors for bad records, answers for the rest."""
     read = [read_entry(advisor, entry) for entry in chunk]
@@ -113,7 +128,13 @@ def answer_chunk_sql(
         found
         if isinstance(found, Outcome)
         else subject_outcome(
-            advisor, (entry.index, entry.source, entry.line), found.identifier, next(models), checks, answers_wanted
+            advisor,
+            (entry.index, entry.source, entry.line),
+            found.identifier,
+            next(models),
+            checks,
+            answers_wanted,
+            form,
         )
         for entry, found in zip(chunk, read, strict=True)
     ]
@@ -128,6 +149,7 @@ def answer_cohort_spark(
     chunk_size: int = DEFAULT_SPARK_CHUNK_SIZE,
     master: str | None = None,
     staging: Path | None = None,
+    form: str = "full",
 ) -> Iterator[Outcome]:
     """Outcomes of a cohort on Spark, in input order, each chunk one Spark evaluation.
 
@@ -187,6 +209,7 @@ def answer_cohort_spark(
                                     next(models),
                                     checks,
                                     answers_wanted,
+                                    form,
                                 )
                 finally:
                     if evaluation is not None:
