@@ -763,7 +763,7 @@ def batch(
     kb = kb_path or BUNDLED_KB
     advisor = load_advisor(kb)
     stream = open_answers(output, advisor_header(advisor) if answer_form == "compact" else None)
-    entries = read_cohort(cohort, sys.stdin)
+    entries = read_cohort(cohort, sys.stdin, parse=engine != "duckdb")
     if chunk_size is None:
         defaults = {"duckdb": DEFAULT_SQL_CHUNK_SIZE, "spark": DEFAULT_SPARK_CHUNK_SIZE}
         chunk_size = defaults.get(engine, DEFAULT_CHUNK_SIZE)
@@ -793,7 +793,7 @@ def batch(
         with stop_on_signals():
             for outcome in outcomes:
                 summary.add(outcome)
-                stream.write(outcome, json.dumps(outcome.to_json(), sort_keys=True, separators=(",", ":")))
+                stream.write(outcome, outcome.to_text())
                 written += 1
                 if outcome.error is not None:
                     message = record_error_text(outcome.error)

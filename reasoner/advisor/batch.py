@@ -12,6 +12,7 @@ line and field problems); the records around it are answered as usual.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import signal
 from collections import Counter, deque
@@ -26,7 +27,8 @@ from typing import Any
 from ..errors import EvaluationError, FieldProblem, RecordError
 from .advisor import Advisor
 from .compact import FORMS, compact_answer
-from .inputs import Entry
+from .inputs import Entry, parsed
+from .records import Record
 
 DEFAULT_CHUNK_SIZE = 64
 ENGINES = ("duckdb", "pydatalog", "spark")
@@ -49,6 +51,8 @@ class Outcome:
     codes: dict[str, str] = field(default_factory=dict)
     violations: tuple[str, ...] = ()
     error: dict[str, Any] | None = None
+    text: str | None = None
+    """:meth:`to_text`, when it was written out beforehand (an answer shared by many subjects)."""
 
     def to_json(self) -> dict[str, Any]:
         """The answer, or ``{"error": …}`` (docs/schemas/batch-error.schema.json)."""
@@ -57,6 +61,36 @@ class Outcome:
         if self.answer is None:
             raise ValueError(f"{self.source} was only checked against the invariants (answers=False)")
         return self.answer
+
+    def to_text(self) -> str:
+        """:meth:`to_json` as one line of JSON, keys sorted, as a batch writes it."""
+        if self.text is not None:
+            return self.text
+        return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+
+    def for_subject(self, index: int, source: str, line: int | None, identifier: str) -> Outcome:
+        """This outcome, of a subject whose identifier is empty, for another subject with the same rows.
+
+        Its JSON text is this one's with the identifier put in: the answer's ``subject`` is its
+        last key (keys are sorted), so the text is written once per distinct answer, not per subject.
+        """
+        if self.answer is None:
+            return Outcome(index, source, line, violations=self.violations)
+        text = self.to_text()
+        if not text.endswith(EMPTY_SUBJECT):
+            raise ValueError("for_subject needs the outcome of a subject with an empty identifier")
+        return Outcome(
+            index,
+            source,
+            line,
+            {**self.answer, "subject": identifier},
+            self.codes,
+            self.violations,
+            text=text[: -len(EMPTY_SUBJECT)] + '"subject":' + json.dumps(identifier) + "}",
+        )
+
+
+EMPTY_SUBJECT = '"subject":""}'
 
 
 def error_json(error: RecordError, source: str, line: int | None) -> dict[str, Any]:
@@ -68,6 +102,17 @@ def error_json(error: RecordError, source: str, line: int | None) -> dict[str, A
     }
 
 
+def read_entry(advisor: Advisor, entry: Entry) -> Record | Outcome:
+    """An entry's validated record, or the outcome that reports why it has none (its text parsed first)."""
+    entry = parsed(entry)
+    if entry.error is not None:
+        return Outcome(entry.index, entry.source, entry.line, error=error_json(entry.error, entry.source, entry.line))
+    try:
+        return advisor.read_record(entry.data, entry.source)
+    except RecordError as error:
+        return Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
+
+
 def answer_entry(
     advisor: Advisor, entry: Entry, *, audit: bool = False, answers: bool = True, form: str = "full"
 ) -> Outcome:
@@ -77,12 +122,9 @@ def answer_entry(
     (the outcome then has violations but no answer), which is all a verification needs.
     ``form="compact"`` gives the answer's compact form (reasoner/advisor/compact.py).
     """
-    if entry.error is not None:
-        return Outcome(entry.index, entry.source, entry.line, error=error_json(entry.error, entry.source, entry.line))
-    try:
-        record = advisor.read_record(entry.data, entry.source)
-    except RecordError as error:
-        return Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
+    record = read_entry(advisor, entry)
+    if isinstance(record, Outcome):
+        return record
     try:
         violations = tuple(advisor.violations(record)) if audit or not answers else ()
         if not answers:

@@ -17,13 +17,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from ..errors import RecordError
 from ..language.engine import Row, row_order
 from ..language.program import PredicateKey, Program, Rule, Value
 from ..language.sql_engine import FactFiles, SqlEngine
 from . import answer as answers
 from .advisor import Advisor
-from .batch import Outcome, error_json
+from .batch import Outcome, read_entry
+from .cohort_sql import answer_text_chunk
 from .compact import compact_answer
 from .inputs import Entry
 from .records import Record
@@ -101,16 +101,6 @@ def subject_outcome(
     return Outcome(index, source, line, text, answer.codes(), violations)
 
 
-def read_entry(advisor: Advisor, entry: Entry) -> Record | Outcome:
-    """An entry's validated record, or the outcome that reports why it has none."""
-    if entry.error is not None:
-        return Outcome(entry.index, entry.source, entry.line, error=error_json(entry.error, entry.source, entry.line))
-    try:
-        return advisor.read_record(entry.data, entry.source)
-    except RecordError as error:
-        return Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
-
-
 def answer_chunk_sql(
     advisor: Advisor,
     engine: SqlEngine,
@@ -119,10 +109,26 @@ def answer_chunk_sql(
     answers_wanted: bool = True,
     form: str = "full",
 ) -> list[Outcome]:
-    """Outcomes of one chunk, in input order: errors for bad records, answers for the rest."""
+    """Outcomes of one chunk, in input order: errors for bad records, answers for the rest.
+
+    A chunk of unparsed JSON Lines is parsed, validated and turned into facts by DuckDB
+    (:mod:`cohort_sql`); entries that came parsed are validated in Python, one at a time.
+    """
+    keys, checks = answer_keys(advisor, audit, answers_wanted)
+    if any(entry.text is not None for entry in chunk):
+        outcomes = answer_text_chunk(
+            advisor,
+            engine,
+            chunk,
+            keys,
+            lambda identifier, model: subject_outcome(
+                advisor, (-1, "", None), identifier, model, checks, answers_wanted, form
+            ),
+        )
+        if outcomes is not None:
+            return outcomes
     read = [read_entry(advisor, entry) for entry in chunk]
     valid = [record for record in read if isinstance(record, Record)]
-    keys, checks = answer_keys(advisor, audit, answers_wanted)
     models = iter(engine.evaluate_by_rule([record.facts for record in valid], keys) if valid else [])
     return [
         found
@@ -227,5 +233,6 @@ __all__ = [
     "answer_chunk_sql",
     "answer_cohort_spark",
     "answer_keys",
+    "read_entry",
     "subject_outcome",
 ]

@@ -18,6 +18,7 @@ cohort and cost what they cost today; every other record, valid or not, is judge
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -144,6 +145,9 @@ def compile_checks(spec: RecordSpec, table: str) -> list[str]:
             "json_type(j) <> 'OBJECT'",
             r"regexp_matches(text, '[^ -~]|[\\'']')",
             "regexp_matches(text, '[0-9][.eE]|[0-9]{19}')",
+            # What DuckDB's parser accepts and the strict one refuses, or reads otherwise: a
+            # trailing comma, NaN and infinities (lower case too).
+            r"regexp_matches(text, ',\s*[}\]]|[:\[,]\s*[-+]?(?i:nan|inf)')",
             f"length(text) - length(replace(replace(text, '[', ''), '{{', '')) > {MAX_NESTING}",
             "len(json_keys(j)) <> len(list_distinct(json_keys(j)))",
             f"len(list_filter(json_keys(j), key -> key NOT IN {_in(names)})) > {MAX_PROBLEMS}",
@@ -321,29 +325,39 @@ def _cross_field(spec: RecordSpec) -> list[str]:
     return statements
 
 
+def check_table(spec: RecordSpec, connection: duckdb.DuckDBPyConnection, table: str) -> Checked:
+    """Run the checks over ``table``; the SQL tables they leave stay for the facts (see :mod:`cohort_sql`)."""
+    for statement in compile_checks(spec, table):
+        connection.execute(statement)
+    problems: dict[int, list[FieldProblem]] = {}
+    for line, field, message in connection.execute(
+        "SELECT line, field, message FROM record_problems ORDER BY line, k1, k2, k3"
+    ).fetchall():
+        problems.setdefault(line, []).append(FieldProblem(field, message))
+    hard = {int(line) for (line,) in connection.execute("SELECT line FROM record_hard").fetchall()}
+    return Checked({line: _capped(found) for line, found in problems.items()}, hard)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the SQL checks found: each failing line's problems (capped as the Python validator caps them),
+    and the lines left to the Python validator."""
+
+    problems: dict[int, list[FieldProblem]]
+    hard: set[int]
+
+
 def check_lines(
     spec: RecordSpec, connection: duckdb.DuckDBPyConnection, table: str, source: str
 ) -> Iterator[tuple[int, RecordError | None]]:
     """Each line of ``table`` with its RecordError (as the Python path gives it), or None when valid, in line order."""
-    for statement in compile_checks(spec, table):
-        connection.execute(statement)
-    found: dict[int, list[FieldProblem]] = {}
-    for line, field, message in connection.execute(
-        "SELECT line, field, message FROM record_problems ORDER BY line, k1, k2, k3"
-    ).fetchall():
-        found.setdefault(line, []).append(FieldProblem(field, message))
-    hard = {
-        line: text
-        for line, text in connection.execute(
-            f"SELECT line, text FROM {table} WHERE line IN (SELECT line FROM record_hard)"
-        ).fetchall()
-    }
-    for (line,) in connection.execute(f"SELECT line FROM {table} ORDER BY line").fetchall():
+    checked = check_table(spec, connection, table)
+    for line, text in connection.execute(f"SELECT line, text FROM {table} ORDER BY line").fetchall():
         where = f"{source}:{line}"
-        if line in hard:
-            yield line, python_verdict(spec, hard[line], where)
-        elif line in found:
-            yield line, RecordError(_capped(found[line]), where)
+        if line in checked.hard:
+            yield line, python_verdict(spec, text, where)
+        elif line in checked.problems:
+            yield line, RecordError(checked.problems[line], where)
         else:
             yield line, None
 
@@ -361,4 +375,4 @@ def python_verdict(spec: RecordSpec, text: str, where: str) -> RecordError | Non
     return None
 
 
-__all__ = ["check_lines", "compile_checks", "python_verdict"]
+__all__ = ["Checked", "check_lines", "check_table", "compile_checks", "python_verdict"]
