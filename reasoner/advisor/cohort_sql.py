@@ -27,6 +27,8 @@ from .inputs import Entry
 from .record_sql import INTEGER_TYPES, _path, _present, check_table
 from .records import Record, RecordSpec
 
+ASSEMBLED_AT_ONCE = 2_000
+"""Distinct answers whose rows are read into Python together: memory for this many, whatever the chunk."""
 SUBJECTS = "record_subjects"
 """The valid lines judged in SQL, each with its subject number, from 0 in line order."""
 
@@ -143,10 +145,13 @@ def answer_text_chunk(
         engine.load_facts(connection, [record.facts for _, record in records], first=count)
         engine.run(connection)
         groups = engine.same_rows(connection, keys)
-        shared = {
-            subject: _written(answer("", model))
-            for subject, model in engine.models_of(connection, keys, REPRESENTATIVES).items()
-        }
+        shared: dict[int, Outcome] = {}
+        (distinct,) = connection.execute(f"SELECT count(*) FROM ({REPRESENTATIVES})").fetchone() or (0,)
+        for offset in range(0, int(distinct), ASSEMBLED_AT_ONCE):
+            # A slice of the distinct answers at a time: their rows in Python, never the chunk's.
+            only = f"{REPRESENTATIVES} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
+            for subject, model in engine.models_of(connection, keys, only).items():
+                shared[subject] = _written(answer("", model))
     finally:
         connection.close()
     outcomes: list[Outcome] = []

@@ -232,12 +232,17 @@ class SqlEngine:
                 f"CAST(to_json(list_value('{name}', {values})) AS VARCHAR) AS row FROM {relation.table}"
             )
         rows = " UNION ALL ".join(parts) or "SELECT NULL::BIGINT AS subject, NULL::VARCHAR AS row WHERE false"
+        # A subject's signature is the sorted list of its rows' numbers (each distinct row numbered
+        # once): lists of integers group and compare in a fraction of the memory of the rows' text.
         connection.execute(
-            f"CREATE OR REPLACE TEMP TABLE {GROUPS_TABLE} AS WITH found AS ({rows}), signatures AS ("
-            f"SELECT s.{SUBJECT} AS subject, coalesce(string_agg(found.row, chr(10) ORDER BY found.row), '') "
-            f"AS signature FROM {SUBJECTS_TABLE} s LEFT JOIN found ON found.subject = s.{SUBJECT} "
-            f"GROUP BY s.{SUBJECT}) "
-            "SELECT subject, min(subject) OVER (PARTITION BY signature) AS representative FROM signatures"
+            f"CREATE OR REPLACE TEMP TABLE {GROUPS_TABLE} AS WITH found AS ({rows}), "
+            "numbered AS (SELECT row, row_number() OVER () AS number FROM (SELECT DISTINCT row FROM found)), "
+            "signatures AS (SELECT s.subject, coalesce(lists.signature, []) AS signature "
+            f"FROM (SELECT {SUBJECT} AS subject FROM {SUBJECTS_TABLE}) s LEFT JOIN "
+            "(SELECT subject, list_sort(list(number)) AS signature FROM found JOIN numbered USING (row) "
+            "GROUP BY subject) lists USING (subject)) "
+            "SELECT subject, representative FROM signatures JOIN (SELECT signature, min(subject) AS representative "
+            "FROM signatures GROUP BY signature) USING (signature)"
         )
         return [
             int(representative)
