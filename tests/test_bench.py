@@ -35,6 +35,13 @@ def test_the_batch_benchmark_runs_and_its_floor_agrees_with_the_kb(tmp_path: Pat
     assert result.stdout.splitlines()[-1].endswith("yes (200)")
 
 
+def test_the_cohort_benchmark_runs_and_batch_floor_and_clingo_agree(tmp_path: Path) -> None:
+    result = run_benchmark("cohort_benchmark.py", "--sizes", "300", "--clingo-sizes", "300", "--keep", str(tmp_path))
+    rows = result.stdout.splitlines()[2:]
+    assert [row.split(" | ")[1] for row in rows] == ["batch", "floor", "clingo"]
+    assert all(row.endswith("yes (300) |") for row in rows)
+
+
 def test_the_record_validation_benchmark_runs_and_both_validators_agree() -> None:
     result = run_benchmark("record_validation.py", "--rounds", "1", "--repeat", "1")
     assert result.stdout.splitlines()[-1].startswith("| jsonschema on patient.schema.json")

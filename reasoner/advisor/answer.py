@@ -48,14 +48,15 @@ class Item:
     evidence: tuple[EvidenceRef, ...]
     conflicting_evidence: tuple[EvidenceRef, ...] = ()
 
+    def parameters_json(self) -> dict[str, Any]:
+        return {name: list(value) if isinstance(value, tuple) else value for name, value in self.parameters.items()}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "kind": self.kind,
             "label": self.label,
-            "parameters": {
-                name: list(value) if isinstance(value, tuple) else value for name, value in self.parameters.items()
-            },
+            "parameters": self.parameters_json(),
             "rules": list(self.rules),
             "statements": list(self.statements),
             "evidence": [reference.to_json() for reference in self.evidence],
@@ -98,8 +99,14 @@ def assemble(
     evidence: Mapping[str, Evidence],
     subject: str,
     knowledge_base: Mapping[str, str],
+    *,
+    details: bool = True,
 ) -> Answer:
-    """Build the answer for the subject of ``session``."""
+    """Build the answer for the subject of ``session``.
+
+    ``details=False`` leaves out each item's statements and evidence (what the compact
+    form of an answer says once per rule instead); conflicting evidence stays.
+    """
     item_rules: dict[tuple[str, str], list[Rule]] = defaultdict(list)
     for rule, (code, kind) in session.derivations(spec.items, None, None):
         item_rules[(str(code), str(kind))].append(rule)
@@ -134,10 +141,10 @@ def assemble(
                 statements=tuple(
                     spec.fill(rule.metadata.statement, {**_head_bindings(rule, head_rows), **item_parameters})
                     for rule in all_rules
-                    if rule.metadata.statement
+                    if rule.metadata.statement and details
                 ),
                 evidence=_references(
-                    [evidence_id for rule in all_rules for evidence_id in rule.metadata.evidence], evidence
+                    [evidence_id for rule in all_rules for evidence_id in rule.metadata.evidence if details], evidence
                 ),
                 conflicting_evidence=_references(sorted(conflicts.get(code, ())), evidence),
             )

@@ -12,6 +12,7 @@ line and field problems); the records around it are answered as usual.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import signal
 from collections import Counter, deque
@@ -25,7 +26,9 @@ from typing import Any
 
 from ..errors import EvaluationError, FieldProblem, RecordError
 from .advisor import Advisor
-from .inputs import Entry
+from .compact import FORMS, compact_answer
+from .inputs import Entry, parsed
+from .records import Record
 
 DEFAULT_CHUNK_SIZE = 64
 ENGINES = ("duckdb", "pydatalog", "spark")
@@ -48,6 +51,8 @@ class Outcome:
     codes: dict[str, str] = field(default_factory=dict)
     violations: tuple[str, ...] = ()
     error: dict[str, Any] | None = None
+    text: str | None = None
+    """:meth:`to_text`, when it was written out beforehand (an answer shared by many subjects)."""
 
     def to_json(self) -> dict[str, Any]:
         """The answer, or ``{"error": …}`` (docs/schemas/batch-error.schema.json)."""
@@ -56,6 +61,36 @@ class Outcome:
         if self.answer is None:
             raise ValueError(f"{self.source} was only checked against the invariants (answers=False)")
         return self.answer
+
+    def to_text(self) -> str:
+        """:meth:`to_json` as one line of JSON, keys sorted, as a batch writes it."""
+        if self.text is not None:
+            return self.text
+        return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+
+    def for_subject(self, index: int, source: str, line: int | None, identifier: str) -> Outcome:
+        """This outcome, of a subject whose identifier is empty, for another subject with the same rows.
+
+        Its JSON text is this one's with the identifier put in: the answer's ``subject`` is its
+        last key (keys are sorted), so the text is written once per distinct answer, not per subject.
+        """
+        if self.answer is None:
+            return Outcome(index, source, line, violations=self.violations)
+        text = self.to_text()
+        if not text.endswith(EMPTY_SUBJECT):
+            raise ValueError("for_subject needs the outcome of a subject with an empty identifier")
+        return Outcome(
+            index,
+            source,
+            line,
+            {**self.answer, "subject": identifier},
+            self.codes,
+            self.violations,
+            text=text[: -len(EMPTY_SUBJECT)] + '"subject":' + json.dumps(identifier) + "}",
+        )
+
+
+EMPTY_SUBJECT = '"subject":""}'
 
 
 def error_json(error: RecordError, source: str, line: int | None) -> dict[str, Any]:
@@ -67,18 +102,29 @@ def error_json(error: RecordError, source: str, line: int | None) -> dict[str, A
     }
 
 
-def answer_entry(advisor: Advisor, entry: Entry, *, audit: bool = False, answers: bool = True) -> Outcome:
+def read_entry(advisor: Advisor, entry: Entry) -> Record | Outcome:
+    """An entry's validated record, or the outcome that reports why it has none (its text parsed first)."""
+    entry = parsed(entry)
+    if entry.error is not None:
+        return Outcome(entry.index, entry.source, entry.line, error=error_json(entry.error, entry.source, entry.line))
+    try:
+        return advisor.read_record(entry.data, entry.source)
+    except RecordError as error:
+        return Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
+
+
+def answer_entry(
+    advisor: Advisor, entry: Entry, *, audit: bool = False, answers: bool = True, form: str = "full"
+) -> Outcome:
     """Answer one entry; a bad record gives an outcome with an error, never an exception.
 
     ``audit`` also checks the integrity constraints; ``answers=False`` checks only them
     (the outcome then has violations but no answer), which is all a verification needs.
+    ``form="compact"`` gives the answer's compact form (reasoner/advisor/compact.py).
     """
-    if entry.error is not None:
-        return Outcome(entry.index, entry.source, entry.line, error=error_json(entry.error, entry.source, entry.line))
-    try:
-        record = advisor.read_record(entry.data, entry.source)
-    except RecordError as error:
-        return Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
+    record = read_entry(advisor, entry)
+    if isinstance(record, Outcome):
+        return record
     try:
         violations = tuple(advisor.violations(record)) if audit or not answers else ()
         if not answers:
@@ -89,11 +135,14 @@ def answer_entry(advisor: Advisor, entry: Entry, *, audit: bool = False, answers
         # the rest of the cohort is still answered.
         failed = RecordError([FieldProblem("", f"evaluation stopped: {error}")], entry.source)
         return Outcome(entry.index, entry.source, entry.line, error=error_json(failed, entry.source, entry.line))
-    return Outcome(entry.index, entry.source, entry.line, answer.to_json(), answer.codes(), violations)
+    text = compact_answer(answer) if form == "compact" else answer.to_json()
+    return Outcome(entry.index, entry.source, entry.line, text, answer.codes(), violations)
 
 
-def answer_chunk(advisor: Advisor, chunk: list[Entry], audit: bool, answers: bool = True) -> list[Outcome]:
-    return [answer_entry(advisor, entry, audit=audit, answers=answers) for entry in chunk]
+def answer_chunk(
+    advisor: Advisor, chunk: list[Entry], audit: bool, answers: bool = True, form: str = "full"
+) -> list[Outcome]:
+    return [answer_entry(advisor, entry, audit=audit, answers=answers, form=form) for entry in chunk]
 
 
 @cache
@@ -104,8 +153,8 @@ def _worker_advisor(kb_path: str) -> Advisor:
     return load_advisor_cached(Path(kb_path))
 
 
-def _worker_chunk(kb_path: str, chunk: list[Entry], audit: bool, answers: bool) -> list[Outcome]:
-    return answer_chunk(_worker_advisor(kb_path), chunk, audit, answers)
+def _worker_chunk(kb_path: str, chunk: list[Entry], audit: bool, answers: bool, form: str) -> list[Outcome]:
+    return answer_chunk(_worker_advisor(kb_path), chunk, audit, answers, form)
 
 
 def _warm_up(kb_path: str) -> None:
@@ -139,6 +188,7 @@ def run(
     engine: str = "pydatalog",
     master: str | None = None,
     staging: Path | None = None,
+    form: str = "full",
 ) -> Generator[Outcome, None, None]:
     """Outcomes of ``entries`` in input order.
 
@@ -146,7 +196,8 @@ def run(
     is 1; with more workers each process loads ``kb_path`` itself. ``engine="duckdb"``
     answers each chunk set-at-a-time in this process instead (``workers`` is then unused);
     ``engine="spark"`` on Spark, whose ``master`` (``local[*]`` by default) reads the
-    chunk's input facts from a temporary folder in ``staging``.
+    chunk's input facts from a temporary folder in ``staging``. ``form`` is what each answer
+    holds: ``full`` (docs/schemas/answer.schema.json) or ``compact`` (reasoner/advisor/compact.py).
 
     >>> from backspasm.reasoner.api import load_advisor
     >>> from backspasm.reasoner.advisor.inputs import read_jsonl
@@ -163,22 +214,31 @@ def run(
         local = advisor if isinstance(advisor, Advisor) else advisor()
         sql = SqlEngine(local.kb.program, memory_limit=MEMORY_LIMIT)
         for chunk in chunks(entries, chunk_size):
-            yield from answer_chunk_sql(local, sql, chunk, audit, answers)
+            yield from answer_chunk_sql(local, sql, chunk, audit, answers, form)
         return
     if engine == "spark":
         from .cohort import answer_cohort_spark
 
         local = advisor if isinstance(advisor, Advisor) else advisor()
         yield from answer_cohort_spark(
-            local, entries, audit=audit, answers_wanted=answers, chunk_size=chunk_size, master=master, staging=staging
+            local,
+            entries,
+            audit=audit,
+            answers_wanted=answers,
+            chunk_size=chunk_size,
+            master=master,
+            staging=staging,
+            form=form,
         )
         return
     if engine != "pydatalog":
         raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
+    if form not in FORMS:
+        raise ValueError(f"unknown answer form {form!r}; allowed: {', '.join(FORMS)}")
     if workers <= 1:
         local = advisor if isinstance(advisor, Advisor) else advisor()
         for chunk in chunks(entries, chunk_size):
-            yield from answer_chunk(local, chunk, audit, answers)
+            yield from answer_chunk(local, chunk, audit, answers, form)
         return
     if kb_path is None:
         raise ValueError("several workers need kb_path: each worker process loads the knowledge base itself")
@@ -189,7 +249,7 @@ def run(
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_up, initargs=(path,))
     try:
         for chunk in chunks(entries, chunk_size):
-            in_flight.append(pool.submit(_worker_chunk, path, chunk, audit, answers))
+            in_flight.append(pool.submit(_worker_chunk, path, chunk, audit, answers, form))
             if len(in_flight) >= limit:
                 yield from in_flight.popleft().result()
         while in_flight:

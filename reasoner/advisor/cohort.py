@@ -17,13 +17,14 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from ..errors import RecordError
 from ..language.engine import Row, row_order
 from ..language.program import PredicateKey, Program, Rule, Value
 from ..language.sql_engine import FactFiles, SqlEngine
 from . import answer as answers
 from .advisor import Advisor
-from .batch import Outcome, error_json
+from .batch import Outcome, read_entry
+from .cohort_sql import answer_text_chunk
+from .compact import compact_answer
 from .inputs import Entry
 from .records import Record
 
@@ -80,40 +81,66 @@ def subject_outcome(
     model: dict[str, list[tuple[Row, int]]],
     checks: bool,
     answers_wanted: bool,
+    form: str = "full",
 ) -> Outcome:
-    """One subject's outcome from its rows, whichever engine derived them: the same JSON as pyDatalog's."""
+    """One subject's outcome from its rows, whichever engine derived them: the same JSON as pyDatalog's.
+
+    The compact form skips what it leaves out (statements, evidence references) rather than
+    assembling and dropping them.
+    """
     index, source, line = place
     rows = SubjectRows(advisor.kb.program, model)
     violations = tuple(str(row[0]) for row in rows.query("violation", None)) if checks else ()
     if not answers_wanted:
         return Outcome(index, source, line, violations=violations)
-    answer = answers.assemble(rows, advisor.answer_spec, advisor.kb.evidence, identifier, advisor.identity)
-    return Outcome(index, source, line, answer.to_json(), answer.codes(), violations)
-
-
-def read_entry(advisor: Advisor, entry: Entry) -> Record | Outcome:
-    """An entry's validated record, or the outcome that reports why it has none."""
-    if entry.error is not None:
-        return Outcome(entry.index, entry.source, entry.line, error=error_json(entry.error, entry.source, entry.line))
-    try:
-        return advisor.read_record(entry.data, entry.source)
-    except RecordError as error:
-        return Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
+    compact = form == "compact"
+    answer = answers.assemble(
+        rows, advisor.answer_spec, advisor.kb.evidence, identifier, advisor.identity, details=not compact
+    )
+    text = compact_answer(answer) if compact else answer.to_json()
+    return Outcome(index, source, line, text, answer.codes(), violations)
 
 
 def answer_chunk_sql(
-    advisor: Advisor, engine: SqlEngine, chunk: list[Entry], audit: bool, answers_wanted: bool = True
+    advisor: Advisor,
+    engine: SqlEngine,
+    chunk: list[Entry],
+    audit: bool,
+    answers_wanted: bool = True,
+    form: str = "full",
 ) -> list[Outcome]:
-    """Outcomes of one chunk, in input order: errors for bad records, answers for the rest."""
+    """Outcomes of one chunk, in input order: errors for bad records, answers for the rest.
+
+    A chunk of unparsed JSON Lines is parsed, validated and turned into facts by DuckDB
+    (:mod:`cohort_sql`); entries that came parsed are validated in Python, one at a time.
+    """
+    keys, checks = answer_keys(advisor, audit, answers_wanted)
+    if any(entry.text is not None for entry in chunk):
+        outcomes = answer_text_chunk(
+            advisor,
+            engine,
+            chunk,
+            keys,
+            lambda identifier, model: subject_outcome(
+                advisor, (-1, "", None), identifier, model, checks, answers_wanted, form
+            ),
+        )
+        if outcomes is not None:
+            return outcomes
     read = [read_entry(advisor, entry) for entry in chunk]
     valid = [record for record in read if isinstance(record, Record)]
-    keys, checks = answer_keys(advisor, audit, answers_wanted)
     models = iter(engine.evaluate_by_rule([record.facts for record in valid], keys) if valid else [])
     return [
         found
         if isinstance(found, Outcome)
         else subject_outcome(
-            advisor, (entry.index, entry.source, entry.line), found.identifier, next(models), checks, answers_wanted
+            advisor,
+            (entry.index, entry.source, entry.line),
+            found.identifier,
+            next(models),
+            checks,
+            answers_wanted,
+            form,
         )
         for entry, found in zip(chunk, read, strict=True)
     ]
@@ -128,6 +155,7 @@ def answer_cohort_spark(
     chunk_size: int = DEFAULT_SPARK_CHUNK_SIZE,
     master: str | None = None,
     staging: Path | None = None,
+    form: str = "full",
 ) -> Iterator[Outcome]:
     """Outcomes of a cohort on Spark, in input order, each chunk one Spark evaluation.
 
@@ -187,6 +215,7 @@ def answer_cohort_spark(
                                     next(models),
                                     checks,
                                     answers_wanted,
+                                    form,
                                 )
                 finally:
                     if evaluation is not None:
@@ -204,5 +233,6 @@ __all__ = [
     "answer_chunk_sql",
     "answer_cohort_spark",
     "answer_keys",
+    "read_entry",
     "subject_outcome",
 ]

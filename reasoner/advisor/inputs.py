@@ -32,6 +32,20 @@ class Entry:
     line: int | None
     data: Any = None
     error: RecordError | None = None
+    text: str | None = None
+    """The line's JSON text, not yet parsed (:func:`read_jsonl` with ``parse=False``); see :func:`parsed`."""
+
+
+def parsed(entry: Entry) -> Entry:
+    """An entry with its text parsed: its data, or the parse error as :func:`read_jsonl` gives it."""
+    if entry.text is None:
+        return entry
+    try:
+        return Entry(entry.index, entry.source, entry.line, load_json(entry.text))
+    except TextProblem as problem:
+        return Entry(
+            entry.index, entry.source, entry.line, error=_record_error(problem, entry.source, whole_file=False)
+        )
 
 
 def parse_record_text(text: str, source: str, *, yaml: bool | None = None) -> Any:
@@ -99,8 +113,11 @@ def read_bounded(path: Path, limit: int = MAX_RECORD_BYTES) -> bytes:
     return data
 
 
-def read_jsonl(lines: Iterable[str | bytes | TextProblem], source: str) -> Iterator[Entry]:
+def read_jsonl(lines: Iterable[str | bytes | TextProblem], source: str, *, parse: bool = True) -> Iterator[Entry]:
     """Each non-blank line of a JSON Lines stream as an :class:`Entry`, lazily, numbered from 1.
+
+    ``parse=False`` leaves each line's JSON as text (``Entry.text``), for a reader that
+    parses and validates a whole chunk at once (reasoner/advisor/cohort_sql.py).
 
     Lines may be bytes (a file or standard input read as bytes): each is decoded on its
     own, so a byte that is not UTF-8 is that line's error and the lines around it are read.
@@ -118,6 +135,10 @@ def read_jsonl(lines: Iterable[str | bytes | TextProblem], source: str) -> Itera
             index += 1
             continue
         if not line.strip():
+            continue
+        if not parse:
+            yield Entry(index, where, number, text=line.rstrip("\r\n"))
+            index += 1
             continue
         try:
             data = load_json(line.rstrip("\r\n"))
@@ -218,8 +239,10 @@ def _json_values(value: Any) -> Any:
     return value
 
 
-def read_cohort(path: Path, stdin: IO[str] | IO[bytes] | None = None) -> Iterator[Entry]:
+def read_cohort(path: Path, stdin: IO[str] | IO[bytes] | None = None, *, parse: bool = True) -> Iterator[Entry]:
     """A cohort from a JSON Lines or Parquet file, ``-`` (``stdin``) or a directory of record files.
+
+    ``parse=False``: JSON Lines entries keep their text unparsed (:func:`read_jsonl`).
 
     Files and a binary ``stdin`` are read as bytes, line by line, so that text which is
     not UTF-8 is answered the same way from either: as the bad line's own error.
@@ -228,7 +251,7 @@ def read_cohort(path: Path, stdin: IO[str] | IO[bytes] | None = None) -> Iterato
         if stdin is None:
             raise ValueError("reading - needs the stdin stream")
         binary = getattr(stdin, "buffer", None)
-        yield from read_jsonl(bounded_lines(binary) if binary is not None else stdin, "<stdin>")
+        yield from read_jsonl(bounded_lines(binary) if binary is not None else stdin, "<stdin>", parse=parse)
     elif path.is_dir():
         yield from read_directory(path)
     elif path.suffix == ".parquet":
@@ -239,7 +262,7 @@ def read_cohort(path: Path, stdin: IO[str] | IO[bytes] | None = None) -> Iterato
         except OSError as error:
             raise RecordError([FieldProblem("", f"cannot read the cohort: {error.strerror}")], str(path)) from None
         with handle:
-            yield from read_jsonl(bounded_lines(handle), str(path))
+            yield from read_jsonl(bounded_lines(handle), str(path), parse=parse)
 
 
 def read_facts_text(text: str, source: str) -> list[Fact]:

@@ -6,6 +6,10 @@ columns ``row`` (from 1), ``source`` (``file:line``), ``line``, ``error`` (true 
 record that was not valid) and ``answer`` (that JSON text). The rows are gathered in a
 JSON Lines file beside the target and written out by DuckDB when the writer closes, so an
 interrupted batch still leaves a Parquet file of the patients answered so far.
+
+Compact answers (reasoner/advisor/compact.py) come with a header, what the knowledge base
+says once for every patient: the first line of JSON Lines, and in Parquet the file's
+key-value metadata under ``backspasm.compact.header`` (the same JSON text).
 """
 
 from __future__ import annotations
@@ -13,21 +17,25 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import duckdb
 
 from .batch import Outcome
 
+HEADER_KEY = "backspasm.compact.header"
+"""The Parquet key-value metadata entry that holds a compact batch's header."""
 PARQUET_COLUMNS = {"row": "BIGINT", "source": "VARCHAR", "line": "BIGINT", "error": "BOOLEAN", "answer": "VARCHAR"}
 
 
 class JsonLinesAnswers:
     """Answers to a text stream, one JSON value a line."""
 
-    def __init__(self, stream: IO[str], owned: bool) -> None:
+    def __init__(self, stream: IO[str], owned: bool, header: dict[str, Any] | None = None) -> None:
         self.stream = stream
         self.owned = owned
+        if header is not None:
+            stream.write(header_text(header) + "\n")
 
     def write(self, outcome: Outcome, text: str) -> None:
         self.stream.write(text + "\n")
@@ -45,8 +53,9 @@ class JsonLinesAnswers:
 class ParquetAnswers:
     """Answers to a Parquet file, written when the writer closes."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, header: dict[str, Any] | None = None) -> None:
         self.path = path
+        self.header = header
         path.open("wb").close()  # a path that cannot be written fails now, before any work
         self._rows = tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", suffix=".jsonl", prefix=".answers-", dir=path.parent, delete=False
@@ -69,9 +78,12 @@ class ParquetAnswers:
         try:
             # The target's name is a parameter of no statement: COPY takes a literal, so it is quoted here.
             target = str(self.path).replace("'", "''")
+            options = "FORMAT parquet"
+            if self.header is not None:
+                options += f", KV_METADATA {{'{HEADER_KEY}': {_literal(header_text(self.header))}}}"
             connection.execute(
                 f"COPY (SELECT {', '.join(PARQUET_COLUMNS)} FROM read_json(?, format='newline_delimited', "
-                f"columns={{{columns}}}) ORDER BY row) TO '{target}' (FORMAT parquet)",
+                f"columns={{{columns}}}) ORDER BY row) TO '{target}' ({options})",
                 [str(rows)],
             )
         except duckdb.Error as error:
@@ -82,13 +94,28 @@ class ParquetAnswers:
             rows.unlink(missing_ok=True)
 
 
-def answer_writer(path: Path | None, stdout: IO[str]) -> JsonLinesAnswers | ParquetAnswers:
-    """Parquet when ``path`` ends in ``.parquet``, else JSON Lines to ``path`` (or standard output)."""
+def header_text(header: dict[str, Any]) -> str:
+    """A compact header as one line of JSON, keys sorted as answers are."""
+    return json.dumps(header, sort_keys=True, separators=(",", ":"))
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (COPY's options take no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def answer_writer(
+    path: Path | None, stdout: IO[str], header: dict[str, Any] | None = None
+) -> JsonLinesAnswers | ParquetAnswers:
+    """Parquet when ``path`` ends in ``.parquet``, else JSON Lines to ``path`` (or standard output).
+
+    ``header`` (compact answers) is written first, or into the Parquet file's metadata.
+    """
     if path is None:
-        return JsonLinesAnswers(stdout, owned=False)
+        return JsonLinesAnswers(stdout, owned=False, header=header)
     if path.suffix == ".parquet":
-        return ParquetAnswers(path)
-    return JsonLinesAnswers(path.open("w", encoding="utf-8"), owned=True)
+        return ParquetAnswers(path, header)
+    return JsonLinesAnswers(path.open("w", encoding="utf-8"), owned=True, header=header)
 
 
-__all__ = ["PARQUET_COLUMNS", "JsonLinesAnswers", "ParquetAnswers", "answer_writer"]
+__all__ = ["HEADER_KEY", "PARQUET_COLUMNS", "JsonLinesAnswers", "ParquetAnswers", "answer_writer", "header_text"]

@@ -78,6 +78,32 @@ class Answer(OutputModel):
 # -- batch, audit, verify -----------------------------------------------------------
 
 
+class CompactItem(OutputModel):
+    code: str = Field(description="stable public code")
+    kind: Kind
+    parameters: dict[str, Value | list[Value]]
+    rules: list[str] = Field(description="ids of the rules behind the item, as the full answer cites them")
+    conflicts: list[str] = Field(description="ids of the evidence that conflicts with the item for this patient")
+
+
+class CompactAnswer(OutputModel):
+    subject: str = Field(description="the record's identifier")
+    items: list[CompactItem] = Field(description="in the full answer's order")
+
+
+class CompactEvidence(OutputModel):
+    grade: str
+    origin: str
+    source: str
+
+
+class CompactHeader(OutputModel):
+    knowledge_base: KnowledgeBaseIdentity
+    labels: dict[str, str] = Field(description="code -> label of every answer code")
+    rules: dict[str, list[str]] = Field(description="rule id -> the evidence ids it cites, in order")
+    evidence: dict[str, CompactEvidence] = Field(description="evidence id -> its reference, as full answers give it")
+
+
 class BatchProblem(OutputModel):
     field: str = Field(description="field path; empty for the whole record")
     message: str
@@ -295,6 +321,13 @@ CLI_SCHEMAS: dict[str, dict[str, Any]] = {
     "schemas/answer.schema.json": ANSWER_SCHEMA,
     "schemas/batch-error.schema.json": published_schema(
         BatchError, "batch-error", "A cohort record that could not be answered (one line of `backspasm batch` output)"
+    ),
+    "schemas/compact-answer.schema.json": published_schema(
+        CompactHeader | CompactAnswer | BatchError,
+        "compact-answer",
+        "One line of `backspasm batch --answers compact`: the header (first line), a patient's answer, or an error",
+        "A full item's label is the header's; its evidence is that of its rules in order, each id once; "
+        "its statements are left out.",
     ),
     "schemas/audit.schema.json": published_schema(
         Audit, "audit", "Audit of a cohort (`backspasm batch --audit --format json`)"

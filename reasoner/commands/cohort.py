@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -60,6 +59,15 @@ if TYPE_CHECKING:
     help="With --engine spark: the folder for each chunk's input facts; on a cluster, one its executors can read "
     "[default: the system's temporary folder].",
 )
+@click.option(
+    "--answers",
+    "answer_form",
+    type=click.Choice(["full", "compact"]),
+    default="full",
+    show_default=True,
+    help="full: each patient's whole answer; compact: codes, kinds, parameters and rule ids, after one header "
+    "line with what each rule cites (docs/schemas/compact-answer.schema.json).",
+)
 @output_options()
 def batch(
     cohort: Path,
@@ -70,6 +78,7 @@ def batch(
     engine: str,
     master: str | None,
     spark_staging: Path | None,
+    answer_form: str,
     kb_path: Path | None,
     output_format: str,
 ) -> None:
@@ -86,6 +95,10 @@ def batch(
     --engine pydatalog answers one patient at a time over --workers processes;
     --engine spark runs the same compiled rules on Apache Spark (--master, default
     local[*]; chunks of 1000000), with the same answers, byte for byte, as duckdb.
+    --answers compact writes per patient only what its record decides (codes, kinds,
+    parameters, rule ids, conflicting evidence ids), after a header line with each
+    rule's evidence and each code's label; with --output x.parquet the header is the
+    file's metadata backspasm.compact.header. Errors are the same lines either way.
     SIGTERM or SIGINT ends the workers, leaves whole lines of output for the records
     answered so far, and exits 143 or 130 (128 + the signal's number).
 
@@ -94,10 +107,12 @@ def batch(
     \b
         backspasm example cohort > cohort.jsonl
         backspasm batch cohort.jsonl --output answers.jsonl --workers 0 --audit
+        backspasm batch cohort.jsonl --answers compact --output answers.parquet
         cat cohort.jsonl | backspasm batch - > answers.jsonl
     """
     from ..advisor.batch import DEFAULT_CHUNK_SIZE, Audit, run
     from ..advisor.cohort import DEFAULT_SPARK_CHUNK_SIZE, DEFAULT_SQL_CHUNK_SIZE
+    from ..advisor.compact import advisor_header
     from ..advisor.inputs import read_cohort
     from ..advisor.signals import Interrupted, exit_at_once, stop_on_signals
     from ..render.cohort import audit_text, record_error_text
@@ -108,9 +123,9 @@ def batch(
     if engine == "spark":
         require_spark()
     kb = kb_path or BUNDLED_KB
-    stream = open_answers(output)
     advisor = load_advisor(kb)
-    entries = read_cohort(cohort, sys.stdin)
+    stream = open_answers(output, advisor_header(advisor) if answer_form == "compact" else None)
+    entries = read_cohort(cohort, sys.stdin, parse=engine != "duckdb")
     if chunk_size is None:
         defaults = {"duckdb": DEFAULT_SQL_CHUNK_SIZE, "spark": DEFAULT_SPARK_CHUNK_SIZE}
         chunk_size = defaults.get(engine, DEFAULT_CHUNK_SIZE)
@@ -124,6 +139,7 @@ def batch(
         engine=engine,
         master=master,
         staging=spark_staging,
+        form=answer_form,
     )
     summary = Audit()
     progress = CohortProgress.for_cohort(cohort, answers_to_file=output is not None)
@@ -132,7 +148,7 @@ def batch(
         with stop_on_signals():
             for outcome in outcomes:
                 summary.add(outcome)
-                stream.write(outcome, json.dumps(outcome.to_json(), sort_keys=True, separators=(",", ":")))
+                stream.write(outcome, outcome.to_text())
                 written += 1
                 if outcome.error is not None:
                     progress.say(record_error_text(outcome.error))
@@ -165,12 +181,12 @@ def require_spark() -> None:
         )
 
 
-def open_answers(path: Path | None) -> JsonLinesAnswers | ParquetAnswers:
+def open_answers(path: Path | None, header: dict[str, Any] | None = None) -> JsonLinesAnswers | ParquetAnswers:
     """Where ``batch`` writes: standard output, a JSON Lines file, or Parquet for a path ending in .parquet;
     opened before any work so that a path that cannot be written fails at once."""
     from ..advisor.outputs import answer_writer
 
     try:
-        return answer_writer(path, sys.stdout)
+        return answer_writer(path, sys.stdout, header)
     except OSError as error:
         raise click.FileError(str(path), hint=error.strerror or str(error)) from None

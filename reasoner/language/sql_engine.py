@@ -23,6 +23,8 @@ from .budget import default_budget
 from .engine import Fact, Row, row_order
 from .program import PredicateKey, Program, Value
 from .to_sql import (
+    RULE,
+    SUBJECT,
     SUBJECTS_TABLE,
     CompiledProgram,
     FactStep,
@@ -36,6 +38,9 @@ from .to_sql import (
     encode,
 )
 
+GROUPS_TABLE = "_answer_groups"
+REPRESENTATIVES = f"SELECT DISTINCT representative FROM {GROUPS_TABLE}"
+"""After :meth:`SqlEngine.same_rows`: one subject of each distinct set of rows."""
 MAX_RECURSIVE_ROUNDS = 20_000
 """Rounds of a recursive group before it is stopped; its facts are capped by the default budget's, per subject."""
 
@@ -113,11 +118,16 @@ class SqlEngine:
             connection.execute(statement.sql(dialect="duckdb"))
         return connection
 
-    def load_facts(self, connection: duckdb.DuckDBPyConnection, subjects: Sequence[Iterable[Fact]]) -> None:
-        """Subjects numbered from 0 in order, each with its input facts."""
-        connection.execute(f"INSERT INTO {SUBJECTS_TABLE} SELECT range FROM range(?)", [len(subjects)])
+    def load_facts(
+        self, connection: duckdb.DuckDBPyConnection, subjects: Sequence[Iterable[Fact]], first: int = 0
+    ) -> None:
+        """Subjects numbered from ``first`` in order, each with its input facts."""
+        connection.execute(
+            f"INSERT INTO {SUBJECTS_TABLE} SELECT range FROM range(?, ?)", [first, first + len(subjects)]
+        )
         with tempfile.TemporaryDirectory(prefix="backspasm-facts-") as folder:
             writer = FactFiles(self.compiled, Path(folder))
+            writer.subjects = first
             for facts in subjects:
                 writer.add(facts)
             for relation, path in writer.close().items():
@@ -184,16 +194,69 @@ class SqlEngine:
         counted = connection.execute(f"SELECT count(*) FROM {SUBJECTS_TABLE}").fetchone()
         return int(counted[0]) if counted else 0
 
-    def derived(self, connection: duckdb.DuckDBPyConnection, key: PredicateKey) -> list[DerivedRow]:
-        """Every row of a derived predicate, per subject, with its rule; subject -1 when shared."""
+    def derived(
+        self, connection: duckdb.DuckDBPyConnection, key: PredicateKey, only: str | None = None
+    ) -> list[DerivedRow]:
+        """Every row of a derived predicate, per subject, with its rule; subject -1 when shared.
+
+        ``only``: a query of subject numbers; the rows of other subjects are left in the database.
+        """
         relation = self.compiled.relations[key]
         found: list[DerivedRow] = []
-        for row in connection.execute(f"SELECT {', '.join(relation.columns)} FROM {relation.table}").fetchall():
+        where = f" WHERE {SUBJECT} IN ({only})" if only is not None and relation.per_subject else ""
+        query = f"SELECT {', '.join(relation.columns)} FROM {relation.table}{where}"
+        for row in connection.execute(query).fetchall():
             subject = int(row[0]) if relation.per_subject else -1
             values = row[1:-1] if relation.per_subject else row[:-1]
             arguments = tuple(_loaded(value, slot) for value, slot in zip(values, relation.types, strict=True))
             found.append((subject, arguments, int(row[-1])))
         return found
+
+    def same_rows(self, connection: duckdb.DuckDBPyConnection, predicates: Iterable[PredicateKey]) -> list[int]:
+        """After :meth:`run`: for each subject in order, the first subject with the very same rows of
+        ``predicates``, rule for rule (itself when none before it has them).
+
+        Subjects alike in these rows get alike answers: an answer is assembled once per distinct
+        set of rows and shared (:meth:`models` with ``only=REPRESENTATIVES``). The rows are
+        compared as JSON text, so no two different rows can look alike.
+        """
+        parts = []
+        for key in sorted(set(predicates)):
+            relation = self.compiled.relations[key]
+            if not relation.per_subject:
+                continue  # shared rows are every subject's alike
+            values = ", ".join(f"CAST({column} AS VARCHAR)" for column in (*relation.argument_columns, RULE))
+            name = f"{key[0]}/{key[1]}".replace("'", "''")
+            parts.append(
+                f"SELECT DISTINCT {SUBJECT} AS subject, "
+                f"CAST(to_json(list_value('{name}', {values})) AS VARCHAR) AS row FROM {relation.table}"
+            )
+        rows = " UNION ALL ".join(parts) or "SELECT NULL::BIGINT AS subject, NULL::VARCHAR AS row WHERE false"
+        # A subject's signature is the sorted list of its rows' numbers (each distinct row numbered
+        # once): lists of integers group and compare in a fraction of the memory of the rows' text.
+        connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {GROUPS_TABLE} AS WITH found AS ({rows}), "
+            "numbered AS (SELECT row, row_number() OVER () AS number FROM (SELECT DISTINCT row FROM found)), "
+            "signatures AS (SELECT s.subject, coalesce(lists.signature, []) AS signature "
+            f"FROM (SELECT {SUBJECT} AS subject FROM {SUBJECTS_TABLE}) s LEFT JOIN "
+            "(SELECT subject, list_sort(list(number)) AS signature FROM found JOIN numbered USING (row) "
+            "GROUP BY subject) lists USING (subject)) "
+            "SELECT subject, representative FROM signatures JOIN (SELECT signature, min(subject) AS representative "
+            "FROM signatures GROUP BY signature) USING (signature)"
+        )
+        return [
+            int(representative)
+            for _, representative in connection.execute(
+                f"SELECT subject, representative FROM {GROUPS_TABLE} ORDER BY subject"
+            ).fetchall()
+        ]
+
+    def models_of(
+        self, connection: duckdb.DuckDBPyConnection, predicates: Iterable[PredicateKey], only: str
+    ) -> dict[int, dict[str, list[tuple[Row, int]]]]:
+        """The rows of ``predicates`` for the subjects of the query ``only``, each row with its rule, sorted."""
+        subjects = [int(subject) for (subject,) in connection.execute(only).fetchall()]
+        return self._fill(connection, predicates, subjects, only)
 
     def evaluate(
         self, subjects: Sequence[Iterable[Fact]], predicates: Iterable[PredicateKey]
@@ -208,23 +271,38 @@ class SqlEngine:
         self, subjects: Sequence[Iterable[Fact]], predicates: Iterable[PredicateKey]
     ) -> list[dict[str, list[tuple[Row, int]]]]:
         """Like :meth:`evaluate`, each row with the index of the rule that gave it (a row may have several)."""
-        wanted = sorted(set(predicates))
-        models: list[dict[str, list[tuple[Row, int]]]] = [
-            {f"{name}/{arity}": [] for name, arity in wanted} for _ in subjects
-        ]
         connection = self.connect()
         try:
             self.load_facts(connection, subjects)
             self.run(connection)
-            for key in wanted:
-                name = f"{key[0]}/{key[1]}"
-                for subject, row, rule in self.derived(connection, key):
-                    targets = models if subject < 0 else [models[subject]]
-                    for model in targets:
-                        model[name].append((row, rule))
+            return self.models(connection, len(subjects), predicates)
         finally:
             connection.close()
-        for model in models:
+
+    def models(
+        self, connection: duckdb.DuckDBPyConnection, count: int, predicates: Iterable[PredicateKey]
+    ) -> list[dict[str, list[tuple[Row, int]]]]:
+        """After :meth:`run`: the rows of ``predicates`` for subjects 0 to ``count - 1``, each with its rule."""
+        models = self._fill(connection, predicates, range(count), None)
+        return [models[subject] for subject in range(count)]
+
+    def _fill(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        predicates: Iterable[PredicateKey],
+        subjects: Iterable[int],
+        only: str | None,
+    ) -> dict[int, dict[str, list[tuple[Row, int]]]]:
+        wanted = sorted(set(predicates))
+        models: dict[int, dict[str, list[tuple[Row, int]]]] = {
+            subject: {f"{name}/{arity}": [] for name, arity in wanted} for subject in subjects
+        }
+        for key in wanted:
+            name = f"{key[0]}/{key[1]}"
+            for subject, row, rule in self.derived(connection, key, only):
+                for model in models.values() if subject < 0 else [models[subject]]:
+                    model[name].append((row, rule))
+        for model in models.values():
             for rows in model.values():
                 rows.sort(key=lambda entry: (row_order(entry[0]), entry[1]))
         return models
@@ -246,4 +324,4 @@ def _loaded(value: object, slot: str) -> Value:
     return str(value)
 
 
-__all__ = ["DerivedRow", "FactFiles", "SqlEngine", "SqlEvaluationError"]
+__all__ = ["GROUPS_TABLE", "REPRESENTATIVES", "DerivedRow", "FactFiles", "SqlEngine", "SqlEvaluationError"]

@@ -53,3 +53,24 @@ def test_batch_defaults_to_duckdb_and_writes_what_pydatalog_writes(tmp_path: Pat
         written[engine] = target.read_text()
     assert written["default"] == written["pydatalog"]
     assert written["default"].count('"error"') == len(BAD_LINES)
+
+
+def test_lines_left_to_the_python_validator_are_answered_beside_those_checked_in_sql(advisor: Advisor) -> None:
+    """Valid records whose text SQL hands back (non-ASCII, escapes, 11.0, a trailing comma) among ordinary ones."""
+    lines = [
+        '{"id": "Zoë", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
+        '{"id": "a\\"b", "age": 70.0, "symptom_days": 30, "relaxant_days_taken": 3, "conditions": ["osteoporosis"]}',
+        '{"id": "plain", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
+        '{"id": "comma", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0,}',
+        '{"id": "same-as-plain", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
+        '{"id": "nan", "age": NaN, "symptom_days": 10, "relaxant_days_taken": 0}',
+    ]
+    texts = [
+        (outcome.to_text(), outcome.codes)
+        for outcome in run(read_jsonl(lines, "c", parse=False), advisor, engine="duckdb")
+    ]
+    expected = [
+        (outcome.to_text(), outcome.codes) for outcome in run(read_jsonl(lines, "c"), advisor, engine="pydatalog")
+    ]
+    assert texts == expected
+    assert sum('"error"' in text for text, _ in texts) == 2

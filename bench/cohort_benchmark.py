@@ -1,0 +1,164 @@
+"""The whole cohort process on one core: ``backspasm batch --answers compact`` beside the floor and clingo.
+
+For each size, the seeded synthetic cohort of ``batch_benchmark.py`` is written as JSON
+Lines, then answered in a fresh process per contender, each pinned to one core
+(``taskset -c 0`` where it exists), one after the other:
+
+* ``batch``: ``python -m backspasm batch COHORT --answers compact -o OUT`` (DuckDB, the
+  default engine: records parsed, validated and turned into facts in SQL);
+* ``floor``: ``bench/floor.py``'s hand-coded decisions doing the same I/O (each line
+  parsed with ``json.loads``, one line of codes and kinds written per patient);
+* ``clingo`` (sizes in ``--clingo-sizes``): each record validated by the record spec as
+  the project reads it, the KB translated by ``reasoner/language/to_asp.py`` and grounded
+  once for the whole cohort, one line of codes and kinds written per patient.
+
+Reported: wall seconds of the whole process (start-up included), patients per second,
+peak resident memory (the process's own ``ru_maxrss``, from ``wait4``), and the ratios
+batch/floor and clingo/batch. The run fails unless all three give the same item codes and
+kinds for every patient. Figures are printed, never asserted.
+
+    python bench/cohort_benchmark.py --sizes 100000,1000000 --clingo-sizes 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from spark_benchmark import write_cohort  # noqa: E402
+
+
+def child_floor(cohort: Path, output: Path) -> None:
+    from floor import decide
+
+    with cohort.open(encoding="utf-8") as lines, output.open("w", encoding="utf-8") as file:
+        for line in lines:
+            file.write(json.dumps(decide(json.loads(line)), sort_keys=True) + "\n")
+
+
+def child_clingo(cohort: Path, output: Path) -> None:
+    import clingo
+
+    from backspasm.reasoner.advisor.cache import load_advisor_cached
+    from backspasm.reasoner.language.to_asp import facts_to_asp, to_asp
+
+    advisor = load_advisor_cached(ROOT / "kb")
+    spec = advisor.answer_spec
+    parts = [to_asp(advisor.kb.program, subjects=True)]
+    with cohort.open(encoding="utf-8") as lines:
+        count = 0
+        for number, line in enumerate(lines):
+            parts.append(facts_to_asp(advisor.read_record(json.loads(line)).facts, subject=number))
+            count += 1
+    control = clingo.Control(["--warn=none"])
+    control.add("base", [], "".join(parts))
+    control.ground([("base", [])])
+    codes: list[dict[str, str]] = [{} for _ in range(count)]
+
+    def read(model: clingo.Model) -> None:
+        for symbol in model.symbols(atoms=True):
+            if symbol.name == spec.items and len(symbol.arguments) == 3:
+                subject, code, kind = symbol.arguments
+                codes[subject.number][code.name or code.string] = kind.name or kind.string
+
+    control.solve(on_model=read)
+    with output.open("w", encoding="utf-8") as file:
+        for found in codes:
+            file.write(json.dumps(found, sort_keys=True) + "\n")
+
+
+def timed(command: list[str]) -> dict[str, float]:
+    """Wall seconds and peak resident MiB of one process, pinned to one core when possible."""
+    pinned = ["taskset", "-c", "0", *command] if shutil.which("taskset") else command
+    start = time.perf_counter()
+    process = subprocess.Popen(pinned, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {process.stderr.read().decode() if process.stderr else ''}")
+    return {"seconds": seconds, "mib": usage.ru_maxrss / 1024}
+
+
+def codes_of(path: Path, compact: bool) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as lines:
+        found = [json.loads(line) for line in lines]
+    if not compact:
+        return found
+    header, *answers = found
+    if "knowledge_base" not in header:
+        raise SystemExit("the compact output does not start with its header")
+    for number, answer in enumerate(answers, start=1):
+        if "error" in answer:
+            raise SystemExit(f"patient {number}: the batch rejected a generated record: {answer['error']}")
+    return [{item["code"]: item["kind"] for item in answer["items"]} for answer in answers]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100000", help="cohort sizes, comma-separated")
+    parser.add_argument("--clingo-sizes", default="", help="the sizes clingo answers too, comma-separated")
+    parser.add_argument("--keep", type=Path, help="write cohorts and outputs here instead of a temporary folder")
+    parser.add_argument("--child", choices=["floor", "clingo"], help=argparse.SUPPRESS)
+    parser.add_argument("--cohort", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.child == "floor":
+        child_floor(arguments.cohort, arguments.output)
+        return
+    if arguments.child == "clingo":
+        child_clingo(arguments.cohort, arguments.output)
+        return
+    sizes = [int(size) for size in arguments.sizes.split(",") if size]
+    clingo_sizes = {int(size) for size in arguments.clingo_sizes.split(",") if size}
+    folder = arguments.keep or Path(tempfile.mkdtemp(prefix="backspasm-cohort-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print("| patients | contender | wall s | patients/s | peak MiB | ratio | same codes |")
+    print("|---:|---|---:|---:|---:|---|---|")
+    try:
+        for size in sizes:
+            cohort = folder / f"cohort-{size}.jsonl"
+            if not cohort.exists():
+                write_cohort(cohort, size)
+            runs: dict[str, dict[str, Any]] = {}
+            out = {name: folder / f"{name}-{size}.jsonl" for name in ("batch", "floor", "clingo")}
+            backspasm = [sys.executable, "-m", "backspasm", "batch", str(cohort), "--answers", "compact"]
+            runs["batch"] = timed([*backspasm, "-o", str(out["batch"])])
+            me = [sys.executable, __file__, "--cohort", str(cohort)]
+            runs["floor"] = timed([*me, "--child", "floor", "--output", str(out["floor"])])
+            if size in clingo_sizes:
+                runs["clingo"] = timed([*me, "--child", "clingo", "--output", str(out["clingo"])])
+            expected = codes_of(out["floor"], compact=False)
+            if codes_of(out["batch"], compact=True) != expected:
+                raise SystemExit(f"{size}: the batch's codes differ from the floor's")
+            if "clingo" in runs and codes_of(out["clingo"], compact=False) != expected:
+                raise SystemExit(f"{size}: clingo's codes differ from the floor's")
+            batch = runs["batch"]["seconds"]
+            ratios = {
+                "batch": f"{batch / runs['floor']['seconds']:.2f}x the floor",
+                "floor": "",
+                "clingo": f"{runs['clingo']['seconds'] / batch:.1f}x the batch" if "clingo" in runs else "",
+            }
+            for name, run in runs.items():
+                print(
+                    f"| {size:,} | {name} | {run['seconds']:.1f} | {size / run['seconds']:,.0f} | "
+                    f"{run['mib']:.0f} | {ratios[name]} | yes ({size:,}) |",
+                    flush=True,
+                )
+    finally:
+        if arguments.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

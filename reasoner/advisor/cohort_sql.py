@@ -1,0 +1,178 @@
+"""A chunk of JSON Lines answered on DuckDB from text: parsed, validated and turned into facts in SQL.
+
+The lines of a chunk go into one DuckDB table as text. The record spec's checks, compiled
+to SQL (:mod:`record_sql`), judge every line at once; the valid lines' input facts are
+inserted into the program's input tables by SQL too, straight from the parsed JSON, with
+no Python object per record. Lines the SQL checks leave to the Python validator (and any
+entry that arrives parsed) are read as before and their facts added beside. The program
+then runs over the chunk, and each patient's answer is assembled from its rows as on the
+other engines, so the output is the same, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+
+from ..errors import RecordError
+from ..language.engine import Row
+from ..language.program import PredicateKey
+from ..language.sql_engine import REPRESENTATIVES, SqlEngine
+from ..language.to_sql import NUMBER_TAG, SUBJECTS_TABLE, SYMBOL_TAG, CompiledProgram
+from .advisor import Advisor
+from .batch import Outcome, error_json, read_entry
+from .inputs import Entry
+from .record_sql import INTEGER_TYPES, _path, _present, check_table
+from .records import Record, RecordSpec
+
+ASSEMBLED_AT_ONCE = 2_000
+"""Distinct answers whose rows are read into Python together: memory for this many, whatever the chunk."""
+SUBJECTS = "record_subjects"
+"""The valid lines judged in SQL, each with its subject number, from 0 in line order."""
+
+
+def _slot(value: str, slot: str, number: bool) -> str | None:
+    """A value as its table column stores it; None where the slot cannot hold it (the Python path says why)."""
+    if slot == "any":
+        if number:
+            return f"'{NUMBER_TAG}' || CAST(CAST({value} AS BIGINT) AS VARCHAR)"
+        return f"'{SYMBOL_TAG}' || ({value} ->> '$')"
+    if (slot == "number") != number:
+        return None
+    return f"CAST({value} AS BIGINT)" if number else f"({value} ->> '$')"
+
+
+def fact_statements(spec: RecordSpec, compiled: CompiledProgram) -> list[str] | None:
+    """INSERTs of every valid line's input facts, as :meth:`RecordSpec.read` makes them; None when a fact's
+    value does not fit its column's type (then the chunk is read in Python, which reports it)."""
+    statements = [
+        f"CREATE OR REPLACE TEMP TABLE {SUBJECTS} AS SELECT line, row_number() OVER (ORDER BY line) - 1 AS subject, "
+        f"coalesce(json_extract_string(j, {_path(spec.identifier)}), '') AS identifier FROM record_fields "
+        "WHERE line NOT IN (SELECT line FROM record_problems)"
+    ]
+
+    def insert(key: PredicateKey, values: list[tuple[str, bool]], source: str, where: str) -> bool:
+        relation = compiled.relations.get(key)
+        if relation is None:
+            return False
+        stored = [_slot(value, slot, number) for (value, number), slot in zip(values, relation.types, strict=True)]
+        if any(column is None for column in stored):
+            return False
+        columns = ", ".join(["s.subject", *(column for column in stored if column is not None)])
+        statements.append(
+            f"INSERT INTO {relation.table} ({', '.join(relation.columns)}) SELECT {columns} FROM {source} "
+            f"JOIN {SUBJECTS} s USING (line) WHERE {where}"
+        )
+        return True
+
+    for index, field in enumerate(spec.fields):
+        value = f"v{index}"
+        if field.type == "integer" and field.fact:
+            fits = insert((field.fact, 1), [(value, True)], "record_fields", f"json_type({value}) IN {INTEGER_TYPES}")
+        elif field.type == "boolean" and field.fact:
+            fits = insert(
+                (field.fact, 0), [], "record_fields", f"json_type({value}) = 'BOOLEAN' AND {value} ->> '$' = 'true'"
+            )
+        elif field.type == "codes":
+            items = f"record_items{index}"
+            fits = insert((field.fact or field.name, 1), [("code", False)], items, "true")
+            for attribute in field.attributes:
+                attribute_value = f"json_extract(item, {_path(attribute.name)})"
+                fits = fits and insert(
+                    (attribute.fact, 2),
+                    [("code", False), (attribute_value, attribute.type == "integer")],
+                    items,
+                    f"object AND {_present(attribute_value)}",
+                )
+        else:
+            continue
+        if not fits:
+            return None
+    return statements
+
+
+def answer_text_chunk(
+    advisor: Advisor,
+    engine: SqlEngine,
+    chunk: list[Entry],
+    keys: list[PredicateKey],
+    answer: Callable[[str, dict[str, list[tuple[Row, int]]]], Outcome],
+) -> list[Outcome] | None:
+    """Outcomes of a chunk whose lines are text, in input order; None when the facts cannot be built in SQL.
+
+    ``answer`` gives the outcome of a subject's rows (under an identifier); it is called once
+    per distinct set of rows (:meth:`SqlEngine.same_rows`), and the outcome shared.
+    """
+    spec = advisor.record_spec
+    statements = fact_statements(spec, engine.compiled)
+    if statements is None:
+        return None
+    texts = [entry for entry in chunk if entry.text is not None and entry.error is None]
+    connection = engine.connect()
+    try:
+        connection.execute("CREATE TEMP TABLE record_lines (line BIGINT, text VARCHAR)")
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl", prefix="backspasm-lines-") as lines:
+            # The lines as one file DuckDB reads in bulk (a list parameter is converted element by element).
+            lines.writelines(json.dumps([entry.index, entry.text]) + "\n" for entry in texts)
+            lines.flush()
+            connection.execute(
+                "INSERT INTO record_lines SELECT json[0]::BIGINT, json[1] ->> '$' "
+                "FROM read_json_objects(?, format='newline_delimited')",
+                [lines.name],
+            )
+        checked = check_table(spec, connection, "record_lines")
+        for statement in statements:
+            connection.execute(statement)
+        subjects = {
+            int(line): (int(subject), str(identifier))
+            for line, subject, identifier in connection.execute(
+                f"SELECT line, subject, identifier FROM {SUBJECTS}"
+            ).fetchall()
+        }
+        count = len(subjects)
+        connection.execute(f"INSERT INTO {SUBJECTS_TABLE} SELECT range FROM range(?)", [count])
+        # The lines left to the Python validator, and entries that came parsed: read as on the other engines.
+        read: dict[int, Record | Outcome] = {}
+        for entry in chunk:
+            if entry.error is None and entry.text is not None and entry.index not in checked.hard:
+                continue
+            read[entry.index] = read_entry(advisor, entry)
+        records = [(index, found) for index, found in read.items() if isinstance(found, Record)]
+        for number, (index, record) in enumerate(records):
+            subjects[index] = (count + number, record.identifier)
+        engine.load_facts(connection, [record.facts for _, record in records], first=count)
+        engine.run(connection)
+        groups = engine.same_rows(connection, keys)
+        shared: dict[int, Outcome] = {}
+        (distinct,) = connection.execute(f"SELECT count(*) FROM ({REPRESENTATIVES})").fetchone() or (0,)
+        for offset in range(0, int(distinct), ASSEMBLED_AT_ONCE):
+            # A slice of the distinct answers at a time: their rows in Python, never the chunk's.
+            only = f"{REPRESENTATIVES} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
+            for subject, model in engine.models_of(connection, keys, only).items():
+                shared[subject] = _written(answer("", model))
+    finally:
+        connection.close()
+    outcomes: list[Outcome] = []
+    for entry in chunk:
+        found = read.get(entry.index)
+        if isinstance(found, Outcome):
+            outcomes.append(found)
+        elif entry.index in checked.problems:
+            error = RecordError(checked.problems[entry.index], entry.source)
+            outcomes.append(
+                Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
+            )
+        else:
+            subject, identifier = subjects[entry.index]
+            outcomes.append(shared[groups[subject]].for_subject(entry.index, entry.source, entry.line, identifier))
+    return outcomes
+
+
+def _written(outcome: Outcome) -> Outcome:
+    """An outcome with its JSON text written once, for the subjects that share it."""
+    return replace(outcome, text=outcome.to_text()) if outcome.answer is not None else outcome
+
+
+__all__ = ["answer_text_chunk", "fact_statements"]
