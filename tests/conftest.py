@@ -131,7 +131,7 @@ def require_pyspark() -> None:
 def spark():  # type: ignore[no-untyped-def]
     """One local Spark session for the whole test run (two cores), stopped at its end."""
     require_pyspark()
-    from backspasm.reasoner.language.spark_engine import spark_session
+    from backspasm.reasoner.language.spark_session import spark_session
 
     session = spark_session("local[2]")
     yield session

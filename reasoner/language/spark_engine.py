@@ -29,28 +29,23 @@ and read back part by part, so the driver's memory does not grow with the cohort
 
 from __future__ import annotations
 
-import json
-import logging
 import math
-import os
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import sqlglot.expressions as exp
 from py4j.protocol import Py4JError
 from pyspark.errors import PySparkException
-from pyspark.logger import PySparkLogger
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from ..errors import EvaluationError
 from .budget import default_budget
 from .engine import Fact, Row, row_order
-from .program import PredicateKey, Program, Value
+from .program import PredicateKey, Program
+from .spark_rows import TAG, Model, model_of, relation_name, row_arguments, value_literal, written_rows
+from .spark_session import DEFAULT_MASTER, SparkError, active_session, first_line, session_config, spark_session
 from .sql_engine import MAX_RECURSIVE_ROUNDS, FactFiles, SqlEvaluationError
 from .to_sql import (
     RULE,
@@ -63,123 +58,16 @@ from .to_sql import (
     Step,
     column_types,
     compile_program,
-    decode,
     delta_table,
-    encode,
     rule_dependencies,
 )
 
 DIALECT = "spark"
-DEFAULT_MASTER = "local[*]"
 SUBJECTS_PER_PARTITION = 10_000
 """Subjects per partition of the per-subject tables (at least one partition per core): a
 task's rows of one wave stay a few hundred thousand, well inside the Java heap."""
-DRIVER_MEMORY = "4g"
-"""The Java heap of the process that starts Spark; in local mode the whole engine's."""
 CODEGEN_FROM_SUBJECTS = 10_000
 """Runs of fewer subjects skip whole-stage code generation (bench/spark_benchmark.py)."""
-LOG_CONFIG = "spark-log4j2.properties"
-"""Spark's own logging while a batch runs: errors only, and on standard error (package data)."""
-QUERY_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
-TAG = "relation"
-"""The column of a wave's table that says which relation a row belongs to."""
-
-Model = dict[str, list[tuple[Row, int]]]
-"""One subject's rows of the wanted predicates, ``name/arity`` → rows with their rule index."""
-
-
-def session_config(master: str) -> dict[str, str]:
-    """The Spark settings of a batch: quiet, no web UI, partitions laid out by the engine.
-
-    Adaptive execution is off because every wave's partitioning is chosen here and must be
-    kept for joins on the subject to need no shuffle; the co-partitioning setting lets a
-    join on the subject and more columns use tables partitioned by the subject alone.
-    Only the subject-independent tables are broadcast (by a hint): a broadcast of any
-    other table would be a job of its own, and so would a runtime bloom filter. Empty
-    relations are not pruned from plans: pruning a union's first branch renames its
-    columns, and a kept table would no longer know that it is partitioned by subject.
-    """
-    log_config = resources.files(__package__).joinpath(LOG_CONFIG)
-    return {
-        "spark.master": master,
-        "spark.app.name": "backspasm",
-        "spark.driver.memory": DRIVER_MEMORY,
-        "spark.ui.enabled": "false",
-        "spark.ui.showConsoleProgress": "false",
-        "spark.sql.adaptive.enabled": "false",
-        "spark.sql.requireAllClusterKeysForCoPartition": "false",
-        "spark.sql.autoBroadcastJoinThreshold": "-1",
-        "spark.sql.optimizer.runtime.bloomFilter.enabled": "false",
-        "spark.sql.optimizer.excludedRules": "org.apache.spark.sql.catalyst.optimizer.PropagateEmptyRelation",
-        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={log_config}",
-    }
-
-
-class SparkError(EvaluationError):
-    """Spark could not start, or stopped a run: the first line of its own message, no Java trace."""
-
-
-def active_session() -> SparkSession | None:
-    return SparkSession.getActiveSession()
-
-
-def spark_session(master: str = DEFAULT_MASTER, config: Mapping[str, str] | None = None) -> SparkSession:
-    """The session of this process (started with :func:`session_config` when there is none)."""
-    builder = SparkSession.builder
-    for key, value in {**session_config(master), **(config or {})}.items():
-        builder = builder.config(key, value)
-    for name in QUERY_LOGGERS:
-        # pyspark logs a failed query's context on standard error; the error itself is reported.
-        PySparkLogger.getLogger(name).setLevel(logging.CRITICAL)
-    session = _start(builder, master)
-    session.sparkContext.setLogLevel("FATAL")
-    return session
-
-
-def _start(builder: SparkSession.Builder, master: str) -> SparkSession:
-    """``getOrCreate`` with the Java process's standard error sent to a temporary file.
-
-    A Java process started here keeps that file as its standard error for its life: its
-    start-up notices never reach the terminal, and the last of them explains a failed start.
-    """
-    sys.stderr.flush()
-    with tempfile.TemporaryFile(prefix="backspasm-spark-") as java_output:
-        saved = os.dup(2)
-        os.dup2(java_output.fileno(), 2)
-        try:
-            return builder.getOrCreate()
-        except (PySparkException, Py4JError, OSError) as error:
-            java_output.seek(0)
-            said = [line for line in java_output.read().decode("utf-8", "replace").splitlines() if line.strip()]
-            detail = f" ({said[-1].strip()})" if said else ""
-            raise SparkError(f"Spark did not start with master {master!r}: {_first_line(error)}{detail}") from None
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
-def _written_rows(frame: DataFrame, folder: Path) -> Iterator[dict[str, Any]]:
-    """A frame's rows, written by Spark as JSON Lines into ``folder`` and read back part by part.
-
-    Rows come back through files rather than pyspark's local sockets: the parts are read
-    in partition order, one line at a time, so memory stays flat, and a cluster's
-    executors write them where the driver reads (the staging folder must be shared).
-    """
-    try:
-        frame.write.mode("overwrite").json(str(folder))
-    except (PySparkException, Py4JError) as error:
-        raise SparkError(f"Spark stopped writing the answers: {_first_line(error)}") from None
-    for part in sorted(folder.glob("part-*")):
-        with part.open(encoding="utf-8") as lines:
-            for line in lines:
-                yield json.loads(line)
-
-
-def _first_line(error: BaseException) -> str:
-    """What went wrong, in one line: the Java exception behind a Py4J error if there is one."""
-    java = getattr(error, "java_exception", None)
-    text = (str(java) if java is not None else str(error)).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 class SparkEngine:
@@ -209,7 +97,7 @@ class SparkEngine:
             evaluation.evaluate()
         except (PySparkException, Py4JError) as error:
             evaluation.close()
-            raise SparkError(f"Spark stopped the run: {_first_line(error)}") from None
+            raise SparkError(f"Spark stopped the run: {first_line(error)}") from None
         return evaluation
 
     def evaluate_by_rule(self, subjects: Sequence[Iterable[Fact]], predicates: Iterable[PredicateKey]) -> list[Model]:
@@ -252,7 +140,7 @@ class SparkRun:
 
     def _read(self, frame: DataFrame) -> Iterator[dict[str, Any]]:
         self._reads += 1
-        return _written_rows(frame, self.folder / f"_read{self._reads}")
+        return written_rows(frame, self.folder / f"_read{self._reads}")
 
     def _register(self, name: str, frame: DataFrame) -> None:
         frame.createOrReplaceTempView(name)
@@ -419,7 +307,7 @@ class SparkRun:
         rows: dict[int, list[tuple[Row, int]]] = {tag: [] for tag in by_tag}
         for found in self._read(self._sql(union)):
             tag = int(found[TAG])
-            rows[tag].append((_arguments(found, by_tag[tag]), int(found[RULE])))
+            rows[tag].append((row_arguments(found, by_tag[tag]), int(found[RULE])))
         for tag, relation in by_tag.items():
             self._register(relation.table, F.broadcast(self._values(relation, sorted(rows[tag], key=str))))
 
@@ -430,7 +318,7 @@ class SparkRun:
         values = [
             exp.Tuple(
                 expressions=[
-                    *(_literal(value, slot) for value, slot in zip(row, relation.types, strict=True)),
+                    *(value_literal(value, slot) for value, slot in zip(row, relation.types, strict=True)),
                     exp.Literal.number(rule),
                 ]
             )
@@ -479,7 +367,7 @@ class SparkRun:
         for relation in relations:
             if not relation.per_subject:
                 rows = self._read(self._sql(self._tagged(relation, exp.to_table(relation.table))))
-                shared[_name(relation)] = [(_arguments(row, relation), int(row[RULE])) for row in rows]
+                shared[relation_name(relation)] = [(row_arguments(row, relation), int(row[RULE])) for row in rows]
         by_tag = {self._tag(relation): relation for relation in relations if relation.per_subject}
         grouped: Iterator[tuple[int, Model]] = iter(())
         if by_tag:
@@ -497,10 +385,12 @@ class SparkRun:
                 .repartitionByRange(self.partitions, SUBJECT)
                 .sortWithinPartitions(SUBJECT)
             )
-            grouped = ((int(found[SUBJECT]), _model(found["rows"], by_tag)) for found in self._read(per_subject))
+            grouped = ((int(found[SUBJECT]), model_of(found["rows"], by_tag)) for found in self._read(per_subject))
         pending = next(grouped, None)
         for subject in range(self.subjects):
-            model: Model = {_name(relation): list(shared.get(_name(relation), [])) for relation in relations}
+            model: Model = {
+                relation_name(relation): list(shared.get(relation_name(relation), [])) for relation in relations
+            }
             if pending is not None and pending[0] == subject:
                 for name, found in pending[1].items():
                     model[name].extend(found)
@@ -516,44 +406,6 @@ class SparkRun:
         for name in self._views:
             self.session.catalog.dropTempView(name)
         self._views.clear()
-
-
-def _spark_type(kind: str) -> str:
-    return exp.DataType.build(kind).sql(dialect=DIALECT)
-
-
-def _literal(value: Value, slot: str) -> exp.Expr:
-    """A value as the literal of a column of ``slot``'s type (``any`` slots hold tagged text)."""
-    if slot == "any":
-        return exp.Literal.string(encode(value))
-    if isinstance(value, int):
-        return exp.Literal.number(value) if value >= 0 else exp.Neg(this=exp.Literal.number(-value))
-    return exp.Literal.string(value)
-
-
-def _name(relation: Relation) -> str:
-    return f"{relation.key[0]}/{relation.key[1]}"
-
-
-def _loaded(text: str, slot: str) -> Value:
-    if slot == "any":
-        return decode(text)
-    if slot == "number":
-        return int(text)
-    return text
-
-
-def _arguments(found: Mapping[str, Any], relation: Relation) -> Row:
-    """The arguments of one tagged row (all text), as the values they stand for."""
-    return tuple(_loaded(str(found[f"a{index}"]), slot) for index, slot in enumerate(relation.types))
-
-
-def _model(rows: Iterable[Mapping[str, Any]], by_tag: Mapping[int, Relation]) -> Model:
-    model: Model = {}
-    for found in rows:
-        relation = by_tag[int(found[TAG])]
-        model.setdefault(_name(relation), []).append((_arguments(found, relation), int(found[RULE])))
-    return model
 
 
 __all__ = [
