@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import statistics
@@ -161,14 +162,17 @@ def same_codes(batch_output: Path, floor_output: Path) -> int:
     return compared
 
 
-def median_seconds(commands: list[list[str]], runs: int) -> list[float]:
+def median_seconds(
+    commands: list[list[str]], runs: int, environments: list[dict[str, str] | None] | None = None
+) -> list[float]:
     """The median wall time of each command, the commands run in turn ``runs`` times: interleaved,
     so that load from other jobs falls on each of them alike and their ratio stays meaningful."""
     times: list[list[float]] = [[] for _ in commands]
+    environments = environments or [None] * len(commands)
     for _ in range(runs):
-        for command, measured in zip(commands, times, strict=True):
+        for command, environment, measured in zip(commands, environments, times, strict=True):
             start = time.perf_counter()
-            subprocess.run(command, capture_output=True, check=True, cwd=ROOT)
+            subprocess.run(command, capture_output=True, check=True, cwd=ROOT, env=environment)
             measured.append(time.perf_counter() - start)
     return [statistics.median(measured) for measured in times]
 
@@ -181,6 +185,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="batch worker processes")
     parser.add_argument("--startup-runs", type=int, default=7, help="runs for each start-up median (0: skip)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where cohorts and outputs are written")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a folder holding earlier code as backspasm/ (git archive --prefix=backspasm/ REV): its "
+        "start-up is timed too, in the same interleaved runs, from this checkout's folder",
+    )
     parser.add_argument("--child", choices=["batch", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--cohort", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
@@ -229,11 +239,24 @@ def main() -> None:
     environment_note = f"bytecode compiled, KB cache warm; median of {options.startup_runs} interleaved runs"
     cli = [sys.executable, "-m", "backspasm", "recommend", "examples/patients/acute.json"]
     subprocess.run(cli, capture_output=True, check=True, cwd=ROOT)
-    baseline, whole = median_seconds([[sys.executable, "-c", "import click, pyDatalog"], cli], options.startup_runs)
+    commands: list[list[str]] = [[sys.executable, "-c", "import click, pyDatalog"], cli]
+    environments: list[dict[str, str] | None] = [None, None]
+    if options.before:
+        # The earlier code first on the path, with a cache directory of its own (its entries are
+        # keyed on its own source); its bytecode compiled and its cache warmed like this checkout's.
+        before = options.before.resolve()
+        compileall.compile_dir(before / "backspasm", quiet=1)
+        cache = {"XDG_CACHE_HOME": str(before / "cache")}
+        environments.append({**os.environ, "PYTHONPATH": str(before), **cache})
+        commands.append(cli)
+        subprocess.run(cli, capture_output=True, check=True, cwd=ROOT, env=environments[-1])
+    baseline, whole, *earlier = median_seconds(commands, options.startup_runs, environments)
     print(f"\nstart-up ({environment_note}):")
     print(f"  python -c 'import click, pyDatalog'          {baseline * 1000:7.1f} ms")
     ratio = whole / baseline
     print(f"  backspasm recommend examples/patients/acute.json {whole * 1000:5.1f} ms ({ratio:.2f}x; target < 2x)")
+    for seconds in earlier:
+        print(f"  the same, code in {options.before}: {seconds * 1000:5.1f} ms ({seconds / baseline:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,30 @@ def cache_directory() -> Path | None:
         return None
     if configured:
         return Path(configured)
+    known = _linux_cache_directory()
+    if known is not None:
+        return known
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("backspasm", appauthor=False))
+
+
+def _linux_cache_directory() -> Path | None:
+    """platformdirs' user cache directory in the common Linux case, found without importing it.
+
+    Importing platformdirs' Unix module imports tempfile, a few milliseconds of a one-patient
+    command. Its rule where both are plain: ``$XDG_CACHE_HOME/backspasm`` when that is an
+    absolute path, else ``$HOME/.cache/backspasm`` when ``XDG_CACHE_HOME`` is unset or empty
+    and ``HOME`` is absolute. Everything else (another system, Android, a relative path, no
+    HOME) is platformdirs' to decide; tests/advisor/test_kbcache.py holds the two equal.
+    """
+    if sys.platform != "linux" or hasattr(sys, "getandroidapilevel") or "ANDROID_DATA" in os.environ:
+        return None
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if xdg:
+        return Path(xdg, "backspasm") if os.path.isabs(xdg) else None
+    home = os.environ.get("HOME", "")
+    return Path(home, ".cache", "backspasm") if os.path.isabs(home) else None
 
 
 LOADER_SOURCE = ("errors.py", "datafile.py", "datamodel.py", "language", "knowledge", "advisor/cache.py")

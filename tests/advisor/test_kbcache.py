@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -259,6 +260,44 @@ def test_the_cache_directory_is_the_users_cache_directory(tmp_path: Path, monkey
     assert cache_directory() == tmp_path / "mine"
     monkeypatch.setenv("BACKSPASM_CACHE_DIR", "off")
     assert cache_directory() is None
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"XDG_CACHE_HOME": "/xdg/cache"},
+        {"XDG_CACHE_HOME": "/xdg/cache/", "HOME": "/home/someone"},
+        {"HOME": "/home/someone"},
+        {"HOME": "/home/someone/", "XDG_CACHE_HOME": ""},
+        {"HOME": "/"},
+        {"HOME": "/home/someone", "XDG_CACHE_HOME": "relative/cache"},
+        {"HOME": "relative", "XDG_CACHE_HOME": "/xdg"},
+    ],
+)
+def test_the_cache_directory_is_platformdirs_own_choice(
+    environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The directory found without importing platformdirs is the one platformdirs gives."""
+    import platformdirs
+
+    for name in ("BACKSPASM_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert cache_directory() == Path(platformdirs.user_cache_dir("backspasm", appauthor=False))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the XDG layout is Linux's")
+def test_finding_the_cache_directory_on_linux_does_not_import_platformdirs(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from backspasm.reasoner.advisor.cache import cache_directory\n"
+        "print(cache_directory(), 'platformdirs' in sys.modules)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={"HOME": str(tmp_path)}, check=True
+    )
+    assert run.stdout.split() == [str(tmp_path / ".cache" / "backspasm"), "False"]
 
 
 def test_the_signature_covers_every_module_that_loads_a_knowledge_base() -> None:
