@@ -23,12 +23,14 @@ from ..language.sql_engine import REPRESENTATIVES, SqlEngine
 from ..language.to_sql import NUMBER_TAG, SUBJECTS_TABLE, SYMBOL_TAG, CompiledProgram
 from .advisor import Advisor
 from .batch import Outcome, error_json, read_entry
+from .compact_sql import compact_lines
 from .inputs import Entry
 from .record_sql import INTEGER_TYPES, _path, _present, check_table
 from .records import Record, RecordSpec
 
 ASSEMBLED_AT_ONCE = 2_000
 """Distinct answers whose rows are read into Python together: memory for this many, whatever the chunk."""
+REPRESENTATIVE_SUBJECTS = f"SELECT representative AS subject FROM ({REPRESENTATIVES})"
 SUBJECTS = "record_subjects"
 """The valid lines judged in SQL, each with its subject number, from 0 in line order."""
 
@@ -99,11 +101,14 @@ def answer_text_chunk(
     chunk: list[Entry],
     keys: list[PredicateKey],
     answer: Callable[[str, dict[str, list[tuple[Row, int]]]], Outcome],
+    compact: bool = False,
 ) -> list[Outcome] | None:
     """Outcomes of a chunk whose lines are text, in input order; None when the facts cannot be built in SQL.
 
     ``answer`` gives the outcome of a subject's rows (under an identifier); it is called once
-    per distinct set of rows (:meth:`SqlEngine.same_rows`), and the outcome shared.
+    per distinct set of rows (:meth:`SqlEngine.same_rows`), and the outcome shared. With
+    ``compact``, each distinct answer's compact line is built by DuckDB (:mod:`compact_sql`)
+    and ``answer`` is called only for the few it leaves to Python.
     """
     spec = advisor.record_spec
     statements = fact_statements(spec, engine.compiled)
@@ -146,10 +151,23 @@ def answer_text_chunk(
         engine.run(connection)
         groups = engine.same_rows(connection, keys)
         shared: dict[int, Outcome] = {}
-        (distinct,) = connection.execute(f"SELECT count(*) FROM ({REPRESENTATIVES})").fetchone() or (0,)
+        left: str | None = REPRESENTATIVES
+        if compact:
+            written = compact_lines(connection, engine.compiled, advisor.answer_spec, REPRESENTATIVE_SUBJECTS)
+            shared = {subject: _compact_outcome(line) for subject, line in written.items() if line is not None}
+            if len(shared) == len(written):
+                left = None
+            else:
+                connection.execute("CREATE OR REPLACE TEMP TABLE _left_to_python (representative BIGINT)")
+                connection.executemany(
+                    "INSERT INTO _left_to_python VALUES (?)",
+                    [[subject] for subject, line in written.items() if line is None],
+                )
+                left = "SELECT representative FROM _left_to_python"
+        (distinct,) = (connection.execute(f"SELECT count(*) FROM ({left})").fetchone() or (0,)) if left else (0,)
         for offset in range(0, int(distinct), ASSEMBLED_AT_ONCE):
             # A slice of the distinct answers at a time: their rows in Python, never the chunk's.
-            only = f"{REPRESENTATIVES} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
+            only = f"{left} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
             for subject, model in engine.models_of(connection, keys, only).items():
                 shared[subject] = _written(answer("", model))
     finally:
@@ -168,6 +186,12 @@ def answer_text_chunk(
             subject, identifier = subjects[entry.index]
             outcomes.append(shared[groups[subject]].for_subject(entry.index, entry.source, entry.line, identifier))
     return outcomes
+
+
+def _compact_outcome(line: str) -> Outcome:
+    """The outcome of a compact line DuckDB wrote, for the subjects that share it."""
+    answer = json.loads(line)
+    return Outcome(-1, "", None, answer, {item["code"]: item["kind"] for item in answer["items"]}, text=line)
 
 
 def _written(outcome: Outcome) -> Outcome:
