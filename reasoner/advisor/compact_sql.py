@@ -37,6 +37,12 @@ def _json_string(text: str) -> str:
     )
 
 
+def _joined(entry: str) -> str:
+    """SQL aggregating the struct ``entry`` per group into its ``v`` fields joined by commas, in the order of
+    its other fields (a sorted list: DuckDB orders an aggregate's input far more slowly)."""
+    return f"array_to_string(list_transform(list_sort(list({entry})), x -> x.v), ',')"
+
+
 def _value(column: str, slot: str) -> tuple[str, str, str]:
     """SQL for whether a stored value is a number, its number, and its text (a number's digits)."""
     if slot == "number":
@@ -94,12 +100,12 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
             f"{is_number} AS is_number, {number} AS number, {text} AS text, {value_json} AS value, r.{RULE} AS rule "
             f"FROM {source})",
             "values_ AS (SELECT subject, code, name, count(*) AS n, bool_and(value IS NOT NULL) AS ok, "
-            "string_agg(value, ',' ORDER BY is_number DESC, number, text) AS value_list FROM "
+            f"{_joined('{s: NOT is_number, n: number, t: text, v: value}')} AS value_list FROM "
             "(SELECT DISTINCT subject, code, name, is_number, number, text, value FROM params) GROUP BY ALL)",
-            f"param_json AS (SELECT subject, code, '{{' || string_agg({_json_string('name')} || ':' || "
-            f"CASE WHEN name IN ({listed}) THEN '[' || value_list || ']' WHEN n = 1 THEN value_list END, "
-            f"',' ORDER BY name) || '}}' AS parameters, bool_and(ok AND {_json_string('name')} IS NOT NULL "
-            f"AND (name IN ({listed}) OR n = 1)) AS ok FROM values_ GROUP BY ALL)",
+            f"param_json AS (SELECT subject, code, '{{' || {_joined('{s: name, v: member}')} || '}}' AS parameters, "
+            "bool_and(member IS NOT NULL) AS ok FROM (SELECT subject, code, name, "
+            f"{_json_string('name')} || ':' || CASE WHEN name IN ({listed}) THEN '[' || value_list || ']' "
+            "WHEN n = 1 THEN value_list END || CASE WHEN ok THEN '' END AS member FROM values_) GROUP BY ALL)",
             "param_rules AS (SELECT DISTINCT subject, code, rule FROM params)",
         ]
     else:
@@ -110,9 +116,10 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
         ]
     if spec.conflicts is not None:
         source, (c_code, c_evidence) = _rows(compiled, (spec.conflicts, 2), subjects)
+        conflict = f"{{s: evidence, v: {_json_string('evidence')}}}"
         parts.append(
-            f"conflict_json AS (SELECT subject, code, '[' || string_agg({_json_string('evidence')}, ',' "
-            f"ORDER BY evidence) || ']' AS conflicts, bool_and({_json_string('evidence')} IS NOT NULL) AS ok "
+            f"conflict_json AS (SELECT subject, code, '[' || {_joined(conflict)} "
+            f"|| ']' AS conflicts, bool_and({_json_string('evidence')} IS NOT NULL) AS ok "
             f"FROM (SELECT DISTINCT w.{SUBJECT} AS subject, {c_code[2]} AS code, {c_evidence[2]} AS evidence "
             f"FROM {source}) GROUP BY ALL)"
         )
@@ -123,12 +130,11 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
         )
     parts += [
         # An item's rules: its own in rule order, then its code's parameters' rules it does not have yet.
-        "rule_rows AS (SELECT subject, code, kind, 0 AS part, rule FROM items UNION ALL "
+        "rule_rows AS (SELECT subject, code, kind, min(part) AS part, rule FROM ("
+        "SELECT subject, code, kind, 0 AS part, rule FROM items UNION ALL "
         "SELECT k.subject, k.code, k.kind, 1 AS part, p.rule FROM item_keys k JOIN param_rules p "
-        "ON k.subject = p.subject AND k.code = p.code "
-        "WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.subject = k.subject AND i.code = k.code "
-        "AND i.kind = k.kind AND i.rule = p.rule))",
-        f"rule_json AS (SELECT subject, code, kind, '[' || string_agg(id, ',' ORDER BY part, rule) || ']' AS rules "
+        "ON k.subject = p.subject AND k.code = p.code) GROUP BY subject, code, kind, rule)",
+        f"rule_json AS (SELECT subject, code, kind, '[' || {_joined('{p: part, r: rule, v: id}')} || ']' AS rules "
         f"FROM rule_rows JOIN {RULE_IDS} USING (rule) GROUP BY ALL)",
         f"item_json AS (SELECT k.subject, o.kind_order, c.code_order, '{{\"code\":' || {_json_string('k.code')} || "
         "',\"conflicts\":' || coalesce(cj.conflicts, '[]') || "
@@ -140,10 +146,11 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
         "LEFT JOIN conflict_json cj ON cj.subject = k.subject AND cj.code = k.code "
         f"LEFT JOIN {KINDS} o ON o.kind = k.kind LEFT JOIN {CODES} c ON c.code = k.code)",
     ]
+    item = "{k: i.kind_order, c: i.code_order, v: i.item}"
     return (
         f"WITH {', '.join(parts)} SELECT w.{SUBJECT} AS subject, CASE WHEN bool_and(coalesce(i.ok AND i.item IS "
-        "NOT NULL, true)) THEN '{\"items\":[' || coalesce(string_agg(i.item, ',' ORDER BY i.kind_order, "
-        "i.code_order), '') || '],\"subject\":\"\"}' END AS line "
+        f"NOT NULL, true)) THEN '{{\"items\":[' || coalesce({_joined(item)}, '') "
+        '|| \'],"subject":""}\' END AS line '
         f"FROM ({subjects}) w LEFT JOIN item_json i ON i.subject = w.{SUBJECT} GROUP BY w.{SUBJECT}"
     )
 
