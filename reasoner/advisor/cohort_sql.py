@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 
+import duckdb
+
 from ..errors import RecordError
 from ..language.engine import Row
 from ..language.program import PredicateKey
@@ -30,6 +32,8 @@ from .records import Record, RecordSpec
 
 ASSEMBLED_AT_ONCE = 2_000
 """Distinct answers whose rows are read into Python together: memory for this many, whatever the chunk."""
+COMPACT_AT_ONCE = 2_000
+"""Distinct answers whose compact lines one query builds: memory for this many, whatever the chunk."""
 REPRESENTATIVE_SUBJECTS = f"SELECT representative AS subject FROM ({REPRESENTATIVES})"
 SUBJECTS = "record_subjects"
 """The valid lines judged in SQL, each with its subject number, from 0 in line order."""
@@ -150,22 +154,16 @@ def answer_text_chunk(
         engine.load_facts(connection, [record.facts for _, record in records], first=count)
         engine.run(connection)
         groups = engine.same_rows(connection, keys)
+        counted = connection.execute(f"SELECT count(*) FROM ({REPRESENTATIVES})").fetchone()
+        distinct, left = int(counted[0]) if counted else 0, REPRESENTATIVES
         shared: dict[int, Outcome] = {}
-        left: str | None = REPRESENTATIVES
         if compact:
-            written = compact_lines(connection, engine.compiled, advisor.answer_spec, REPRESENTATIVE_SUBJECTS)
-            shared = {subject: _compact_outcome(line) for subject, line in written.items() if line is not None}
-            if len(shared) == len(written):
-                left = None
-            else:
-                connection.execute("CREATE OR REPLACE TEMP TABLE _left_to_python (representative BIGINT)")
-                connection.executemany(
-                    "INSERT INTO _left_to_python VALUES (?)",
-                    [[subject] for subject, line in written.items() if line is None],
-                )
-                left = "SELECT representative FROM _left_to_python"
-        (distinct,) = (connection.execute(f"SELECT count(*) FROM ({left})").fetchone() or (0,)) if left else (0,)
-        for offset in range(0, int(distinct), ASSEMBLED_AT_ONCE):
+            shared, missing = _compact_outcomes(connection, engine, advisor, distinct)
+            distinct, left = len(missing), "SELECT representative FROM _left_to_python"
+            connection.execute("CREATE OR REPLACE TEMP TABLE _left_to_python (representative BIGINT)")
+            if missing:
+                connection.executemany("INSERT INTO _left_to_python VALUES (?)", [[subject] for subject in missing])
+        for offset in range(0, distinct, ASSEMBLED_AT_ONCE):
             # A slice of the distinct answers at a time: their rows in Python, never the chunk's.
             only = f"{left} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
             for subject, model in engine.models_of(connection, keys, only).items():
@@ -186,6 +184,23 @@ def answer_text_chunk(
             subject, identifier = subjects[entry.index]
             outcomes.append(shared[groups[subject]].for_subject(entry.index, entry.source, entry.line, identifier))
     return outcomes
+
+
+def _compact_outcomes(
+    connection: duckdb.DuckDBPyConnection, engine: SqlEngine, advisor: Advisor, distinct: int
+) -> tuple[dict[int, Outcome], list[int]]:
+    """The outcomes of the distinct answers whose compact lines DuckDB wrote, and the subjects it left to Python."""
+    shared: dict[int, Outcome] = {}
+    missing: list[int] = []
+    for offset in range(0, distinct, COMPACT_AT_ONCE):
+        # A slice at a time keeps the query's lists, and the lines in Python, small whatever the chunk.
+        only = f"{REPRESENTATIVE_SUBJECTS} ORDER BY subject LIMIT {COMPACT_AT_ONCE} OFFSET {offset}"
+        for subject, line in compact_lines(connection, engine.compiled, advisor.answer_spec, only).items():
+            if line is None:
+                missing.append(subject)
+            else:
+                shared[subject] = _compact_outcome(line)
+    return shared, missing
 
 
 def _compact_outcome(line: str) -> Outcome:
