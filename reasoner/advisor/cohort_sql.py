@@ -194,7 +194,11 @@ def _compact_outcomes(
     missing: list[int] = []
     for offset in range(0, distinct, COMPACT_AT_ONCE):
         # A slice at a time keeps the query's lists, and the lines in Python, small whatever the chunk.
-        only = f"{REPRESENTATIVE_SUBJECTS} ORDER BY subject LIMIT {COMPACT_AT_ONCE} OFFSET {offset}"
+        connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE _compact_slice AS {REPRESENTATIVE_SUBJECTS} ORDER BY subject "
+            f"LIMIT {COMPACT_AT_ONCE} OFFSET {offset}"
+        )
+        only = "SELECT subject FROM _compact_slice"  # a table: the query reads it several times
         for subject, line in compact_lines(connection, engine.compiled, advisor.answer_spec, only).items():
             if line is None:
                 missing.append(subject)
