@@ -17,12 +17,19 @@ peak resident memory (the process's own ``ru_maxrss``, from ``wait4``), and the 
 batch/floor and clingo/batch. The run fails unless all three give the same item codes and
 kinds for every patient. Figures are printed, never asserted.
 
+``--baseline REF`` adds ``batch@REF``: the same command run from the code of the git
+revision REF (exported to a temporary folder and put first on ``PYTHONPATH``), so a change
+is measured beside what it replaces in the same run; the run fails unless both write the
+very same bytes.
+
     python bench/cohort_benchmark.py --sizes 100000,1000000 --clingo-sizes 100000
+    python bench/cohort_benchmark.py --sizes 100000 --baseline main
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import shutil
@@ -78,11 +85,28 @@ def child_clingo(cohort: Path, output: Path) -> None:
             file.write(json.dumps(found, sort_keys=True) + "\n")
 
 
-def timed(command: list[str]) -> dict[str, float]:
-    """Wall seconds and peak resident MiB of one process, pinned to one core when possible."""
+def export(revision: str, folder: Path) -> Path:
+    """The package as of a git revision, as a folder to put on ``PYTHONPATH``."""
+    tree = folder / "backspasm"
+    tree.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return folder
+
+
+def timed(command: list[str], path: Path | None = None) -> dict[str, float]:
+    """Wall seconds and peak resident MiB of one process, pinned to one core when possible.
+
+    ``path``: a folder put first on the child's ``PYTHONPATH`` (an exported baseline).
+    """
     pinned = ["taskset", "-c", "0", *command] if shutil.which("taskset") else command
+    environment = dict(os.environ)
+    if path is not None:
+        environment["PYTHONPATH"] = os.pathsep.join([str(path), *filter(None, [environment.get("PYTHONPATH")])])
     start = time.perf_counter()
-    process = subprocess.Popen(pinned, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        pinned, cwd=path or ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment
+    )
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -109,6 +133,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000", help="cohort sizes, comma-separated")
     parser.add_argument("--clingo-sizes", default="", help="the sizes clingo answers too, comma-separated")
     parser.add_argument("--keep", type=Path, help="write cohorts and outputs here instead of a temporary folder")
+    parser.add_argument("--baseline", help="a git revision whose batch runs beside this one (e.g. main)")
     parser.add_argument("--child", choices=["floor", "clingo"], help=argparse.SUPPRESS)
     parser.add_argument("--cohort", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
@@ -121,8 +146,11 @@ def main() -> None:
         return
     sizes = [int(size) for size in arguments.sizes.split(",") if size]
     clingo_sizes = {int(size) for size in arguments.clingo_sizes.split(",") if size}
-    folder = arguments.keep or Path(tempfile.mkdtemp(prefix="backspasm-cohort-bench-"))
+    folder = (arguments.keep or Path(tempfile.mkdtemp(prefix="backspasm-cohort-bench-"))).resolve()
     folder.mkdir(parents=True, exist_ok=True)
+    baseline = (
+        export(arguments.baseline, Path(tempfile.mkdtemp(prefix="backspasm-baseline-"))) if arguments.baseline else None
+    )
     print("| patients | contender | wall s | patients/s | peak MiB | ratio | same codes |")
     print("|---:|---|---:|---:|---:|---|---|")
     try:
@@ -134,6 +162,13 @@ def main() -> None:
             out = {name: folder / f"{name}-{size}.jsonl" for name in ("batch", "floor", "clingo")}
             backspasm = [sys.executable, "-m", "backspasm", "batch", str(cohort), "--answers", "compact"]
             runs["batch"] = timed([*backspasm, "-o", str(out["batch"])])
+            if baseline is not None:
+                out["baseline"] = folder / f"baseline-{size}.jsonl"
+                runs[f"batch@{arguments.baseline}"] = timed([*backspasm, "-o", str(out["baseline"])], baseline)
+                if not filecmp.cmp(
+                    out["baseline"], out["batch"], shallow=False
+                ):  # a child forked later inherits our memory
+                    raise SystemExit(f"{size}: the batch's output differs from {arguments.baseline}'s")
             me = [sys.executable, __file__, "--cohort", str(cohort)]
             runs["floor"] = timed([*me, "--child", "floor", "--output", str(out["floor"])])
             if size in clingo_sizes:
@@ -144,11 +179,11 @@ def main() -> None:
             if "clingo" in runs and codes_of(out["clingo"], compact=False) != expected:
                 raise SystemExit(f"{size}: clingo's codes differ from the floor's")
             batch = runs["batch"]["seconds"]
-            ratios = {
-                "batch": f"{batch / runs['floor']['seconds']:.2f}x the floor",
-                "floor": "",
-                "clingo": f"{runs['clingo']['seconds'] / batch:.1f}x the batch" if "clingo" in runs else "",
-            }
+            floor = runs["floor"]["seconds"]
+            ratios = {name: f"{run['seconds'] / floor:.2f}x the floor" for name, run in runs.items()}
+            ratios["floor"] = ""
+            if "clingo" in runs:
+                ratios["clingo"] = f"{runs['clingo']['seconds'] / batch:.1f}x the batch"
             for name, run in runs.items():
                 print(
                     f"| {size:,} | {name} | {run['seconds']:.1f} | {size / run['seconds']:,.0f} | "
@@ -158,6 +193,8 @@ def main() -> None:
     finally:
         if arguments.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+        if baseline is not None:
+            shutil.rmtree(baseline, ignore_errors=True)
 
 
 if __name__ == "__main__":

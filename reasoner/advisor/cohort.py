@@ -124,6 +124,7 @@ def answer_chunk_sql(
             lambda identifier, model: subject_outcome(
                 advisor, (-1, "", None), identifier, model, checks, answers_wanted, form
             ),
+            compact=form == "compact" and answers_wanted and not checks,
         )
         if outcomes is not None:
             return outcomes

@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 
+import duckdb
+
 from ..errors import RecordError
 from ..language.engine import Row
 from ..language.program import PredicateKey
@@ -23,12 +25,16 @@ from ..language.sql_engine import REPRESENTATIVES, SqlEngine
 from ..language.to_sql import NUMBER_TAG, SUBJECTS_TABLE, SYMBOL_TAG, CompiledProgram
 from .advisor import Advisor
 from .batch import Outcome, error_json, read_entry
+from .compact_sql import compact_lines
 from .inputs import Entry
 from .record_sql import INTEGER_TYPES, _path, _present, check_table
 from .records import Record, RecordSpec
 
 ASSEMBLED_AT_ONCE = 2_000
 """Distinct answers whose rows are read into Python together: memory for this many, whatever the chunk."""
+COMPACT_AT_ONCE = 2_000
+"""Distinct answers whose compact lines one query builds: memory for this many, whatever the chunk."""
+REPRESENTATIVE_SUBJECTS = f"SELECT representative AS subject FROM ({REPRESENTATIVES})"
 SUBJECTS = "record_subjects"
 """The valid lines judged in SQL, each with its subject number, from 0 in line order."""
 
@@ -99,11 +105,14 @@ def answer_text_chunk(
     chunk: list[Entry],
     keys: list[PredicateKey],
     answer: Callable[[str, dict[str, list[tuple[Row, int]]]], Outcome],
+    compact: bool = False,
 ) -> list[Outcome] | None:
     """Outcomes of a chunk whose lines are text, in input order; None when the facts cannot be built in SQL.
 
     ``answer`` gives the outcome of a subject's rows (under an identifier); it is called once
-    per distinct set of rows (:meth:`SqlEngine.same_rows`), and the outcome shared.
+    per distinct set of rows (:meth:`SqlEngine.same_rows`), and the outcome shared. With
+    ``compact``, each distinct answer's compact line is built by DuckDB (:mod:`compact_sql`)
+    and ``answer`` is called only for the few it leaves to Python.
     """
     spec = advisor.record_spec
     statements = fact_statements(spec, engine.compiled)
@@ -145,11 +154,18 @@ def answer_text_chunk(
         engine.load_facts(connection, [record.facts for _, record in records], first=count)
         engine.run(connection)
         groups = engine.same_rows(connection, keys)
+        counted = connection.execute(f"SELECT count(*) FROM ({REPRESENTATIVES})").fetchone()
+        distinct, left = int(counted[0]) if counted else 0, REPRESENTATIVES
         shared: dict[int, Outcome] = {}
-        (distinct,) = connection.execute(f"SELECT count(*) FROM ({REPRESENTATIVES})").fetchone() or (0,)
-        for offset in range(0, int(distinct), ASSEMBLED_AT_ONCE):
+        if compact:
+            shared, missing = _compact_outcomes(connection, engine, advisor, distinct)
+            distinct, left = len(missing), "SELECT representative FROM _left_to_python"
+            connection.execute("CREATE OR REPLACE TEMP TABLE _left_to_python (representative BIGINT)")
+            if missing:
+                connection.executemany("INSERT INTO _left_to_python VALUES (?)", [[subject] for subject in missing])
+        for offset in range(0, distinct, ASSEMBLED_AT_ONCE):
             # A slice of the distinct answers at a time: their rows in Python, never the chunk's.
-            only = f"{REPRESENTATIVES} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
+            only = f"{left} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
             for subject, model in engine.models_of(connection, keys, only).items():
                 shared[subject] = _written(answer("", model))
     finally:
@@ -168,6 +184,33 @@ def answer_text_chunk(
             subject, identifier = subjects[entry.index]
             outcomes.append(shared[groups[subject]].for_subject(entry.index, entry.source, entry.line, identifier))
     return outcomes
+
+
+def _compact_outcomes(
+    connection: duckdb.DuckDBPyConnection, engine: SqlEngine, advisor: Advisor, distinct: int
+) -> tuple[dict[int, Outcome], list[int]]:
+    """The outcomes of the distinct answers whose compact lines DuckDB wrote, and the subjects it left to Python."""
+    shared: dict[int, Outcome] = {}
+    missing: list[int] = []
+    for offset in range(0, distinct, COMPACT_AT_ONCE):
+        # A slice at a time keeps the query's lists, and the lines in Python, small whatever the chunk.
+        connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE _compact_slice AS {REPRESENTATIVE_SUBJECTS} ORDER BY subject "
+            f"LIMIT {COMPACT_AT_ONCE} OFFSET {offset}"
+        )
+        only = "SELECT subject FROM _compact_slice"  # a table: the query reads it several times
+        for subject, line in compact_lines(connection, engine.compiled, advisor.answer_spec, only).items():
+            if line is None:
+                missing.append(subject)
+            else:
+                shared[subject] = _compact_outcome(line)
+    return shared, missing
+
+
+def _compact_outcome(line: str) -> Outcome:
+    """The outcome of a compact line DuckDB wrote, for the subjects that share it."""
+    answer = json.loads(line)
+    return Outcome(-1, "", None, answer, {item["code"]: item["kind"] for item in answer["items"]}, text=line)
 
 
 def _written(outcome: Outcome) -> Outcome:

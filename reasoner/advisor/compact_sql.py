@@ -1,0 +1,167 @@
+"""Compact answer lines built by DuckDB from the derived tables: the bytes Python writes, without Python.
+
+:func:`compact_lines` turns the rows of the answer's predicates (items, their
+parameters, conflicting evidence), each with the rule behind it, into each subject's
+compact line as :func:`compact.compact_answer` and :meth:`Outcome.to_text` write it:
+keys sorted, no spaces, items ordered by kind then code as the answer spec lists them,
+each item's rules those of the item in rule order then those of its parameters, list
+parameters' values numbers first. The line's ``subject`` is left empty (it is the last
+key, filled in per patient by :meth:`Outcome.for_subject`).
+
+Strings are written by SQL only when they are printable ASCII, where JSON's escaping is
+just ``\\`` and ``"``; a subject with any other string, or with what Python would reject
+(several values of a single-valued parameter, a code or kind the spec does not list),
+gets no line here and is assembled in Python, which writes or reports it as always.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from ..language.program import PredicateKey, Program
+from ..language.to_sql import NUMBER_TAG, RULE, SUBJECT, CompiledProgram
+from .answer_spec import AnswerSpec
+
+KINDS = "_compact_kinds"
+CODES = "_compact_codes"
+RULE_IDS = "_compact_rule_ids"
+
+
+def _json_string(text: str) -> str:
+    """SQL for the JSON string of ``text``, or NULL where it is not printable ASCII."""
+    return (
+        f"CASE WHEN regexp_full_match({text}, '[ -~]*') "
+        f"THEN '\"' || replace(replace({text}, '\\', '\\\\'), '\"', '\\\"') || '\"' END"
+    )
+
+
+def _joined(entry: str) -> str:
+    """SQL aggregating the struct ``entry`` per group into its ``v`` fields joined by commas, in the order of
+    its other fields (a sorted list: DuckDB orders an aggregate's input far more slowly)."""
+    return f"array_to_string(list_transform(list_sort(list({entry})), x -> x.v), ',')"
+
+
+def _value(column: str, slot: str) -> tuple[str, str, str]:
+    """SQL for whether a stored value is a number, its number, and its text (a number's digits)."""
+    if slot == "number":
+        return "true", column, f"CAST({column} AS VARCHAR)"
+    if slot == "symbol":
+        return "false", "NULL::BIGINT", column
+    is_number = f"starts_with({column}, '{NUMBER_TAG}')"
+    return is_number, f"CASE WHEN {is_number} THEN CAST(substr({column}, 2) AS BIGINT) END", f"substr({column}, 2)"
+
+
+def _rows(compiled: CompiledProgram, key: PredicateKey, subjects: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """A query of a predicate's rows for the subjects of ``subjects``, and each argument's value SQL."""
+    relation = compiled.relations[key]
+    values = [
+        _value(f"r.{column}", slot) for column, slot in zip(relation.argument_columns, relation.types, strict=True)
+    ]
+    if relation.per_subject:
+        source = f"{relation.table} r JOIN ({subjects}) w ON r.{SUBJECT} = w.{SUBJECT}"
+    else:
+        source = f"{relation.table} r CROSS JOIN ({subjects}) w"  # shared rows: every subject's
+    return source, values
+
+
+def prepare(connection: duckdb.DuckDBPyConnection, program: Program, spec: AnswerSpec) -> None:
+    """The tables the lines are ordered and cited by: kinds and codes in the spec's order, rule ids as JSON."""
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {KINDS} (kind VARCHAR, kind_order INT)")
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {CODES} (code VARCHAR, code_order INT)")
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {RULE_IDS} ({RULE} INT, id VARCHAR)")
+    connection.executemany(f"INSERT INTO {KINDS} VALUES (?, ?)", [[kind, i] for i, kind in enumerate(spec.kinds)])
+    connection.executemany(f"INSERT INTO {CODES} VALUES (?, ?)", [[code, i] for i, code in enumerate(spec.codes)])
+    connection.executemany(
+        f"INSERT INTO {RULE_IDS} VALUES (?, ?)",
+        [[index, json.dumps(rule.rule_id or str(rule))] for index, rule in enumerate(program.rules)],
+    )
+
+
+def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: str) -> str:
+    """SQL of ``(subject, line)`` for the subjects of the query ``subjects`` (one column, ``subject``).
+
+    ``line`` is NULL for a subject that Python must assemble (see the module's docstring).
+    """
+    item_source, (code, kind) = _rows(compiled, (spec.items, 2), subjects)
+    parts = [
+        f"items AS (SELECT DISTINCT w.{SUBJECT} AS subject, {code[2]} AS code, {kind[2]} AS kind, r.{RULE} AS rule "
+        f"FROM {item_source})",
+        "item_keys AS (SELECT DISTINCT subject, code, kind FROM items)",
+    ]
+    if spec.parameters is not None:
+        source, (p_code, p_name, p_value) = _rows(compiled, (spec.parameters, 3), subjects)
+        is_number, number, text = p_value
+        value_json = f"CASE WHEN {is_number} THEN {text} ELSE {_json_string(text)} END"
+        listed = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(spec.list_parameters)) or "NULL"
+        parts += [
+            f"params AS (SELECT DISTINCT w.{SUBJECT} AS subject, {p_code[2]} AS code, {p_name[2]} AS name, "
+            f"{is_number} AS is_number, {number} AS number, {text} AS text, {value_json} AS value, r.{RULE} AS rule "
+            f"FROM {source})",
+            "values_ AS (SELECT subject, code, name, count(*) AS n, bool_and(value IS NOT NULL) AS ok, "
+            f"{_joined('{s: NOT is_number, n: number, t: text, v: value}')} AS value_list FROM "
+            "(SELECT DISTINCT subject, code, name, is_number, number, text, value FROM params) GROUP BY ALL)",
+            f"param_json AS (SELECT subject, code, '{{' || {_joined('{s: name, v: member}')} || '}}' AS parameters, "
+            "bool_and(member IS NOT NULL) AS ok FROM (SELECT subject, code, name, "
+            f"{_json_string('name')} || ':' || CASE WHEN name IN ({listed}) THEN '[' || value_list || ']' "
+            "WHEN n = 1 THEN value_list END || CASE WHEN ok THEN '' END AS member FROM values_) GROUP BY ALL)",
+            "param_rules AS (SELECT DISTINCT subject, code, rule FROM params)",
+        ]
+    else:
+        parts += [
+            "param_json AS (SELECT NULL::BIGINT AS subject, NULL::VARCHAR AS code, NULL::VARCHAR AS parameters, "
+            "true AS ok WHERE false)",
+            "param_rules AS (SELECT NULL::BIGINT AS subject, NULL::VARCHAR AS code, NULL::INT AS rule WHERE false)",
+        ]
+    if spec.conflicts is not None:
+        source, (c_code, c_evidence) = _rows(compiled, (spec.conflicts, 2), subjects)
+        conflict = f"{{s: evidence, v: {_json_string('evidence')}}}"
+        parts.append(
+            f"conflict_json AS (SELECT subject, code, '[' || {_joined(conflict)} "
+            f"|| ']' AS conflicts, bool_and({_json_string('evidence')} IS NOT NULL) AS ok "
+            f"FROM (SELECT DISTINCT w.{SUBJECT} AS subject, {c_code[2]} AS code, {c_evidence[2]} AS evidence "
+            f"FROM {source}) GROUP BY ALL)"
+        )
+    else:
+        parts.append(
+            "conflict_json AS (SELECT NULL::BIGINT AS subject, NULL::VARCHAR AS code, NULL::VARCHAR AS conflicts, "
+            "true AS ok WHERE false)"
+        )
+    parts += [
+        # An item's rules: its own in rule order, then its code's parameters' rules it does not have yet.
+        "rule_rows AS (SELECT subject, code, kind, min(part) AS part, rule FROM ("
+        "SELECT subject, code, kind, 0 AS part, rule FROM items UNION ALL "
+        "SELECT k.subject, k.code, k.kind, 1 AS part, p.rule FROM item_keys k JOIN param_rules p "
+        "ON k.subject = p.subject AND k.code = p.code) GROUP BY subject, code, kind, rule)",
+        f"rule_json AS (SELECT subject, code, kind, '[' || {_joined('{p: part, r: rule, v: id}')} || ']' AS rules "
+        f"FROM rule_rows JOIN {RULE_IDS} USING (rule) GROUP BY ALL)",
+        f"item_json AS (SELECT k.subject, o.kind_order, c.code_order, '{{\"code\":' || {_json_string('k.code')} || "
+        "',\"conflicts\":' || coalesce(cj.conflicts, '[]') || "
+        f"',\"kind\":' || {_json_string('k.kind')} || ',\"parameters\":' || coalesce(pj.parameters, '{{}}') || "
+        "',\"rules\":' || rj.rules || '}' AS item, "
+        "coalesce(cj.ok, true) AND coalesce(pj.ok, true) AND o.kind_order IS NOT NULL AND c.code_order IS NOT NULL "
+        "AS ok FROM item_keys k JOIN rule_json rj ON rj.subject = k.subject AND rj.code = k.code AND rj.kind = k.kind "
+        "LEFT JOIN param_json pj ON pj.subject = k.subject AND pj.code = k.code "
+        "LEFT JOIN conflict_json cj ON cj.subject = k.subject AND cj.code = k.code "
+        f"LEFT JOIN {KINDS} o ON o.kind = k.kind LEFT JOIN {CODES} c ON c.code = k.code)",
+    ]
+    item = "{k: i.kind_order, c: i.code_order, v: i.item}"
+    return (
+        f"WITH {', '.join(parts)} SELECT w.{SUBJECT} AS subject, CASE WHEN bool_and(coalesce(i.ok AND i.item IS "
+        f"NOT NULL, true)) THEN '{{\"items\":[' || coalesce({_joined(item)}, '') "
+        '|| \'],"subject":""}\' END AS line '
+        f"FROM ({subjects}) w LEFT JOIN item_json i ON i.subject = w.{SUBJECT} GROUP BY w.{SUBJECT}"
+    )
+
+
+def compact_lines(
+    connection: duckdb.DuckDBPyConnection, compiled: CompiledProgram, spec: AnswerSpec, subjects: str
+) -> dict[int, str | None]:
+    """After the program ran: each subject of ``subjects``' compact line with an empty subject, or None."""
+    prepare(connection, compiled.program, spec)
+    query = compact_lines_query(compiled, spec, subjects)
+    return {int(subject): line for subject, line in connection.execute(query).fetchall()}
+
+
+__all__ = ["compact_lines", "compact_lines_query", "prepare"]
