@@ -68,6 +68,11 @@ if TYPE_CHECKING:
     help="full: each patient's whole answer; compact: codes, kinds, parameters and rule ids, after one header "
     "line with what each rule cites (docs/schemas/compact-answer.schema.json).",
 )
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="For a FHIR Bulk Data export: the date it is read at (ages and symptom days count to it); default today.",
+)
 @output_options()
 def batch(
     cohort: Path,
@@ -79,12 +84,21 @@ def batch(
     master: str | None,
     spark_staging: Path | None,
     answer_form: str,
+    today: Any,
     kb_path: Path | None,
     output_format: str,
 ) -> None:
-    """Answer a cohort: JSON Lines in (or a directory of record files), one JSON answer a line out.
+    """Answer a cohort: JSON Lines, Parquet, a directory of record files or a FHIR Bulk Data export in,
+    one JSON answer a line out.
 
-    COHORT is a .jsonl file, - for standard input, or a directory of .json/.yaml records.
+    COHORT is a .jsonl or .parquet file, - for standard input, a directory of .json/.yaml
+    records, or a FHIR Bulk Data export: a directory holding a manifest.json or any
+    *.ndjson file (Patient.ndjson, Condition.002.ndjson, …), or its manifest.json. A
+    directory with neither is read as record files. An export's resources are grouped
+    by patient (subject or patient: Patient/id) and each patient is read through the KB's
+    FHIR mapping as its Bundle would be, in the order of the Patient files; each answer
+    also lists what was not understood (docs/fhir.md). A malformed line, or a resource
+    of a patient not in the Patient files, is an error line naming its file:line.
     Answers come out in input order (docs/schemas/answer.schema.json); a bad record gives
     a line {"error": {...}} naming its line and fields (docs/schemas/batch-error.schema.json)
     and a message on standard error, and the others are still answered. A progress bar
@@ -108,6 +122,7 @@ def batch(
         backspasm example cohort > cohort.jsonl
         backspasm batch cohort.jsonl --output answers.jsonl --workers 0 --audit
         backspasm batch cohort.jsonl --answers compact --output answers.parquet
+        backspasm batch "$(backspasm example bulk --fhir --path)" --today 2026-11-26
         cat cohort.jsonl | backspasm batch - > answers.jsonl
     """
     from ..advisor.batch import DEFAULT_CHUNK_SIZE, Audit, run
@@ -115,6 +130,7 @@ def batch(
     from ..advisor.compact import advisor_header
     from ..advisor.inputs import read_cohort
     from ..advisor.signals import Interrupted, exit_at_once, stop_on_signals
+    from ..fhir.bulk import bulk_cohort, find_export
     from ..render.cohort import audit_text, record_error_text
     from ..render.progress import CohortProgress
 
@@ -125,7 +141,9 @@ def batch(
     kb = kb_path or BUNDLED_KB
     advisor = load_advisor(kb)
     stream = open_answers(output, advisor_header(advisor) if answer_form == "compact" else None)
-    entries = read_cohort(cohort, sys.stdin, parse=engine != "duckdb")
+    export = None if str(cohort) == "-" else find_export(cohort)
+    bulk = bulk_cohort(export, advisor, today=today and today.date(), parse=engine != "duckdb") if export else None
+    entries = bulk.entries() if bulk else read_cohort(cohort, sys.stdin, parse=engine != "duckdb")
     if chunk_size is None:
         defaults = {"duckdb": DEFAULT_SQL_CHUNK_SIZE, "spark": DEFAULT_SPARK_CHUNK_SIZE}
         chunk_size = defaults.get(engine, DEFAULT_CHUNK_SIZE)
@@ -142,11 +160,11 @@ def batch(
         form=answer_form,
     )
     summary = Audit()
-    progress = CohortProgress.for_cohort(cohort, answers_to_file=output is not None)
+    progress = CohortProgress.for_cohort(export.root if export else cohort, answers_to_file=output is not None)
     written = 0
     try:
         with stop_on_signals():
-            for outcome in outcomes:
+            for outcome in bulk.annotate(outcomes) if bulk else outcomes:
                 summary.add(outcome)
                 stream.write(outcome, outcome.to_text())
                 written += 1

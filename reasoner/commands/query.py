@@ -75,7 +75,8 @@ def example(name: str | None, fhir: bool, show_path: bool) -> None:
     """Print a shipped example patient (or, with --fhir, a FHIR Bundle) to copy or pipe.
 
     Without NAME, list the examples there are. The cohort example (one record a line)
-    is named cohort.
+    is named cohort; bulk --fhir is a FHIR Bulk Data export of the example Bundles, a
+    folder, whose path is printed (with or without --path) to give to batch.
 
     Example:
 
@@ -84,6 +85,7 @@ def example(name: str | None, fhir: bool, show_path: bool) -> None:
         backspasm example acute > acute.json
         backspasm example cohort > cohort.jsonl
         backspasm example acute --fhir > acute-bundle.json
+        backspasm batch "$(backspasm example bulk --fhir)" --today 2026-11-26
     """
     from ... import example_names, example_path
 
@@ -91,16 +93,18 @@ def example(name: str | None, fhir: bool, show_path: bool) -> None:
     if name is None:
         for known in example_names(kind):
             click.echo(known)
-        if not fhir:
-            click.echo("cohort")
+        click.echo("bulk" if fhir else "cohort")
         return
     if name == "cohort" and not fhir:
         path = EXAMPLES.parent / "cohort.jsonl"
+    elif name == "bulk" and fhir:
+        click.echo(str(EXAMPLES.parent / "fhir" / "bulk"))
+        return
     else:
         try:
             path = example_path(name, kind)
         except KeyError:
-            allowed = ", ".join([*example_names(kind), *([] if fhir else ["cohort"])])
+            allowed = ", ".join([*example_names(kind), "bulk" if fhir else "cohort"])
             raise click.BadParameter(f"no example {name!r}; allowed: {allowed}", param_hint="'NAME'") from None
     if show_path:
         click.echo(str(path))
