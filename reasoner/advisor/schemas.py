@@ -75,6 +75,28 @@ class Answer(OutputModel):
     )
 
 
+class NotUnderstoodEntry(OutputModel):
+    resource: str = Field(description="the resource, as Type/id")
+    element: str = Field(description="the element that could not be read")
+    value: str = Field(description="what it held")
+    reason: str = Field(description="why it was not understood")
+
+
+class ReadingEntry(OutputModel):
+    resource: str = Field(description="the resource, as Type/id")
+    element: str = Field(description="the element read")
+    value: str = Field(description="what it held")
+    gave: str = Field(description="what it gave the record, or kept out of it")
+
+
+class FhirAnswer(Answer):
+    not_understood: list[NotUnderstoodEntry] = Field(
+        description="what the resources held that the mapping could not read: listed, never guessed"
+    )
+    assumptions: list[str] = Field(description="what was assumed where the resources left something open")
+    readings: list[ReadingEntry] = Field(description="resource by resource, what shaped the record")
+
+
 # -- batch, audit, verify -----------------------------------------------------------
 
 
@@ -319,6 +341,11 @@ ANSWER_SCHEMA = published_schema(Answer, "answer", "Answer for one subject")
 
 CLI_SCHEMAS: dict[str, dict[str, Any]] = {
     "schemas/answer.schema.json": ANSWER_SCHEMA,
+    "schemas/fhir-answer.schema.json": published_schema(
+        FhirAnswer,
+        "fhir-answer",
+        "Answer for the patient of a FHIR Bundle (`recommend --fhir`) or of a Bulk Data export (`batch EXPORT`)",
+    ),
     "schemas/batch-error.schema.json": published_schema(
         BatchError, "batch-error", "A cohort record that could not be answered (one line of `backspasm batch` output)"
     ),

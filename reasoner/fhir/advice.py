@@ -40,12 +40,7 @@ class BundleAnswer:
 
     def to_json(self) -> dict[str, Any]:
         """The answer's JSON with ``not_understood``, ``assumptions`` and the ``readings`` behind the record."""
-        return {
-            **self.answer.to_json(),
-            "not_understood": [item.to_json() for item in self.reading.not_understood],
-            "assumptions": list(self.reading.assumptions),
-            "readings": [item.to_json() for item in self.reading.readings],
-        }
+        return {**self.answer.to_json(), **self.reading.annotations()}
 
 
 def recommend_bundle(

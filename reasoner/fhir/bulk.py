@@ -198,13 +198,7 @@ class BulkCohort:
             if reading is None or outcome.answer is None:
                 yield outcome
                 continue
-            answer = {
-                **outcome.answer,
-                "not_understood": [item.to_json() for item in reading.not_understood],
-                "assumptions": list(reading.assumptions),
-                "readings": [item.to_json() for item in reading.readings],
-            }
-            yield replace(outcome, answer=answer, text=None)
+            yield replace(outcome, answer={**outcome.answer, **reading.annotations()}, text=None)
 
 
 def _medication_references(resource: dict[str, Any]) -> Iterator[str]:

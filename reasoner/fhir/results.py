@@ -52,8 +52,11 @@ class FhirReading:
     readings: tuple[Reading, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        return {"record": self.record, **self.annotations()}
+
+    def annotations(self) -> dict[str, Any]:
+        """What an answer read from FHIR adds to the answer's JSON (docs/schemas/fhir-answer.schema.json)."""
         return {
-            "record": self.record,
             "not_understood": [item.to_json() for item in self.not_understood],
             "assumptions": list(self.assumptions),
             "readings": [item.to_json() for item in self.readings],

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -230,6 +231,9 @@ def test_batch_reads_the_example_export_and_a_record_folder_still_reads_records(
         "red-flag",
         "unmapped-code",
     ]
+    schema = json.loads((ROOT / "docs" / "schemas" / "fhir-answer.schema.json").read_text(encoding="utf-8"))
+    for line in lines:
+        jsonschema.validate(line, schema)
     records = tmp_path / "records"
     records.mkdir()
     (records / "a.json").write_text(json.dumps({"id": "a", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}))
