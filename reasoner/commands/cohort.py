@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .group import EXIT_INVALID
-from .options import BUNDLED_KB, CONTEXT_SETTINGS, load_advisor, output_options
+from .options import BUNDLED_KB, CONTEXT_SETTINGS, load_advisor, output_options, workers_option
 
 if TYPE_CHECKING:
     from ..advisor.outputs import JsonLinesAnswers, ParquetAnswers
@@ -22,15 +21,7 @@ if TYPE_CHECKING:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write answers here."
 )
-@click.option(
-    "--workers",
-    "-w",
-    type=click.IntRange(0),
-    default=1,
-    show_default=True,
-    callback=lambda _context, _parameter, value: value or os.cpu_count() or 1,
-    help="Worker processes, each loading the knowledge base once; 0 for one per core.",
-)
+@workers_option("Worker processes, each loading the knowledge base once; 0 for one per core.")
 @click.option("--audit", is_flag=True, help="Also report how many patients get each code, and broken invariants.")
 @click.option(
     "--chunk-size",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +21,7 @@ from .options import (
     load_advisor,
     load_knowledge_base,
     output_options,
+    workers_option,
 )
 from .reference import cli_reference
 
@@ -271,15 +271,7 @@ def docs(output_dir: Path, kb_path: Path | None, output_format: str) -> None:
 @click.option(
     "--full", is_flag=True, help="Combine every code with every grid patient, not one per distinct answer (slower)."
 )
-@click.option(
-    "--workers",
-    "-w",
-    type=click.IntRange(0),
-    default=1,
-    show_default=True,
-    callback=lambda _context, _parameter, value: value or os.cpu_count() or 1,
-    help="Worker processes; 0 for one per core.",
-)
+@workers_option("Worker processes; 0 for one per core.")
 @output_options()
 def verify(
     examples: Path | None, generated: bool, full: bool, workers: int, kb_path: Path | None, output_format: str

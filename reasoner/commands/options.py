@@ -8,6 +8,7 @@ sqlite-utils. Nothing here formats an answer: the renderers of :mod:`..render` d
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,6 +29,19 @@ EXAMPLES = BUNDLED_KB.parent / "examples" / "patients"
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def workers_option(help_text: str) -> Callable[[F], F]:
+    """``--workers/-w N``: worker processes, 0 for one per core (what ``batch`` and ``kb verify`` take)."""
+    return click.option(
+        "--workers",
+        "-w",
+        type=click.IntRange(0),
+        default=1,
+        show_default=True,
+        callback=lambda _context, _parameter, value: value or os.cpu_count() or 1,
+        help=help_text,
+    )
 
 
 def kb_option(function: F) -> F:
