@@ -30,44 +30,32 @@ Postgres, BigQuery or Trino.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from graphlib import TopologicalSorter
-from typing import Literal as TypingLiteral
+from dataclasses import dataclass
 
 import sqlglot.expressions as exp
 
-from ..errors import ReasonerError
-from .binding import plan_body
-from .program import (
-    Arithmetic,
-    Atom,
-    Comparison,
-    Constant,
-    Expression,
-    Negation,
-    PredicateKey,
-    Program,
-    Value,
-    Variable,
+from .program import Atom, Comparison, Constant, Negation, PredicateKey, Program
+from .rule_order import FactStep, RecursiveStep, RuleStep, Step, rule_dependencies, steps
+from .sql_rule import SUBJECTS_TABLE, RuleCompiler
+from .sql_rule import delta_table as _delta_table
+from .sql_values import (
+    NUMBER_TAG,
+    RULE,
+    SUBJECT,
+    SYMBOL_TAG,
+    SlotType,
+    SqlTranslationError,
+    convert,
+    decode,
+    encode,
+    slot_type,
+    sql_literal,
+    value_type,
 )
 from .validate import infer_types
 
-SlotType = TypingLiteral["number", "symbol", "any"]
-SUBJECT = "subject"
-RULE = "rule"
-SUBJECTS_TABLE = "_subjects"
-"""Every subject of the cohort, one row each: rules whose body reads no per-subject atom
-but whose head is per-subject (a negated input, a KB fact of a per-subject predicate)
-start from it. Leading underscore: no program predicate can be spelled so."""
 DIALECTS = ("duckdb", "spark", "postgres", "bigquery", "trino")
-NUMBER_TAG = "n"
-SYMBOL_TAG = "s"
-
-
-class SqlTranslationError(ReasonerError):
-    """A clause has no faithful SQL spelling."""
 
 
 @dataclass(frozen=True)
@@ -92,36 +80,9 @@ class Relation:
         return head + self.argument_columns + tail
 
 
-@dataclass(frozen=True)
-class FactStep:
-    """The KB's facts of one predicate, inserted in one statement."""
-
-    key: PredicateKey
-    rules: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class RuleStep:
-    """One non-recursive rule: one ``INSERT … SELECT``."""
-
-    rule: int
-
-
-@dataclass(frozen=True)
-class RecursiveStep:
-    """Rules that depend on each other: evaluated semi-naively to a fixpoint."""
-
-    rules: tuple[int, ...]
-    recursive_atoms: dict[int, tuple[int, ...]] = field(compare=False)
-    """For each rule, the body positions of the positive atoms that read the group's own rules."""
-
-
-Step = FactStep | RuleStep | RecursiveStep
-
-
 def delta_table(relation: Relation) -> str:
     """The rows a recursive round added to ``relation``, read by the next round."""
-    return f"{relation.table}__delta"
+    return _delta_table(relation.table)
 
 
 @dataclass(frozen=True)
@@ -161,7 +122,7 @@ class CompiledProgram:
             for argument, slot in zip(rule.head.arguments, relation.types, strict=True):
                 if not isinstance(argument, Constant):
                     raise SqlTranslationError(f"fact {rule} at {rule.position} has a variable")
-                values.append(_convert(_literal(argument.value), _value_type(argument.value), slot))
+                values.append(convert(sql_literal(argument.value), value_type(argument.value), slot))
             values.append(exp.Literal.number(index))
             rows.append(exp.Tuple(expressions=values))
         source: exp.Expr = exp.values(rows, alias="f", columns=[*relation.argument_columns, RULE])
@@ -172,7 +133,7 @@ class CompiledProgram:
 
     def rule_select(self, index: int, delta_at: int | None = None) -> exp.Select:
         """The ``SELECT`` of rule ``index``; ``delta_at`` reads that body atom's delta table."""
-        return _RuleCompiler(self, index, delta_at).select()
+        return RuleCompiler(self, index, delta_at).select()
 
     def insert_rule(self, index: int) -> exp.Expr:
         relation = self.relations[self.program.rules[index].head.key]
@@ -262,13 +223,13 @@ def compile_program(program: Program) -> CompiledProgram:
         key: Relation(
             key=key,
             table=f"{key[0]}_{key[1]}",
-            types=tuple(_slot_type(slot_types.get((key, position), frozenset())) for position in range(key[1])),
+            types=tuple(slot_type(slot_types.get((key, position), frozenset())) for position in range(key[1])),
             per_subject=key in per_subject,
             derived=key not in inputs,
         )
         for key in sorted(keys)
     }
-    return CompiledProgram(program, relations, tuple(_steps(program)))
+    return CompiledProgram(program, relations, tuple(steps(program)))
 
 
 def _per_subject(program: Program, inputs: set[PredicateKey]) -> set[PredicateKey]:
@@ -289,321 +250,6 @@ def _per_subject(program: Program, inputs: set[PredicateKey]) -> set[PredicateKe
                 found.add(rule.head.key)
                 changed = True
     return found
-
-
-def can_match(head: Atom, atom: Atom) -> bool:
-    """Whether a rule with ``head`` can give a row that ``atom`` reads."""
-    if head.key != atom.key:
-        return False
-    return not any(
-        isinstance(h, Constant) and isinstance(a, Constant) and h.value != a.value
-        for h, a in zip(head.arguments, atom.arguments, strict=True)
-    )
-
-
-def rule_dependencies(program: Program) -> dict[int, set[int]]:
-    """For each rule with a body, the rules whose rows its body literals can read."""
-    by_key: dict[PredicateKey, list[int]] = defaultdict(list)
-    for index, rule in enumerate(program.rules):
-        by_key[rule.head.key].append(index)
-    result: dict[int, set[int]] = {}
-    for index, rule in enumerate(program.rules):
-        needs: set[int] = set()
-        for literal in rule.body:
-            atom = literal if isinstance(literal, Atom) else literal.atom if isinstance(literal, Negation) else None
-            if atom is not None:
-                needs.update(other for other in by_key[atom.key] if can_match(program.rules[other].head, atom))
-        result[index] = needs
-    return result
-
-
-def _steps(program: Program) -> Iterator[Step]:
-    facts: dict[PredicateKey, list[int]] = defaultdict(list)
-    for index, rule in enumerate(program.rules):
-        if rule.is_fact:
-            facts[rule.head.key].append(index)
-    for key in sorted(facts):
-        yield FactStep(key, tuple(facts[key]))
-    needs = rule_dependencies(program)
-    rules = [index for index, rule in enumerate(program.rules) if not rule.is_fact]
-    component = _components(rules, needs)
-    members: dict[int, list[int]] = defaultdict(list)
-    for index in rules:
-        members[component[index]].append(index)
-    order = TopologicalSorter(
-        {c: {component[n] for i in group for n in needs[i] if n in component} - {c} for c, group in members.items()}
-    )
-    for c in order.static_order():
-        group = members[c]
-        recursive = len(group) > 1 or group[0] in needs[group[0]]
-        if not recursive:
-            yield RuleStep(group[0])
-            continue
-        inside = set(group)
-        recursive_atoms = {
-            index: tuple(
-                position
-                for position, literal in enumerate(program.rules[index].body)
-                if isinstance(literal, Atom) and any(can_match(program.rules[other].head, literal) for other in inside)
-            )
-            for index in group
-        }
-        yield RecursiveStep(tuple(sorted(group)), recursive_atoms)
-
-
-def _components(nodes: list[int], needs: dict[int, set[int]]) -> dict[int, int]:
-    """Strongly connected components (mutual reachability) of the rule graph."""
-    reach: dict[int, set[int]] = {}
-    for node in nodes:
-        seen: set[int] = set()
-        frontier = [node]
-        while frontier:
-            for child in needs.get(frontier.pop(), ()):
-                if child not in seen:
-                    seen.add(child)
-                    frontier.append(child)
-        reach[node] = seen
-    component: dict[int, int] = {}
-    for node in nodes:
-        if node in component:
-            continue
-        component[node] = node
-        for other in reach[node]:
-            if other in component or other not in reach:
-                continue
-            if node in reach[other]:
-                component[other] = node
-    return component
-
-
-# -- one rule ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Bound:
-    sql: exp.Expr
-    type: SlotType
-
-
-class _RuleCompiler:
-    """Builds one rule's ``SELECT``: sources, join conditions, tests, projection."""
-
-    def __init__(self, compiled: CompiledProgram, index: int, delta_at: int | None) -> None:
-        self.compiled = compiled
-        self.index = index
-        self.rule = compiled.program.rules[index]
-        self.delta_at = delta_at
-        self.head = compiled.relations[self.rule.head.key]
-        self.variables: dict[str, _Bound] = {}
-        self.conditions: list[exp.Expr] = []
-        self.subject: exp.Expr | None = None
-        self.query: exp.Select | None = None
-        self.aliases = 0
-
-    def select(self) -> exp.Select:
-        plan = plan_body(self.rule.body)
-        if plan.unplaceable:
-            raise SqlTranslationError(f"rule {self.rule} at {self.rule.position} leaves a variable unbound")
-        positions = {id(literal): position for position, literal in enumerate(self.rule.body)}
-        if self.head.per_subject and not any(
-            isinstance(literal, Atom) and self.compiled.relations[literal.key].per_subject for literal in self.rule.body
-        ):
-            self._add_source(exp.to_table(SUBJECTS_TABLE).as_(self._alias()), [])
-            self.subject = exp.column(SUBJECT, f"t{self.aliases - 1}")
-        tests: list[Negation | Comparison] = []
-        for order, literal in enumerate(plan.order):
-            if isinstance(literal, Atom):
-                self._atom(literal, positions.get(id(literal)))
-            elif isinstance(literal, Comparison) and order in plan.assignments:
-                self._assign(literal)
-            else:
-                tests.append(literal)
-        # Tests only filter: they go last, once every source (and the subject) is known.
-        for test in tests:
-            if isinstance(test, Negation):
-                self.conditions.append(exp.not_(exp.Exists(this=self._negated(test.atom))))
-            else:
-                self.conditions.append(self._comparison(test))
-        projection: list[exp.Expr] = []
-        if self.head.per_subject:
-            assert self.subject is not None
-            projection.append(exp.alias_(self.subject, SUBJECT))
-        for argument, slot, column in zip(
-            self.rule.head.arguments, self.head.types, self.head.argument_columns, strict=True
-        ):
-            value, kind = self._term(argument)
-            projection.append(exp.alias_(_convert(value, kind, slot), column))
-        projection.append(exp.alias_(exp.Literal.number(self.index), RULE))
-        query = self.query if self.query is not None else exp.Select()
-        query = query.select(*projection).distinct()
-        if self.conditions:
-            query = query.where(exp.and_(*self.conditions))
-        return query
-
-    def _alias(self) -> str:
-        self.aliases += 1
-        return f"t{self.aliases - 1}"
-
-    def _add_source(self, table: exp.Expr, on: list[exp.Expr]) -> None:
-        if self.query is None:
-            self.query = exp.select().from_(table)
-            self.conditions.extend(on)
-        elif on:
-            self.query = self.query.join(table, on=exp.and_(*on))
-        else:
-            self.query = self.query.join(table, join_type="cross")
-
-    def _atom(self, atom: Atom, position: int | None) -> None:
-        relation = self.compiled.relations[atom.key]
-        alias = self._alias()
-        name = delta_table(relation) if position is not None and position == self.delta_at else relation.table
-        on: list[exp.Expr] = []
-        if relation.per_subject:
-            column = exp.column(SUBJECT, alias)
-            if self.subject is None:
-                self.subject = column
-            else:
-                on.append(exp.EQ(this=column, expression=self.subject))
-        for argument, slot, column_name in zip(atom.arguments, relation.types, relation.argument_columns, strict=True):
-            column = exp.column(column_name, alias)
-            if isinstance(argument, Variable):
-                if argument.is_anonymous:
-                    continue
-                bound = self.variables.get(argument.name)
-                if bound is None:
-                    self.variables[argument.name] = _Bound(column, slot)
-                    continue
-                on.append(_equal(bound.sql, bound.type, column, slot))
-                if bound.type == "any" and slot != "any":
-                    self.variables[argument.name] = _Bound(column, slot)
-            else:
-                on.append(_equal(_literal(argument.value), _value_type(argument.value), column, slot))
-        self._add_source(exp.to_table(name).as_(alias), on)
-
-    def _negated(self, atom: Atom) -> exp.Select:
-        relation = self.compiled.relations[atom.key]
-        alias = f"n{self.aliases}"
-        self.aliases += 1
-        conditions: list[exp.Expr] = []
-        if relation.per_subject:
-            assert self.subject is not None
-            conditions.append(exp.EQ(this=exp.column(SUBJECT, alias), expression=self.subject))
-        for argument, slot, column_name in zip(atom.arguments, relation.types, relation.argument_columns, strict=True):
-            if isinstance(argument, Variable) and argument.is_anonymous:
-                continue
-            value, kind = self._term(argument)
-            conditions.append(_equal(value, kind, exp.column(column_name, alias), slot))
-        query = exp.select(exp.Literal.number(1)).from_(exp.to_table(relation.table).as_(alias))
-        return query.where(exp.and_(*conditions)) if conditions else query
-
-    def _assign(self, comparison: Comparison) -> None:
-        for target, other in ((comparison.left, comparison.right), (comparison.right, comparison.left)):
-            if isinstance(target, Variable) and not target.is_anonymous and target.name not in self.variables:
-                value, kind = self._expression(other)
-                self.variables[target.name] = _Bound(value, kind)
-                return
-        raise SqlTranslationError(f"{comparison} at {comparison.position} binds no variable")
-
-    def _comparison(self, comparison: Comparison) -> exp.Expr:
-        left, left_type = self._expression(comparison.left)
-        right, right_type = self._expression(comparison.right)
-        operator = comparison.operator
-        if operator in ("=", "!="):
-            equal = _equal(left, left_type, right, right_type)
-            return equal if operator == "=" else exp.not_(equal)
-        left, right = _as_number(left, left_type), _as_number(right, right_type)
-        kinds: dict[str, type[exp.Binary]] = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
-        return kinds[operator](this=left, expression=right)
-
-    def _term(self, term: Variable | Constant) -> tuple[exp.Expr, SlotType]:
-        if isinstance(term, Constant):
-            return _literal(term.value), _value_type(term.value)
-        bound = self.variables.get(term.name)
-        if bound is None:
-            raise SqlTranslationError(f"variable {term.name} of rule at {self.rule.position} is not bound")
-        return bound.sql, bound.type
-
-    def _expression(self, expression: Expression) -> tuple[exp.Expr, SlotType]:
-        if isinstance(expression, Arithmetic):
-            left, left_type = self._expression(expression.left)
-            right, right_type = self._expression(expression.right)
-            kinds: dict[str, type[exp.Binary]] = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}
-            operation = kinds[expression.operator](
-                this=_as_number(left, left_type), expression=_as_number(right, right_type)
-            )
-            return exp.paren(operation), "number"
-        return self._term(expression)
-
-
-# -- values -----------------------------------------------------------------------------
-
-
-def _slot_type(types: frozenset[str]) -> SlotType:
-    if types == frozenset({"number"}):
-        return "number"
-    if types == frozenset({"symbol"}):
-        return "symbol"
-    return "any"
-
-
-def _value_type(value: Value) -> SlotType:
-    return "number" if isinstance(value, int) else "symbol"
-
-
-def _literal(value: Value) -> exp.Expr:
-    if isinstance(value, bool):
-        raise SqlTranslationError(f"boolean {value!r} is not a Datalog value")
-    if isinstance(value, int):
-        return exp.Literal.number(value) if value >= 0 else exp.Neg(this=exp.Literal.number(-value))
-    return exp.Literal.string(value)
-
-
-def encode(value: Value) -> str:
-    """A value as stored in an ``any`` slot: tagged, so numbers and symbols never meet."""
-    return f"{NUMBER_TAG}{value}" if isinstance(value, int) else f"{SYMBOL_TAG}{value}"
-
-
-def decode(text: str) -> Value:
-    if text.startswith(NUMBER_TAG):
-        return int(text[1:])
-    return text[1:]
-
-
-def _to_any(value: exp.Expr, kind: SlotType) -> exp.Expr:
-    if kind == "any":
-        return value
-    tag = NUMBER_TAG if kind == "number" else SYMBOL_TAG
-    text = exp.cast(value, "VARCHAR") if kind == "number" else value
-    return exp.DPipe(this=exp.Literal.string(tag), expression=text, safe=True)
-
-
-def _as_number(value: exp.Expr, kind: SlotType) -> exp.Expr:
-    if kind == "number":
-        return value
-    if kind == "symbol":
-        raise SqlTranslationError("a symbol cannot be compared by order or used in arithmetic")
-    return exp.cast(exp.Substring(this=value, start=exp.Literal.number(2)), "BIGINT")
-
-
-def _convert(value: exp.Expr, kind: SlotType, slot: SlotType) -> exp.Expr:
-    """A value of type ``kind`` as stored in a slot of type ``slot``."""
-    if kind == slot:
-        return value
-    if slot == "any":
-        return _to_any(value, kind)
-    if kind == "any" and slot == "number":
-        return _as_number(value, kind)
-    if kind == "any" and slot == "symbol":
-        return exp.Substring(this=value, start=exp.Literal.number(2))
-    raise SqlTranslationError(f"a {kind} value cannot be stored in a {slot} column")
-
-
-def _equal(left: exp.Expr, left_type: SlotType, right: exp.Expr, right_type: SlotType) -> exp.Expr:
-    if left_type == right_type:
-        return exp.EQ(this=left, expression=right)
-    if "any" in (left_type, right_type):
-        return exp.EQ(this=_to_any(left, left_type), expression=_to_any(right, right_type))
-    return exp.false()
 
 
 def column_types(relation: Relation) -> tuple[tuple[str, str], ...]:
@@ -631,15 +277,21 @@ def _facts_projection(relation: Relation) -> list[exp.Expr]:
 
 __all__ = [
     "DIALECTS",
+    "NUMBER_TAG",
+    "RULE",
+    "SUBJECT",
+    "SUBJECTS_TABLE",
+    "SYMBOL_TAG",
     "CompiledProgram",
     "FactStep",
     "RecursiveStep",
     "Relation",
     "RuleStep",
     "SqlTranslationError",
+    "Step",
+    "column_types",
     "compile_program",
     "decode",
     "encode",
-    "column_types",
     "rule_dependencies",
 ]
