@@ -12,9 +12,8 @@ other engines, so the output is the same, byte for byte.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -25,9 +24,9 @@ from ..language.sql_engine import REPRESENTATIVES, SqlEngine
 from ..language.to_sql import NUMBER_TAG, SUBJECTS_TABLE, SYMBOL_TAG, CompiledProgram
 from .advisor import Advisor
 from .batch import Outcome, error_json, read_entry
-from .compact_sql import compact_lines
+from .compact_sql import compact_lines, prepare
 from .inputs import Entry
-from .record_sql import INTEGER_TYPES, _path, _present, check_table
+from .record_sql import INTEGER_TYPES, Checked, _path, _present, check_table
 from .records import Record, RecordSpec
 
 ASSEMBLED_AT_ONCE = 2_000
@@ -99,6 +98,65 @@ def fact_statements(spec: RecordSpec, compiled: CompiledProgram) -> list[str] | 
     return statements
 
 
+@dataclass(frozen=True)
+class EvaluatedChunk:
+    """A chunk of text lines after the program ran over it in ``connection``.
+
+    The lines judged valid in SQL are subjects 0 to ``count - 1`` (table ``record_subjects``:
+    line, subject, identifier); ``read`` holds the entries read in Python instead (lines the
+    SQL checks leave to the Python validator, entries that came parsed): a Record, numbered
+    after them in ``python_subjects`` (entry index to subject and identifier), or the Outcome
+    that reports why there is none. ``checked.problems`` are the lines SQL found invalid.
+    """
+
+    checked: Checked
+    read: dict[int, Record | Outcome]
+    python_subjects: dict[int, tuple[int, str]]
+    count: int
+
+
+def evaluate_text_chunk(
+    advisor: Advisor, engine: SqlEngine, connection: duckdb.DuckDBPyConnection, chunk: list[Entry]
+) -> EvaluatedChunk | None:
+    """Read, check and evaluate a chunk in ``connection``; None when the facts cannot be built in SQL."""
+    spec = advisor.record_spec
+    statements = fact_statements(spec, engine.compiled)
+    if statements is None:
+        return None
+    texts = [entry for entry in chunk if entry.text is not None and entry.error is None and "\n" not in entry.text]
+    load_lines(connection, [entry.index for entry in texts], [entry.text or "" for entry in texts])
+    checked = check_table(spec, connection, "record_lines")
+    for statement in statements:
+        connection.execute(statement)
+    counted = connection.execute(f"SELECT count(*) FROM {SUBJECTS}").fetchone()
+    count = int(counted[0]) if counted else 0
+    connection.execute(f"INSERT INTO {SUBJECTS_TABLE} SELECT range FROM range(?)", [count])
+    in_sql = {entry.index for entry in texts}
+    read: dict[int, Record | Outcome] = {
+        entry.index: read_entry(advisor, entry)
+        for entry in chunk
+        if entry.index not in in_sql or entry.index in checked.hard
+    }
+    records = [(index, found) for index, found in read.items() if isinstance(found, Record)]
+    python_subjects = {index: (count + number, record.identifier) for number, (index, record) in enumerate(records)}
+    engine.load_facts(connection, [record.facts for _, record in records], first=count)
+    engine.run(connection)
+    return EvaluatedChunk(checked, read, python_subjects, count)
+
+
+def load_lines(connection: duckdb.DuckDBPyConnection, indexes: list[int], texts: list[str]) -> None:
+    """The table ``record_lines (line, text)``: each text (no newline in it) with its entry index.
+
+    Both go in as one string parameter each, split by DuckDB: a list parameter, or a row
+    per call, costs a hundred times more per line.
+    """
+    connection.execute(
+        "CREATE TEMP TABLE record_lines AS SELECT CAST(unnest(i) AS BIGINT) AS line, unnest(t) AS text FROM "
+        "(SELECT string_split(?, ',') AS i, string_split(?, chr(10)) AS t) WHERE len(i) > 0 AND ? > 0",
+        [",".join(map(str, indexes)), "\n".join(texts), len(texts)],
+    )
+
+
 def answer_text_chunk(
     advisor: Advisor,
     engine: SqlEngine,
@@ -114,76 +172,67 @@ def answer_text_chunk(
     ``compact``, each distinct answer's compact line is built by DuckDB (:mod:`compact_sql`)
     and ``answer`` is called only for the few it leaves to Python.
     """
-    spec = advisor.record_spec
-    statements = fact_statements(spec, engine.compiled)
-    if statements is None:
-        return None
-    texts = [entry for entry in chunk if entry.text is not None and entry.error is None]
     connection = engine.connect()
     try:
-        connection.execute("CREATE TEMP TABLE record_lines (line BIGINT, text VARCHAR)")
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl", prefix="backspasm-lines-") as lines:
-            # The lines as one file DuckDB reads in bulk (a list parameter is converted element by element).
-            lines.writelines(json.dumps([entry.index, entry.text]) + "\n" for entry in texts)
-            lines.flush()
-            connection.execute(
-                "INSERT INTO record_lines SELECT json[0]::BIGINT, json[1] ->> '$' "
-                "FROM read_json_objects(?, format='newline_delimited')",
-                [lines.name],
-            )
-        checked = check_table(spec, connection, "record_lines")
-        for statement in statements:
-            connection.execute(statement)
+        evaluated = evaluate_text_chunk(advisor, engine, connection, chunk)
+        if evaluated is None:
+            return None
         subjects = {
             int(line): (int(subject), str(identifier))
             for line, subject, identifier in connection.execute(
                 f"SELECT line, subject, identifier FROM {SUBJECTS}"
             ).fetchall()
         }
-        count = len(subjects)
-        connection.execute(f"INSERT INTO {SUBJECTS_TABLE} SELECT range FROM range(?)", [count])
-        # The lines left to the Python validator, and entries that came parsed: read as on the other engines.
-        read: dict[int, Record | Outcome] = {}
-        for entry in chunk:
-            if entry.error is None and entry.text is not None and entry.index not in checked.hard:
-                continue
-            read[entry.index] = read_entry(advisor, entry)
-        records = [(index, found) for index, found in read.items() if isinstance(found, Record)]
-        for number, (index, record) in enumerate(records):
-            subjects[index] = (count + number, record.identifier)
-        engine.load_facts(connection, [record.facts for _, record in records], first=count)
-        engine.run(connection)
+        subjects.update(evaluated.python_subjects)
         groups = engine.same_rows(connection, keys)
-        counted = connection.execute(f"SELECT count(*) FROM ({REPRESENTATIVES})").fetchone()
-        distinct, left = int(counted[0]) if counted else 0, REPRESENTATIVES
-        shared: dict[int, Outcome] = {}
-        if compact:
-            shared, missing = _compact_outcomes(connection, engine, advisor, distinct)
-            distinct, left = len(missing), "SELECT representative FROM _left_to_python"
-            connection.execute("CREATE OR REPLACE TEMP TABLE _left_to_python (representative BIGINT)")
-            if missing:
-                connection.executemany("INSERT INTO _left_to_python VALUES (?)", [[subject] for subject in missing])
-        for offset in range(0, distinct, ASSEMBLED_AT_ONCE):
-            # A slice of the distinct answers at a time: their rows in Python, never the chunk's.
-            only = f"{left} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
-            for subject, model in engine.models_of(connection, keys, only).items():
-                shared[subject] = _written(answer("", model))
+        shared = distinct_answers(connection, engine, advisor, keys, answer, compact)
     finally:
         connection.close()
     outcomes: list[Outcome] = []
     for entry in chunk:
-        found = read.get(entry.index)
+        found = evaluated.read.get(entry.index)
         if isinstance(found, Outcome):
             outcomes.append(found)
-        elif entry.index in checked.problems:
-            error = RecordError(checked.problems[entry.index], entry.source)
-            outcomes.append(
-                Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
-            )
+        elif entry.index in evaluated.checked.problems:
+            outcomes.append(problem_outcome(entry, evaluated.checked))
         else:
             subject, identifier = subjects[entry.index]
             outcomes.append(shared[groups[subject]].for_subject(entry.index, entry.source, entry.line, identifier))
     return outcomes
+
+
+def problem_outcome(entry: Entry, checked: Checked) -> Outcome:
+    """The error outcome of a line the SQL checks found invalid."""
+    error = RecordError(checked.problems[entry.index], entry.source)
+    return Outcome(entry.index, entry.source, entry.line, error=error_json(error, entry.source, entry.line))
+
+
+def distinct_answers(
+    connection: duckdb.DuckDBPyConnection,
+    engine: SqlEngine,
+    advisor: Advisor,
+    keys: list[PredicateKey],
+    answer: Callable[[str, dict[str, list[tuple[Row, int]]]], Outcome],
+    compact: bool,
+) -> dict[int, Outcome]:
+    """After :meth:`SqlEngine.same_rows`: the outcome of each representative subject, with an empty identifier."""
+    counted = connection.execute(f"SELECT count(*) FROM ({REPRESENTATIVES})").fetchone()
+    distinct, left = int(counted[0]) if counted else 0, REPRESENTATIVES
+    shared: dict[int, Outcome] = {}
+    if compact:
+        shared, missing = _compact_outcomes(connection, engine, advisor, distinct)
+        distinct, left = len(missing), "SELECT representative FROM _left_to_python"
+        connection.execute(
+            "CREATE OR REPLACE TEMP TABLE _left_to_python AS SELECT CAST(unnest(string_split(?, ',')) AS BIGINT) "
+            "AS representative WHERE ? > 0",
+            [",".join(map(str, missing)), len(missing)],
+        )
+    for offset in range(0, distinct, ASSEMBLED_AT_ONCE):
+        # A slice of the distinct answers at a time: their rows in Python, never the chunk's.
+        only = f"{left} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
+        for subject, model in engine.models_of(connection, keys, only).items():
+            shared[subject] = _written(answer("", model))
+    return shared
 
 
 def _compact_outcomes(
@@ -192,6 +241,7 @@ def _compact_outcomes(
     """The outcomes of the distinct answers whose compact lines DuckDB wrote, and the subjects it left to Python."""
     shared: dict[int, Outcome] = {}
     missing: list[int] = []
+    prepare(connection, engine.compiled.program, advisor.answer_spec)
     for offset in range(0, distinct, COMPACT_AT_ONCE):
         # A slice at a time keeps the query's lists, and the lines in Python, small whatever the chunk.
         connection.execute(
@@ -199,7 +249,7 @@ def _compact_outcomes(
             f"LIMIT {COMPACT_AT_ONCE} OFFSET {offset}"
         )
         only = "SELECT subject FROM _compact_slice"  # a table: the query reads it several times
-        for subject, line in compact_lines(connection, engine.compiled, advisor.answer_spec, only).items():
+        for subject, line in compact_lines(connection, engine.compiled, advisor.answer_spec, only, True).items():
             if line is None:
                 missing.append(subject)
             else:
@@ -218,4 +268,12 @@ def _written(outcome: Outcome) -> Outcome:
     return replace(outcome, text=outcome.to_text()) if outcome.answer is not None else outcome
 
 
-__all__ = ["answer_text_chunk", "fact_statements"]
+__all__ = [
+    "EvaluatedChunk",
+    "answer_text_chunk",
+    "distinct_answers",
+    "evaluate_text_chunk",
+    "fact_statements",
+    "load_lines",
+    "problem_outcome",
+]

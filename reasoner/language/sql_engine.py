@@ -105,6 +105,8 @@ class SqlEngine:
         self.compiled: CompiledProgram = compile_program(program)
         self.memory_limit = memory_limit
         self.threads = threads
+        self._tables: list[str] | None = None
+        self._written: list[str | RecursiveStep] | None = None
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A fresh in-memory database with the program's tables, empty."""
@@ -114,8 +116,10 @@ class SqlEngine:
         if self.threads is not None:
             config["threads"] = self.threads
         connection = duckdb.connect(":memory:", config=config)
-        for statement in self.compiled.create_tables():
-            connection.execute(statement.sql(dialect="duckdb"))
+        if self._tables is None:
+            self._tables = [statement.sql(dialect="duckdb") for statement in self.compiled.create_tables()]
+        for statement in self._tables:
+            connection.execute(statement)
         return connection
 
     def load_facts(
@@ -143,13 +147,25 @@ class SqlEngine:
 
     def run(self, connection: duckdb.DuckDBPyConnection) -> None:
         """Every step of the program, in order: afterwards every derived table is complete."""
-        for step in self.compiled.steps:
-            if isinstance(step, FactStep):
-                connection.execute(self.compiled.insert_facts(step).sql(dialect="duckdb"))
-            elif isinstance(step, RuleStep):
-                connection.execute(self.compiled.insert_rule(step.rule).sql(dialect="duckdb"))
+        for step in self._statements():
+            if isinstance(step, str):
+                connection.execute(step)
             else:
                 self._fixpoint(connection, step)
+
+    def _statements(self) -> list[str | RecursiveStep]:
+        """The steps as DuckDB's SQL text, written once per engine: writing the trees out costs
+        more than running a small chunk's statements."""
+        if self._written is None:
+            self._written = [
+                self.compiled.insert_facts(step).sql(dialect="duckdb")
+                if isinstance(step, FactStep)
+                else self.compiled.insert_rule(step.rule).sql(dialect="duckdb")
+                if isinstance(step, RuleStep)
+                else step
+                for step in self.compiled.steps
+            ]
+        return self._written
 
     def _fixpoint(self, connection: duckdb.DuckDBPyConnection, step: RecursiveStep) -> None:
         relations = self.compiled.step_relations(step)
