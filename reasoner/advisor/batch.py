@@ -302,6 +302,11 @@ class Audit:
             if len(examples) < MAX_EXAMPLES:
                 examples.append(outcome.source)
 
+    def add_many(self, count: int, errors: list[Outcome]) -> None:
+        """``count`` outcomes without violations, of which ``errors`` are the errors (a slice of lines)."""
+        self.errors += len(errors)
+        self.patients += count - len(errors)
+
     def to_json(self) -> dict[str, Any]:
         """The audit as data (docs/schemas/audit.schema.json)."""
         return {

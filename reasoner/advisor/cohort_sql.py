@@ -145,15 +145,24 @@ def evaluate_text_chunk(
 
 
 def load_lines(connection: duckdb.DuckDBPyConnection, indexes: list[int], texts: list[str]) -> None:
-    """The table ``record_lines (line, text)``: each text (no newline in it) with its entry index.
+    """The table ``record_lines (line, text)``: each text (no newline in it) with its entry index."""
+    text_rows(connection, "record_lines", {"line": indexes}, texts)
 
-    Both go in as one string parameter each, split by DuckDB: a list parameter, or a row
-    per call, costs a hundred times more per line.
+
+def text_rows(
+    connection: duckdb.DuckDBPyConnection, table: str, numbers: dict[str, list[int]], texts: list[str]
+) -> None:
+    """A new temporary table of integer columns ``numbers`` and a last column ``text``, a row for each text.
+
+    Each column goes in as one string parameter, split by DuckDB: a list parameter, or a
+    row per call, costs a hundred times more per row. A text must hold no newline (JSON
+    text and a JSON Lines line hold none).
     """
+    columns = [f"CAST(unnest(string_split(?, ',')) AS BIGINT) AS {name}" for name in numbers]
     connection.execute(
-        "CREATE TEMP TABLE record_lines AS SELECT CAST(unnest(i) AS BIGINT) AS line, unnest(t) AS text FROM "
-        "(SELECT string_split(?, ',') AS i, string_split(?, chr(10)) AS t) WHERE len(i) > 0 AND ? > 0",
-        [",".join(map(str, indexes)), "\n".join(texts), len(texts)],
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(columns)}, "
+        "unnest(string_split(?, chr(10))) AS text WHERE ? > 0",
+        [*(",".join(map(str, values)) for values in numbers.values()), "\n".join(texts), len(texts)],
     )
 
 
@@ -214,23 +223,21 @@ def distinct_answers(
     keys: list[PredicateKey],
     answer: Callable[[str, dict[str, list[tuple[Row, int]]]], Outcome],
     compact: bool,
+    only: str = REPRESENTATIVES,
 ) -> dict[int, Outcome]:
-    """After :meth:`SqlEngine.same_rows`: the outcome of each representative subject, with an empty identifier."""
-    counted = connection.execute(f"SELECT count(*) FROM ({REPRESENTATIVES})").fetchone()
-    distinct, left = int(counted[0]) if counted else 0, REPRESENTATIVES
+    """After :meth:`SqlEngine.same_rows`: the outcome of each representative subject of ``only`` (a query
+    of a column ``representative``), with an empty identifier; with ``compact``, DuckDB writes the lines it can."""
     shared: dict[int, Outcome] = {}
     if compact:
-        shared, missing = _compact_outcomes(connection, engine, advisor, distinct)
-        distinct, left = len(missing), "SELECT representative FROM _left_to_python"
-        connection.execute(
-            "CREATE OR REPLACE TEMP TABLE _left_to_python AS SELECT CAST(unnest(string_split(?, ',')) AS BIGINT) "
-            "AS representative WHERE ? > 0",
-            [",".join(map(str, missing)), len(missing)],
-        )
-    for offset in range(0, distinct, ASSEMBLED_AT_ONCE):
+        counted = connection.execute(f"SELECT count(*) FROM ({only})").fetchone()
+        shared, missing = _compact_outcomes(connection, engine, advisor, int(counted[0]) if counted else 0)
+        text_rows(connection, "_left_to_python", {"representative": missing}, [""] * len(missing))
+        only = "SELECT representative FROM _left_to_python"
+    counted = connection.execute(f"SELECT count(*) FROM ({only})").fetchone()
+    for offset in range(0, int(counted[0]) if counted else 0, ASSEMBLED_AT_ONCE):
         # A slice of the distinct answers at a time: their rows in Python, never the chunk's.
-        only = f"{left} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
-        for subject, model in engine.models_of(connection, keys, only).items():
+        sliced = f"{only} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
+        for subject, model in engine.models_of(connection, keys, sliced).items():
             shared[subject] = _written(answer("", model))
     return shared
 
@@ -275,5 +282,6 @@ __all__ = [
     "evaluate_text_chunk",
     "fact_statements",
     "load_lines",
+    "text_rows",
     "problem_outcome",
 ]

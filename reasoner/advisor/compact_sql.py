@@ -29,7 +29,7 @@ CODES = "_compact_codes"
 RULE_IDS = "_compact_rule_ids"
 
 
-def _json_string(text: str) -> str:
+def json_string(text: str) -> str:
     """SQL for the JSON string of ``text``, or NULL where it is not printable ASCII."""
     return (
         f"CASE WHEN regexp_full_match({text}, '[ -~]*') "
@@ -100,7 +100,7 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
     if spec.parameters is not None:
         source, (p_code, p_name, p_value) = _rows(compiled, (spec.parameters, 3), subjects)
         is_number, number, text = p_value
-        value_json = f"CASE WHEN {is_number} THEN {text} ELSE {_json_string(text)} END"
+        value_json = f"CASE WHEN {is_number} THEN {text} ELSE {json_string(text)} END"
         listed = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(spec.list_parameters)) or "NULL"
         parts += [
             f"params AS (SELECT DISTINCT w.{SUBJECT} AS subject, {p_code[2]} AS code, {p_name[2]} AS name, "
@@ -111,7 +111,7 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
             "(SELECT DISTINCT subject, code, name, is_number, number, text, value FROM params) GROUP BY ALL)",
             f"param_json AS (SELECT subject, code, '{{' || {_joined('{s: name, v: member}')} || '}}' AS parameters, "
             "bool_and(member IS NOT NULL) AS ok FROM (SELECT subject, code, name, "
-            f"{_json_string('name')} || ':' || CASE WHEN name IN ({listed}) THEN '[' || value_list || ']' "
+            f"{json_string('name')} || ':' || CASE WHEN name IN ({listed}) THEN '[' || value_list || ']' "
             "WHEN n = 1 THEN value_list END || CASE WHEN ok THEN '' END AS member FROM values_) GROUP BY ALL)",
             "param_rules AS (SELECT DISTINCT subject, code, rule FROM params)",
         ]
@@ -123,10 +123,10 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
         ]
     if spec.conflicts is not None:
         source, (c_code, c_evidence) = _rows(compiled, (spec.conflicts, 2), subjects)
-        conflict = f"{{s: evidence, v: {_json_string('evidence')}}}"
+        conflict = f"{{s: evidence, v: {json_string('evidence')}}}"
         parts.append(
             f"conflict_json AS (SELECT subject, code, '[' || {_joined(conflict)} "
-            f"|| ']' AS conflicts, bool_and({_json_string('evidence')} IS NOT NULL) AS ok "
+            f"|| ']' AS conflicts, bool_and({json_string('evidence')} IS NOT NULL) AS ok "
             f"FROM (SELECT DISTINCT w.{SUBJECT} AS subject, {c_code[2]} AS code, {c_evidence[2]} AS evidence "
             f"FROM {source}) GROUP BY ALL)"
         )
@@ -143,9 +143,9 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
         "ON k.subject = p.subject AND k.code = p.code) GROUP BY subject, code, kind, rule)",
         f"rule_json AS (SELECT subject, code, kind, '[' || {_joined('{p: part, r: rule, v: id}')} || ']' AS rules "
         f"FROM rule_rows JOIN {RULE_IDS} USING (rule) GROUP BY ALL)",
-        f"item_json AS (SELECT k.subject, o.kind_order, c.code_order, '{{\"code\":' || {_json_string('k.code')} || "
+        f"item_json AS (SELECT k.subject, o.kind_order, c.code_order, '{{\"code\":' || {json_string('k.code')} || "
         "',\"conflicts\":' || coalesce(cj.conflicts, '[]') || "
-        f"',\"kind\":' || {_json_string('k.kind')} || ',\"parameters\":' || coalesce(pj.parameters, '{{}}') || "
+        f"',\"kind\":' || {json_string('k.kind')} || ',\"parameters\":' || coalesce(pj.parameters, '{{}}') || "
         "',\"rules\":' || rj.rules || '}' AS item, "
         "coalesce(cj.ok, true) AND coalesce(pj.ok, true) AND o.kind_order IS NOT NULL AND c.code_order IS NOT NULL "
         "AS ok FROM item_keys k JOIN rule_json rj ON rj.subject = k.subject AND rj.code = k.code AND rj.kind = k.kind "
@@ -179,4 +179,4 @@ def compact_lines(
     return {int(subject): line for subject, line in connection.execute(query).fetchall()}
 
 
-__all__ = ["compact_lines", "compact_lines_query", "prepare"]
+__all__ = ["compact_lines", "compact_lines_query", "json_string", "prepare"]

@@ -40,6 +40,11 @@ class JsonLinesAnswers:
     def write(self, outcome: Outcome, text: str) -> None:
         self.stream.write(text + "\n")
 
+    def write_lines(self, text: str) -> None:
+        """Lines already joined by newlines (none after the last), as DuckDB gives a slice of them."""
+        if text:
+            self.stream.write(text + "\n")
+
     def flush(self) -> None:
         self.stream.flush()
 

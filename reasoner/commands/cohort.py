@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,8 @@ from .group import EXIT_INVALID
 from .options import BUNDLED_KB, CONTEXT_SETTINGS, load_advisor, output_options, workers_option
 
 if TYPE_CHECKING:
+    from ..advisor.batch import Outcome
+    from ..advisor.cohort_lines import LineSlice
     from ..advisor.outputs import JsonLinesAnswers, ParquetAnswers
 
 
@@ -118,8 +121,10 @@ def batch(
     """
     from ..advisor.batch import DEFAULT_CHUNK_SIZE, Audit, run
     from ..advisor.cohort import DEFAULT_SPARK_CHUNK_SIZE, DEFAULT_SQL_CHUNK_SIZE
+    from ..advisor.cohort_lines import LineSlice, line_slices
     from ..advisor.compact import advisor_header
     from ..advisor.inputs import read_cohort
+    from ..advisor.outputs import JsonLinesAnswers
     from ..advisor.signals import Interrupted, exit_at_once, stop_on_signals
     from ..fhir.bulk import bulk_cohort, find_export
     from ..render.cohort import audit_text, record_error_text
@@ -138,32 +143,47 @@ def batch(
     if chunk_size is None:
         defaults = {"duckdb": DEFAULT_SQL_CHUNK_SIZE, "spark": DEFAULT_SPARK_CHUNK_SIZE}
         chunk_size = defaults.get(engine, DEFAULT_CHUNK_SIZE)
-    outcomes = run(
-        entries,
-        advisor,
-        kb_path=kb,
-        workers=workers,
-        audit=audit,
-        chunk_size=chunk_size,
-        engine=engine,
-        master=master,
-        staging=spark_staging,
-        form=answer_form,
-    )
     summary = Audit()
     progress = CohortProgress.for_cohort(export.root if export else cohort, answers_to_file=output is not None)
     written = 0
+    lines = stream if isinstance(stream, JsonLinesAnswers) and engine == "duckdb" and not (audit or bulk) else None
+    work: Iterator[Outcome | LineSlice]
+    if lines is not None:
+        # The fast path: DuckDB writes the lines; Python sees only the errors (reasoner/advisor/cohort_lines.py).
+        source: Generator[Any, None, None] = line_slices(advisor, entries, chunk_size=chunk_size, form=answer_form)
+        work = source
+    else:
+        source = run(
+            entries,
+            advisor,
+            kb_path=kb,
+            workers=workers,
+            audit=audit,
+            chunk_size=chunk_size,
+            engine=engine,
+            master=master,
+            staging=spark_staging,
+            form=answer_form,
+        )
+        work = bulk.annotate(source) if bulk else source
     try:
         with stop_on_signals():
-            for outcome in bulk.annotate(outcomes) if bulk else outcomes:
-                summary.add(outcome)
-                stream.write(outcome, outcome.to_text())
-                written += 1
-                if outcome.error is not None:
-                    progress.say(record_error_text(outcome.error))
-                progress.advance()
+            for done in work:
+                if isinstance(done, LineSlice):
+                    assert lines is not None
+                    lines.write_lines(done.text)
+                    summary.add_many(done.count, done.errors)
+                    errors, count = done.errors, done.count
+                else:
+                    summary.add(done)
+                    stream.write(done, done.to_text())
+                    errors, count = [done] if done.error is not None else [], 1
+                written += count
+                for failed in errors:
+                    progress.say(record_error_text(failed.error or {}))
+                progress.advance(count)
     except Interrupted as interruption:
-        outcomes.close()  # ends the worker processes before anything else
+        source.close()  # ends the worker processes before anything else
         stream.flush()
         if output:
             stream.close()

@@ -46,9 +46,9 @@ class CohortProgress:
             sys.stderr.write(message + "\n")
             sys.stderr.flush()
 
-    def advance(self) -> None:
+    def advance(self, records: int = 1) -> None:
         if self._bar is not None:
-            self._bar.advance(self._task)
+            self._bar.advance(self._task, records)
 
     def stop(self) -> None:
         if self._bar is not None:

@@ -1,0 +1,176 @@
+"""A cohort's answer lines written by DuckDB: no Python object per patient on the batch's fast path.
+
+After the program ran over a chunk (:func:`cohort_sql.evaluate_text_chunk`) and the subjects
+alike in their answer rows were grouped (:meth:`SqlEngine.same_rows`), each distinct
+answer's text, with an empty subject, goes into a table: written by DuckDB for compact
+answers (:mod:`compact_sql`), by Python for those it leaves and for full answers. One
+query then joins every subject to its answer's text and puts its identifier in, beside the
+lines Python wrote for the rest (record errors, records read by the Python validator,
+identifiers that are not printable ASCII), and the chunk's lines come out in input order,
+a slice at a time. The bytes are those of :meth:`Outcome.for_subject`, line for line; what
+Python still sees per patient is only what it must say: the errors.
+
+Used by ``batch`` on DuckDB when no per-patient audit is asked for (``--audit`` and
+Parquet output read each outcome).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator, Iterable, Iterator
+from dataclasses import dataclass
+
+import duckdb
+
+from ..language.sql_engine import GROUPS_TABLE, REPRESENTATIVES, SqlEngine
+from .advisor import Advisor
+from .batch import EMPTY_SUBJECT, Outcome, chunks
+from .cohort import MEMORY_LIMIT, answer_chunk_sql, answer_keys, subject_outcome
+from .cohort_sql import (
+    ASSEMBLED_AT_ONCE,
+    COMPACT_AT_ONCE,
+    REPRESENTATIVE_SUBJECTS,
+    SUBJECTS,
+    distinct_answers,
+    evaluate_text_chunk,
+    problem_outcome,
+    text_rows,
+)
+from .compact_sql import compact_lines_query, json_string, prepare
+from .inputs import Entry
+
+LINES_AT_ONCE = 2_000
+"""Output lines fetched from DuckDB at a time: memory for this many answers in Python, whatever the chunk."""
+TEXTS = "_answer_texts"
+"""Each representative subject's answer text, its subject empty."""
+
+
+@dataclass(frozen=True)
+class LineSlice:
+    """Consecutive entries' output lines, in input order, and which of them were errors."""
+
+    text: str
+    """The lines, joined by newlines (none after the last)."""
+    count: int
+    errors: list[Outcome]
+
+
+def line_slices(
+    advisor: Advisor, entries: Iterable[Entry], *, chunk_size: int, form: str = "full"
+) -> Generator[LineSlice, None, None]:
+    """Every entry's output line, as ``batch`` writes it without ``--audit``, a slice at a time.
+
+    The same lines as ``run(..., engine="duckdb")`` gives, outcome by outcome.
+    """
+    engine = SqlEngine(advisor.kb.program, memory_limit=MEMORY_LIMIT)
+    for chunk in chunks(entries, chunk_size):
+        yield from _chunk_slices(advisor, engine, chunk, form)
+
+
+def _chunk_slices(advisor: Advisor, engine: SqlEngine, chunk: list[Entry], form: str) -> Iterator[LineSlice]:
+    keys, _ = answer_keys(advisor, audit=False, answers_wanted=True)
+    connection = engine.connect()
+    try:
+        evaluated = evaluate_text_chunk(advisor, engine, connection, chunk)
+        if evaluated is None:  # facts SQL cannot build: the outcomes the other path gives
+            outcomes = answer_chunk_sql(advisor, engine, chunk, audit=False, form=form)
+            for start in range(0, len(outcomes), LINES_AT_ONCE):
+                written = outcomes[start : start + LINES_AT_ONCE]
+                failed = [outcome for outcome in written if outcome.error is not None]
+                yield LineSlice("\n".join(outcome.to_text() for outcome in written), len(written), failed)
+            return
+        engine.same_rows(connection, keys)
+        _answer_texts(connection, engine, advisor, form)
+        errors: dict[int, Outcome] = {}
+        python_lines: dict[int, str] = {}
+        for entry in chunk:
+            found = evaluated.read.get(entry.index)
+            if isinstance(found, Outcome):
+                errors[entry.index] = found
+            elif entry.index in evaluated.checked.problems:
+                errors[entry.index] = problem_outcome(entry, evaluated.checked)
+        python_lines.update((index, outcome.to_text()) for index, outcome in errors.items())
+        identifiers = {
+            int(subject): (int(line), str(identifier))
+            for line, subject, identifier in connection.execute(
+                f"SELECT line, subject, identifier FROM {SUBJECTS} WHERE {json_string('identifier')} IS NULL"
+            ).fetchall()
+        }
+        identifiers.update(
+            (subject, (index, identifier)) for index, (subject, identifier) in evaluated.python_subjects.items()
+        )
+        text_rows(
+            connection,
+            "_python_ids",
+            {"line": [line for line, _ in identifiers.values()], "subject": list(identifiers)},
+            [json.dumps(identifier) for _, identifier in identifiers.values()],
+        )
+        text_rows(connection, "_python_lines", {"line": list(python_lines)}, list(python_lines.values()))
+        _output_table(connection, len(chunk))
+        for start in range(0, len(chunk), LINES_AT_ONCE):
+            part = chunk[start : start + LINES_AT_ONCE]
+            fetched = connection.execute(
+                "SELECT string_agg(text, chr(10) ORDER BY position) FROM _output WHERE position >= ? AND position < ?",
+                [start, start + len(part)],
+            ).fetchone()
+            text = str(fetched[0]) if fetched and fetched[0] is not None else ""
+            yield LineSlice(text, len(part), [errors[entry.index] for entry in part if entry.index in errors])
+    finally:
+        connection.close()
+
+
+def _answer_texts(connection: duckdb.DuckDBPyConnection, engine: SqlEngine, advisor: Advisor, form: str) -> None:
+    """The table of each distinct answer's text: compact lines by DuckDB where it can, the rest by Python."""
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {TEXTS} (subject BIGINT, text VARCHAR)")
+    keys, checks = answer_keys(advisor, audit=False, answers_wanted=True)
+    left = REPRESENTATIVES
+    if form == "compact":
+        prepare(connection, engine.compiled.program, advisor.answer_spec)
+        counted = connection.execute(f"SELECT count(*) FROM ({REPRESENTATIVES})").fetchone()
+        for offset in range(0, int(counted[0]) if counted else 0, COMPACT_AT_ONCE):
+            # A slice at a time keeps the query's lists small, whatever the chunk.
+            connection.execute(
+                f"CREATE OR REPLACE TEMP TABLE _compact_slice AS {REPRESENTATIVE_SUBJECTS} ORDER BY subject "
+                f"LIMIT {COMPACT_AT_ONCE} OFFSET {offset}"
+            )
+            query = compact_lines_query(engine.compiled, advisor.answer_spec, "SELECT subject FROM _compact_slice")
+            connection.execute(f"INSERT INTO {TEXTS} SELECT subject, line FROM ({query}) WHERE line IS NOT NULL")
+        left = (
+            f"SELECT representative FROM ({REPRESENTATIVES}) WHERE representative NOT IN (SELECT subject FROM {TEXTS})"
+        )
+    shared = distinct_answers(
+        connection,
+        engine,
+        advisor,
+        keys,
+        lambda identifier, model: subject_outcome(advisor, (-1, "", None), identifier, model, checks, True, form),
+        compact=False,
+        only=left,
+    )
+    for start in range(0, len(shared), ASSEMBLED_AT_ONCE):
+        subjects = sorted(shared)[start : start + ASSEMBLED_AT_ONCE]
+        text_rows(
+            connection, "_texts_slice", {"subject": subjects}, [shared[subject].to_text() for subject in subjects]
+        )
+        connection.execute(f"INSERT INTO {TEXTS} SELECT subject, text FROM _texts_slice")
+
+
+def _output_table(connection: duckdb.DuckDBPyConnection, expected: int) -> None:
+    """``_output (position, text)``: every entry's line, numbered from 0 in input order."""
+    cut = len(EMPTY_SUBJECT)
+    identifier_json = json_string("identifier")
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE _output AS SELECT row_number() OVER (ORDER BY line) - 1 AS position, text FROM ("
+        f"SELECT i.line, left(t.text, length(t.text) - {cut}) || '\"subject\":' || i.id_json || '}}' AS text FROM ("
+        f"SELECT line, subject, {identifier_json} AS id_json FROM {SUBJECTS} "
+        f"WHERE {identifier_json} IS NOT NULL UNION ALL SELECT line, subject, text FROM _python_ids) i "
+        f"JOIN {GROUPS_TABLE} g USING (subject) JOIN {TEXTS} t ON t.subject = g.representative "
+        "UNION ALL SELECT line, text FROM _python_lines)"
+    )
+    counted = connection.execute("SELECT count(*) FROM _output").fetchone()
+    if counted is None or int(counted[0]) != expected:
+        # Never a shifted line: each entry must have exactly one line, or the chunk is not written.
+        raise RuntimeError(f"a chunk of {expected} entries gave {counted[0] if counted else 0} lines")
+
+
+__all__ = ["LINES_AT_ONCE", "LineSlice", "line_slices"]

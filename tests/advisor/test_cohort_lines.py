@@ -1,0 +1,94 @@
+"""The batch's fast path writes, line for line, what the outcome-by-outcome path writes, and says every error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from backspasm.reasoner.advisor import cohort_lines, cohort_sql
+from backspasm.reasoner.advisor.batch import run
+from backspasm.reasoner.advisor.cohort_lines import line_slices
+from backspasm.reasoner.advisor.inputs import read_jsonl
+from backspasm.reasoner.api import Advisor
+
+from .test_cohort import cohort_lines as example_lines
+
+ODD_LINES = [
+    '{"id": "Zoë", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
+    '{"id": "tab\\there", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
+    '{"id": "a\\"b", "age": 70.0, "symptom_days": 30, "relaxant_days_taken": 3, "conditions": ["osteoporosis"]}',
+    '{"id": "quote\\" and \\\\ backslash", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
+    '{"id": "", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
+    '{"age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
+    '{"id": "comma", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0,}',
+    '{"id": "nan", "age": NaN, "symptom_days": 10, "relaxant_days_taken": 0}',
+    "",
+    "[1, 2]",
+]
+"""Identifiers JSON escapes, an empty one, a missing one, lines the SQL checks hand to Python, a blank line, a list."""
+
+
+def lines_of(advisor: Advisor) -> list[str]:
+    return ODD_LINES[:4] + example_lines(advisor, 40) + ODD_LINES[4:]
+
+
+ERRORS = 3 + 5
+"""The example lines' three bad records, and here: an empty id, no id, a trailing comma, NaN, a list."""
+
+
+def expected_lines(advisor: Advisor, lines: list[str], form: str) -> list[str]:
+    outcomes = run(read_jsonl(lines, "c", parse=False), advisor, engine="duckdb", form=form, chunk_size=16)
+    return [outcome.to_text() for outcome in outcomes]
+
+
+def written(advisor: Advisor, lines: list[str], form: str) -> tuple[list[str], list[Any], int]:
+    text, errors, count = [], [], 0
+    for piece in line_slices(advisor, read_jsonl(lines, "c", parse=False), chunk_size=16, form=form):
+        text.extend(piece.text.split("\n") if piece.text else [])
+        errors.extend(piece.errors)
+        count += piece.count
+    return text, errors, count
+
+
+@pytest.mark.parametrize("form", ["full", "compact"])
+def test_lines_are_the_outcomes_texts_in_input_order(advisor: Advisor, form: str, monkeypatch: Any) -> None:
+    monkeypatch.setattr(cohort_lines, "LINES_AT_ONCE", 5)  # slices that cut chunks anywhere
+    lines = lines_of(advisor)
+    found, errors, count = written(advisor, lines, form)
+    expected = expected_lines(advisor, lines, form)
+    assert found == expected
+    assert count == len(expected) == len([line for line in lines if line.strip()])
+    assert [error.to_text() for error in errors] == [text for text in expected if text.startswith('{"error"')]
+    assert len(errors) == ERRORS
+
+
+def test_subjects_put_in_by_sql_are_escaped_as_json(advisor: Advisor) -> None:
+    found, _, _ = written(advisor, ODD_LINES[:4], "compact")
+    assert [line[line.index('"subject":') :] for line in found] == [
+        '"subject":"Zo\\u00eb"}',
+        '"subject":"tab\\there"}',
+        '"subject":"a\\"b"}',
+        '"subject":"quote\\" and \\\\ backslash"}',
+    ]
+
+
+def test_a_chunk_sql_cannot_hold_is_written_by_the_other_path(advisor: Advisor, monkeypatch: Any) -> None:
+    """When a KB's facts do not fit the SQL columns, the chunk's outcomes come from the outcome path, unchanged."""
+    monkeypatch.setattr(cohort_sql, "fact_statements", lambda spec, compiled: None)
+    lines = lines_of(advisor)
+    found, errors, count = written(advisor, lines, "full")
+    assert found == expected_lines(advisor, lines, "full")
+    assert count == len(found) and len(errors) == ERRORS
+
+
+def test_compact_lines_duckdb_leaves_out_are_assembled_by_python(advisor: Advisor, monkeypatch: Any) -> None:
+    """A representative whose compact line SQL cannot write (here: every one) is assembled in Python, same bytes."""
+    monkeypatch.setattr(cohort_lines, "compact_lines_query", lambda compiled, spec, subjects: _no_lines(subjects))
+    lines = lines_of(advisor)
+    found, _, _ = written(advisor, lines, "compact")
+    assert found == expected_lines(advisor, lines, "compact")
+
+
+def _no_lines(subjects: str) -> str:
+    return f"SELECT subject, NULL::VARCHAR AS line FROM ({subjects})"
