@@ -8,6 +8,7 @@ an error beside the good ones so one typo does not stop a run of 100 000 patient
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,33 +194,51 @@ PARQUET_BATCH = 10_000
 """Rows of a Parquet cohort fetched at a time: the file is read lazily, never whole."""
 
 
-def read_parquet(path: Path) -> Iterator[Entry]:
+PARQUET_TEXT_TYPES = frozenset(
+    {"BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "BOOLEAN"}
+    | {"VARCHAR", "JSON"}
+)
+"""Column types DuckDB writes as the JSON Python would read from them (alone or as a list's items)."""
+
+
+def read_parquet(path: Path, *, parse: bool = True) -> Iterator[Entry]:
     """Each row of a Parquet cohort as an :class:`Entry`, lazily, numbered from 1.
 
     The columns are the record's fields (lists for code fields; a column of JSON type,
     as for code fields whose items are objects, is read as the JSON it holds); a null is
     an absent field, as ``null`` is in JSON. A row's source is ``path:N`` and its ``line`` N, the
     row's number from 1, so errors point at rows as they point at lines of JSON Lines.
+
+    ``parse=False``: when every column is of a type in :data:`PARQUET_TEXT_TYPES`, DuckDB
+    writes each row as the JSON text of the same record (``Entry.text``), to be checked
+    set-at-a-time like a line of JSON Lines; other columns (dates, decimals, structs…) are
+    read in Python as always, so a value is never written in a way the validator would
+    judge differently.
     """
     import duckdb
 
     connection = duckdb.connect(":memory:")
     try:
         try:
-            result = connection.execute("SELECT * FROM read_parquet(?)", [str(path)])
+            described = connection.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+            columns = [(str(row[0]), str(row[1])) for row in described]
+            text = None if parse else _row_json(columns)
+            result = connection.execute(f"SELECT {text or '*'} FROM read_parquet(?)", [str(path)])
         except duckdb.Error as error:
             message = str(error).strip().splitlines()[0]
             raise RecordError([FieldProblem("", f"cannot read the Parquet cohort: {message}")], str(path)) from None
-        columns = [(column[0], "JSON" in str(column[1])) for column in result.description or ()]
         number = 0
         while rows := result.fetchmany(PARQUET_BATCH):
             for row in rows:
                 number += 1
                 where = f"{path}:{number}"
+                if text is not None:
+                    yield Entry(number - 1, where, number, text=str(row[0]))
+                    continue
                 try:
                     data = {
-                        name: _json_values(value) if is_json else value
-                        for (name, is_json), value in zip(columns, row, strict=True)
+                        name: _json_values(value) if "JSON" in kind else value
+                        for (name, kind), value in zip(columns, row, strict=True)
                         if value is not None
                     }
                 except TextProblem as problem:
@@ -228,6 +247,18 @@ def read_parquet(path: Path) -> Iterator[Entry]:
                     yield Entry(number - 1, where, number, data)
     finally:
         connection.close()
+
+
+def _row_json(columns: list[tuple[str, str]]) -> str | None:
+    """SQL writing a row as a JSON object of its non-null columns; None when a column's type is not plain."""
+    if not all(kind.removesuffix("[]") in PARQUET_TEXT_TYPES for _, kind in columns):
+        return None
+    members = []
+    for name, _ in columns:
+        column = '"' + name.replace('"', '""') + '"'
+        key = "'" + (json.dumps(name) + ":").replace("'", "''") + "'"
+        members.append(f"CASE WHEN {column} IS NOT NULL THEN {key} || to_json({column}) END")
+    return f"'{{' || concat_ws(',', {', '.join(members)}) || '}}'" if members else "'{}'"
 
 
 def _json_values(value: Any) -> Any:
@@ -255,7 +286,7 @@ def read_cohort(path: Path, stdin: IO[str] | IO[bytes] | None = None, *, parse: 
     elif path.is_dir():
         yield from read_directory(path)
     elif path.suffix == ".parquet":
-        yield from read_parquet(path)
+        yield from read_parquet(path, parse=parse)
     else:
         try:
             handle = path.open("rb")

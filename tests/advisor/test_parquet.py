@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -9,6 +10,9 @@ import duckdb
 from click.testing import CliRunner
 
 from backspasm.cli import main
+from backspasm.reasoner.advisor.batch import run
+from backspasm.reasoner.advisor.inputs import read_parquet
+from backspasm.reasoner.api import Advisor
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -59,3 +63,39 @@ def test_a_file_that_is_not_parquet_is_one_error_naming_it(tmp_path: Path) -> No
     result = CliRunner().invoke(main, ["batch", str(broken)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {broken}: cannot read the Parquet cohort: ")
+
+
+ODD_ROWS = """
+SELECT * FROM (VALUES
+    ('Zoë "q" \\', 45::BIGINT, 10::BIGINT, 0::BIGINT, NULL::BOOLEAN,
+        ['{"code": "hepatic_impairment", "severity": "mild"}', '"osteoporosis"']::JSON[],
+        ['yoga', 'pilates']::VARCHAR[], NULL::INTEGER),
+    (NULL, 70, 30, 3, true, NULL, ['not_a_preference'], NULL),
+    ('tab' || chr(9), NULL, 5, 0, false, ['{"code": "pregnancy", "gestational_week": 12}']::JSON[], [], NULL),
+    ('plain', 45, 10, 12, NULL, ['null']::JSON[], ['yoga', NULL], 7),
+    ('limits', 45, 10, 30, NULL, []::JSON[], NULL, NULL)
+) AS t(id, age, symptom_days, relaxant_days_taken, flare_up, conditions, preferences, unknown_field)
+"""
+"""Rows DuckDB writes as JSON text: escapes, nulls (absent fields), null list items, objects in a JSON list,
+an unknown code, a missing id and age, an unknown column, days taken past the symptom days."""
+
+
+def test_rows_written_as_json_text_are_judged_as_the_rows_read_in_python(tmp_path: Path, advisor: Advisor) -> None:
+    parquet = tmp_path / "odd.parquet"
+    with duckdb.connect() as connection:
+        connection.execute(f"COPY ({ODD_ROWS}) TO '{parquet}'")
+    as_text = list(read_parquet(parquet, parse=False))
+    assert all(entry.text is not None for entry in as_text)
+    texts = [outcome.to_text() for outcome in run(iter(as_text), advisor, engine="duckdb")]
+    expected = [outcome.to_text() for outcome in run(read_parquet(parquet), advisor, engine="pydatalog")]
+    assert texts == expected
+    assert sum('"error"' in text for text in texts) == 4  # only 'Zoë' is valid
+
+
+def test_columns_of_other_types_are_read_in_python(tmp_path: Path) -> None:
+    """A DOUBLE or a DATE could be written differently from how Python reads it: such a file is not turned into text."""
+    parquet = tmp_path / "typed.parquet"
+    with duckdb.connect() as connection:
+        connection.execute(f"COPY (SELECT 'a' AS id, 45.0::DOUBLE AS age, DATE '2026-01-01' AS seen) TO '{parquet}'")
+    (entry,) = read_parquet(parquet, parse=False)
+    assert entry.text is None and entry.data == {"id": "a", "age": 45.0, "seen": datetime.date(2026, 1, 1)}
