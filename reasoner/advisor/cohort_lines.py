@@ -51,8 +51,13 @@ class LineSlice:
 
     text: str
     """The lines, joined by newlines (none after the last)."""
-    count: int
+    places: list[tuple[int, str, int | None]]
+    """Each line's entry: its index, source and line number."""
     errors: list[Outcome]
+
+    @property
+    def count(self) -> int:
+        return len(self.places)
 
 
 def line_slices(
@@ -77,7 +82,8 @@ def _chunk_slices(advisor: Advisor, engine: SqlEngine, chunk: list[Entry], form:
             for start in range(0, len(outcomes), LINES_AT_ONCE):
                 written = outcomes[start : start + LINES_AT_ONCE]
                 failed = [outcome for outcome in written if outcome.error is not None]
-                yield LineSlice("\n".join(outcome.to_text() for outcome in written), len(written), failed)
+                places = [(outcome.index, outcome.source, outcome.line) for outcome in written]
+                yield LineSlice("\n".join(outcome.to_text() for outcome in written), places, failed)
             return
         engine.same_rows(connection, keys)
         _answer_texts(connection, engine, advisor, form)
@@ -114,7 +120,8 @@ def _chunk_slices(advisor: Advisor, engine: SqlEngine, chunk: list[Entry], form:
                 [start, start + len(part)],
             ).fetchone()
             text = str(fetched[0]) if fetched and fetched[0] is not None else ""
-            yield LineSlice(text, len(part), [errors[entry.index] for entry in part if entry.index in errors])
+            places = [(entry.index, entry.source, entry.line) for entry in part]
+            yield LineSlice(text, places, [errors[entry.index] for entry in part if entry.index in errors])
     finally:
         connection.close()
 

@@ -17,11 +17,14 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import duckdb
 
 from .batch import Outcome
+
+if TYPE_CHECKING:
+    from .cohort_lines import LineSlice
 
 HEADER_KEY = "backspasm.compact.header"
 """The Parquet key-value metadata entry that holds a compact batch's header."""
@@ -40,10 +43,10 @@ class JsonLinesAnswers:
     def write(self, outcome: Outcome, text: str) -> None:
         self.stream.write(text + "\n")
 
-    def write_lines(self, text: str) -> None:
-        """Lines already joined by newlines (none after the last), as DuckDB gives a slice of them."""
-        if text:
-            self.stream.write(text + "\n")
+    def write_slice(self, piece: LineSlice) -> None:
+        """Lines already joined by newlines, as DuckDB gives a slice of them."""
+        if piece.text:
+            self.stream.write(piece.text + "\n")
 
     def flush(self) -> None:
         self.stream.flush()
@@ -68,9 +71,19 @@ class ParquetAnswers:
         self._count = 0
 
     def write(self, outcome: Outcome, text: str) -> None:
+        self._row(outcome.source, outcome.line, outcome.error is not None, text)
+
+    def write_slice(self, piece: LineSlice) -> None:
+        """A slice of lines as DuckDB gives them: a row for each, an error where the slice says so."""
+        failed = {outcome.index for outcome in piece.errors}
+        lines = piece.text.split("\n") if piece.text else []
+        for (index, source, line), text in zip(piece.places, lines, strict=True):
+            self._row(source, line, index in failed, text)
+
+    def _row(self, source: str, line: int | None, error: bool, text: str) -> None:
         self._count += 1
-        row = {"row": self._count, "source": outcome.source, "line": outcome.line, "error": outcome.error is not None}
-        self._rows.write(json.dumps({**row, "answer": text}) + "\n")
+        row = {"row": self._count, "source": source, "line": line, "error": error, "answer": text}
+        self._rows.write(json.dumps(row) + "\n")
 
     def flush(self) -> None:
         self._rows.flush()
@@ -86,9 +99,10 @@ class ParquetAnswers:
             options = "FORMAT parquet"
             if self.header is not None:
                 options += f", KV_METADATA {{'{HEADER_KEY}': {_literal(header_text(self.header))}}}"
+            # The rows are in order in their file, and DuckDB keeps a scan's order: no sort of a whole cohort.
             connection.execute(
                 f"COPY (SELECT {', '.join(PARQUET_COLUMNS)} FROM read_json(?, format='newline_delimited', "
-                f"columns={{{columns}}}) ORDER BY row) TO '{target}' ({options})",
+                f"columns={{{columns}}})) TO '{target}' ({options})",
                 [str(rows)],
             )
         except duckdb.Error as error:

@@ -124,7 +124,6 @@ def batch(
     from ..advisor.cohort_lines import LineSlice, line_slices
     from ..advisor.compact import advisor_header
     from ..advisor.inputs import read_cohort
-    from ..advisor.outputs import JsonLinesAnswers
     from ..advisor.signals import Interrupted, exit_at_once, stop_on_signals
     from ..fhir.bulk import bulk_cohort, find_export
     from ..render.cohort import audit_text, record_error_text
@@ -146,9 +145,8 @@ def batch(
     summary = Audit()
     progress = CohortProgress.for_cohort(export.root if export else cohort, answers_to_file=output is not None)
     written = 0
-    lines = stream if isinstance(stream, JsonLinesAnswers) and engine == "duckdb" and not (audit or bulk) else None
     work: Iterator[Outcome | LineSlice]
-    if lines is not None:
+    if engine == "duckdb" and not (audit or bulk):
         # The fast path: DuckDB writes the lines; Python sees only the errors (reasoner/advisor/cohort_lines.py).
         source: Generator[Any, None, None] = line_slices(advisor, entries, chunk_size=chunk_size, form=answer_form)
         work = source
@@ -170,8 +168,7 @@ def batch(
         with stop_on_signals():
             for done in work:
                 if isinstance(done, LineSlice):
-                    assert lines is not None
-                    lines.write_lines(done.text)
+                    stream.write_slice(done)
                     summary.add_many(done.count, done.errors)
                     errors, count = done.errors, done.count
                 else:
