@@ -16,7 +16,7 @@ import json
 import multiprocessing
 import signal
 from collections import Counter, deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -294,18 +294,25 @@ class Audit:
         if outcome.error is not None:
             self.errors += 1
             return
-        self.patients += 1
-        self.codes.update(outcome.codes.items())
-        for name in outcome.violations:
+        self.add_many(1, [], Counter(outcome.codes.items()), [(name, outcome.source) for name in outcome.violations])
+
+    def add_many(
+        self,
+        count: int,
+        errors: list[Outcome],
+        codes: Counter[tuple[str, str]] | None = None,
+        violations: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """``count`` outcomes, of which ``errors`` are the errors (a slice of lines), and their valid patients'
+        ``codes`` and ``violations`` (invariant, source) in input order, where they were counted together."""
+        self.errors += len(errors)
+        self.patients += count - len(errors)
+        self.codes.update(codes or {})
+        for name, source in violations:
             self.violations[name] += 1
             examples = self.examples.setdefault(name, [])
             if len(examples) < MAX_EXAMPLES:
-                examples.append(outcome.source)
-
-    def add_many(self, count: int, errors: list[Outcome]) -> None:
-        """``count`` outcomes without violations, of which ``errors`` are the errors (a slice of lines)."""
-        self.errors += len(errors)
-        self.patients += count - len(errors)
+                examples.append(source)
 
     def to_json(self) -> dict[str, Any]:
         """The audit as data (docs/schemas/audit.schema.json)."""

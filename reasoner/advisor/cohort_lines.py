@@ -24,6 +24,7 @@ import duckdb
 
 from ..language.sql_engine import GROUPS_TABLE, REPRESENTATIVES, SqlEngine
 from .advisor import Advisor
+from .audit_sql import ChunkAudit, chunk_audit
 from .batch import EMPTY_SUBJECT, Outcome, chunks
 from .cohort import MEMORY_LIMIT, answer_chunk_sql, answer_keys, subject_outcome
 from .cohort_sql import (
@@ -54,6 +55,8 @@ class LineSlice:
     places: list[tuple[int, str, int | None]]
     """Each line's entry: its index, source and line number."""
     errors: list[Outcome]
+    audit: ChunkAudit | None = None
+    """With ``audit``: the figures of the whole chunk, on its first slice."""
 
     @property
     def count(self) -> int:
@@ -61,29 +64,27 @@ class LineSlice:
 
 
 def line_slices(
-    advisor: Advisor, entries: Iterable[Entry], *, chunk_size: int, form: str = "full"
+    advisor: Advisor, entries: Iterable[Entry], *, chunk_size: int, form: str = "full", audit: bool = False
 ) -> Generator[LineSlice, None, None]:
-    """Every entry's output line, as ``batch`` writes it without ``--audit``, a slice at a time.
+    """Every entry's output line, as ``batch`` writes it, a slice at a time; with ``audit``, each chunk's
+    figures (:mod:`audit_sql`).
 
-    The same lines as ``run(..., engine="duckdb")`` gives, outcome by outcome.
+    The same lines and figures as ``run(..., engine="duckdb")`` gives, outcome by outcome.
     """
     engine = SqlEngine(advisor.kb.program, memory_limit=MEMORY_LIMIT)
     for chunk in chunks(entries, chunk_size):
-        yield from _chunk_slices(advisor, engine, chunk, form)
+        yield from _chunk_slices(advisor, engine, chunk, form, audit)
 
 
-def _chunk_slices(advisor: Advisor, engine: SqlEngine, chunk: list[Entry], form: str) -> Iterator[LineSlice]:
-    keys, _ = answer_keys(advisor, audit=False, answers_wanted=True)
+def _chunk_slices(
+    advisor: Advisor, engine: SqlEngine, chunk: list[Entry], form: str, audit: bool
+) -> Iterator[LineSlice]:
+    keys, _ = answer_keys(advisor, audit=audit, answers_wanted=True)
     connection = engine.connect()
     try:
         evaluated = evaluate_text_chunk(advisor, engine, connection, chunk)
         if evaluated is None:  # facts SQL cannot build: the outcomes the other path gives
-            outcomes = answer_chunk_sql(advisor, engine, chunk, audit=False, form=form)
-            for start in range(0, len(outcomes), LINES_AT_ONCE):
-                written = outcomes[start : start + LINES_AT_ONCE]
-                failed = [outcome for outcome in written if outcome.error is not None]
-                places = [(outcome.index, outcome.source, outcome.line) for outcome in written]
-                yield LineSlice("\n".join(outcome.to_text() for outcome in written), places, failed)
+            yield from _outcome_slices(answer_chunk_sql(advisor, engine, chunk, audit=audit, form=form), audit)
             return
         engine.same_rows(connection, keys)
         _answer_texts(connection, engine, advisor, form)
@@ -113,6 +114,17 @@ def _chunk_slices(advisor: Advisor, engine: SqlEngine, chunk: list[Entry], form:
         )
         text_rows(connection, "_python_lines", {"line": list(python_lines)}, list(python_lines.values()))
         _output_table(connection, len(chunk))
+        figures = (
+            chunk_audit(
+                connection,
+                engine,
+                TEXTS,
+                f"SELECT line, subject FROM {SUBJECTS} UNION SELECT line, subject FROM _python_ids",
+                {entry.index: entry.source for entry in chunk}.__getitem__,
+            )
+            if audit
+            else None
+        )
         for start in range(0, len(chunk), LINES_AT_ONCE):
             part = chunk[start : start + LINES_AT_ONCE]
             fetched = connection.execute(
@@ -121,9 +133,25 @@ def _chunk_slices(advisor: Advisor, engine: SqlEngine, chunk: list[Entry], form:
             ).fetchone()
             text = str(fetched[0]) if fetched and fetched[0] is not None else ""
             places = [(entry.index, entry.source, entry.line) for entry in part]
-            yield LineSlice(text, places, [errors[entry.index] for entry in part if entry.index in errors])
+            failed = [errors[entry.index] for entry in part if entry.index in errors]
+            yield LineSlice(text, places, failed, figures if start == 0 else None)
     finally:
         connection.close()
+
+
+def _outcome_slices(outcomes: list[Outcome], audit: bool) -> Iterator[LineSlice]:
+    """Outcomes made one by one, as slices of lines, with the audit's figures of them all on the first."""
+    figures = ChunkAudit() if audit else None
+    for outcome in outcomes:
+        if figures is not None and outcome.error is None:
+            figures.codes.update(outcome.codes.items())
+            figures.violations.extend((name, outcome.source) for name in outcome.violations)
+    for start in range(0, len(outcomes), LINES_AT_ONCE):
+        written = outcomes[start : start + LINES_AT_ONCE]
+        failed = [outcome for outcome in written if outcome.error is not None]
+        places = [(outcome.index, outcome.source, outcome.line) for outcome in written]
+        text = "\n".join(outcome.to_text() for outcome in written)
+        yield LineSlice(text, places, failed, figures if start == 0 else None)
 
 
 def _answer_texts(connection: duckdb.DuckDBPyConnection, engine: SqlEngine, advisor: Advisor, form: str) -> None:

@@ -119,6 +119,7 @@ def batch(
         backspasm batch "$(backspasm example bulk --fhir --path)" --today 2026-11-26
         cat cohort.jsonl | backspasm batch - > answers.jsonl
     """
+    from ..advisor.audit_sql import ChunkAudit
     from ..advisor.batch import DEFAULT_CHUNK_SIZE, Audit, run
     from ..advisor.cohort import DEFAULT_SPARK_CHUNK_SIZE, DEFAULT_SQL_CHUNK_SIZE
     from ..advisor.cohort_lines import LineSlice, line_slices
@@ -146,9 +147,12 @@ def batch(
     progress = CohortProgress.for_cohort(export.root if export else cohort, answers_to_file=output is not None)
     written = 0
     work: Iterator[Outcome | LineSlice]
-    if engine == "duckdb" and not (audit or bulk):
-        # The fast path: DuckDB writes the lines; Python sees only the errors (reasoner/advisor/cohort_lines.py).
-        source: Generator[Any, None, None] = line_slices(advisor, entries, chunk_size=chunk_size, form=answer_form)
+    if engine == "duckdb" and not bulk:
+        # The fast path: DuckDB writes the lines and counts the audit; Python sees only the errors
+        # (reasoner/advisor/cohort_lines.py).
+        source: Generator[Any, None, None] = line_slices(
+            advisor, entries, chunk_size=chunk_size, form=answer_form, audit=audit
+        )
         work = source
     else:
         source = run(
@@ -169,7 +173,8 @@ def batch(
             for done in work:
                 if isinstance(done, LineSlice):
                     stream.write_slice(done)
-                    summary.add_many(done.count, done.errors)
+                    figures = done.audit or ChunkAudit()
+                    summary.add_many(done.count, done.errors, figures.codes, figures.violations)
                     errors, count = done.errors, done.count
                 else:
                     summary.add(done)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from backspasm.cli import main
 from backspasm.reasoner.advisor import cohort_lines, cohort_sql
 from backspasm.reasoner.advisor.batch import run
 from backspasm.reasoner.advisor.cohort_lines import line_slices
@@ -13,6 +18,8 @@ from backspasm.reasoner.advisor.inputs import read_jsonl
 from backspasm.reasoner.api import Advisor
 
 from .test_cohort import cohort_lines as example_lines
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ODD_LINES = [
     '{"id": "Zoë", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
@@ -92,3 +99,24 @@ def test_compact_lines_duckdb_leaves_out_are_assembled_by_python(advisor: Adviso
 
 def _no_lines(subjects: str) -> str:
     return f"SELECT subject, NULL::VARCHAR AS line FROM ({subjects})"
+
+
+def test_the_audit_counted_in_sql_is_the_audit_of_the_outcomes(tmp_path: Path, advisor: Advisor) -> None:
+    """With a rule broken so that invariants fail, --audit on DuckDB's fast path counts what pydatalog counts."""
+    broken = tmp_path / "kb"
+    shutil.copytree(ROOT / "kb", broken)
+    relaxant = broken / "relaxant.dl"
+    relaxant.write_text(relaxant.read_text().replace(", not relaxant_excluded(_).", "."))
+    cohort = tmp_path / "cohort.jsonl"
+    cohort.write_text("\n".join(lines_of(advisor) + example_lines(advisor, 200)) + "\n")
+    printed = {}
+    for engine in ("duckdb", "pydatalog"):
+        answers = tmp_path / f"{engine}.jsonl"
+        options = ["--kb", str(broken), "--audit", "--format", "json", "--chunk-size", "16", "-o", str(answers)]
+        result = CliRunner().invoke(main, ["batch", str(cohort), "--engine", engine, *options])
+        assert result.exit_code == 1, result.output
+        printed[engine] = (json.loads(result.stdout), answers.read_text())
+    assert printed["duckdb"] == printed["pydatalog"]
+    audit = printed["duckdb"][0]
+    assert audit["errors"] == 2 * 3 + 5 and audit["codes"]
+    assert sum(entry["patients"] for entry in audit["violations"]) > 10  # examples capped at 10, over chunks
