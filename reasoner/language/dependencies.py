@@ -37,13 +37,27 @@ def dependencies(program: Program) -> list[Dependency]:
     return edges
 
 
+def _edges(program: Program) -> list[tuple[PredicateKey, PredicateKey]]:
+    """(head, body) of every dependency, in the order of :func:`dependencies`, without building them:
+    what components and reachability need, for every knowledge base an engine loads."""
+    edges: list[tuple[PredicateKey, PredicateKey]] = []
+    for rule in program.rules:
+        head = rule.head.key
+        for literal in rule.body:
+            if isinstance(literal, Atom):
+                edges.append((head, literal.key))
+            elif isinstance(literal, Negation):
+                edges.append((head, literal.atom.key))
+    return edges
+
+
 def components(program: Program) -> dict[PredicateKey, int]:
     """Map each predicate to the index of its strongly connected component."""
     graph: dict[PredicateKey, list[PredicateKey]] = defaultdict(list)
     nodes: set[PredicateKey] = set()
-    for edge in dependencies(program):
-        graph[edge.head].append(edge.body)
-        nodes.update((edge.head, edge.body))
+    for head, body in _edges(program):
+        graph[head].append(body)
+        nodes.update((head, body))
     nodes.update(rule.head.key for rule in program.rules)
 
     index_of: dict[PredicateKey, int] = {}
@@ -113,9 +127,7 @@ def recursive_components(program: Program) -> list[frozenset[PredicateKey]]:
     """
     component_of = components(program)
     recursive_ids = {
-        component_of[edge.head]
-        for edge in dependencies(program)
-        if component_of.get(edge.head) == component_of.get(edge.body)
+        component_of[head] for head, body in _edges(program) if component_of.get(head) == component_of.get(body)
     }
     members: dict[int, set[PredicateKey]] = defaultdict(set)
     for key, component in component_of.items():
@@ -127,8 +139,8 @@ def recursive_components(program: Program) -> list[frozenset[PredicateKey]]:
 def reachable(program: Program) -> dict[PredicateKey, frozenset[PredicateKey]]:
     """For each predicate, every predicate its evaluation may read (itself included)."""
     graph: dict[PredicateKey, set[PredicateKey]] = defaultdict(set)
-    for edge in dependencies(program):
-        graph[edge.head].add(edge.body)
+    for head, body in _edges(program):
+        graph[head].add(body)
     keys = set(graph) | {rule.head.key for rule in program.rules} | {b for bodies in graph.values() for b in bodies}
     result: dict[PredicateKey, frozenset[PredicateKey]] = {}
     for key in keys:
