@@ -31,6 +31,8 @@ from ..language.program import (
 
 @dataclass(frozen=True)
 class CodeInfo:
+    """What the answer vocabulary says of one code: its label, description, notes and banner."""
+
     label: str
     description: str = ""
     notes: Mapping[str, str] = field(default_factory=dict)
