@@ -17,7 +17,7 @@ from typing import Any
 from ..datafile import DataFile
 from ..errors import KnowledgeBaseError, Problem
 from ..knowledge.template import Placeholder, Template, TemplateError, fill
-from ..language.dependencies import reachable
+from ..language.graph import reachable
 from ..language.program import (
     Atom,
     Constant,

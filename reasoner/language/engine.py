@@ -52,7 +52,7 @@ from pyDatalog.Logic import Logic
 from ..errors import EvaluationError, IsolationError, QueryError, ReasonerError
 from .binding import answer_variables, plan_body
 from .budget import Budget, current, metered
-from .dependencies import reachable, recursive_components
+from .graph import reachable, recursive_components
 from .program import (
     Atom,
     BodyLiteral,
