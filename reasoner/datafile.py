@@ -8,7 +8,7 @@ node tree is kept so a later check can say ``evidence.yaml:12:3: ref3.quality: â
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,8 @@ class DataFile:
 
     name: str
     data: Any
-    positions: dict[PathKey, SourcePosition] = field(default_factory=dict)
+    positions: Mapping[PathKey, SourcePosition] = field(default_factory=dict)
+    """Read only to point at a problem: a cached knowledge base decodes them at the first look."""
 
     def position(self, path: PathKey) -> SourcePosition:
         """Position of the value at ``path``, or of its closest enclosing value."""
@@ -52,13 +53,14 @@ def load_yaml(path: Path, display_name: str | None = None) -> DataFile:
     except (OSError, UnicodeDecodeError) as error:
         raise KnowledgeBaseError([Problem(SourcePosition(name, 0, 0), "read", f"cannot read file: {error}")]) from None
     loader = yaml.SafeLoader(text)
-    result = DataFile(name, None)
+    positions: dict[PathKey, SourcePosition] = {}
+    result = DataFile(name, None, positions)
     try:
         node = loader.get_single_node()
         result.data = loader.construct_document(node) if node is not None else None
         if node is not None:
             for key_path, mark in _walk(node, ()):
-                result.positions[key_path] = SourcePosition(name, mark.line + 1, mark.column + 1)
+                positions[key_path] = SourcePosition(name, mark.line + 1, mark.column + 1)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         position = SourcePosition(name, mark.line + 1, mark.column + 1) if mark else SourcePosition(name, 1, 1)

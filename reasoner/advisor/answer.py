@@ -28,6 +28,8 @@ from .answer_spec import AnswerSpec
 
 @dataclass(frozen=True)
 class EvidenceRef:
+    """The evidence an item cites, with the grade, origin and source the knowledge base gives it."""
+
     evidence_id: str
     grade: str
     origin: str
@@ -39,6 +41,8 @@ class EvidenceRef:
 
 @dataclass(frozen=True)
 class Item:
+    """One item of an answer: a code as a kind, its parameters, and the rules and evidence it rests on."""
+
     code: str
     kind: str
     label: str
@@ -66,6 +70,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Answer:
+    """Every item the knowledge base derives for one subject, in display order."""
+
     subject: str
     knowledge_base: Mapping[str, str]
     items: tuple[Item, ...] = field(default_factory=tuple)

@@ -17,7 +17,7 @@ from typing import Any
 from ..datafile import DataFile
 from ..errors import KnowledgeBaseError, Problem
 from ..knowledge.template import Placeholder, Template, TemplateError, fill
-from ..language.dependencies import reachable
+from ..language.graph import reachable
 from ..language.program import (
     Atom,
     Constant,
@@ -31,6 +31,8 @@ from ..language.program import (
 
 @dataclass(frozen=True)
 class CodeInfo:
+    """What the answer vocabulary says of one code: its label, description, notes and banner."""
+
     label: str
     description: str = ""
     notes: Mapping[str, str] = field(default_factory=dict)

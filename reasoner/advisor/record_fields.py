@@ -22,6 +22,8 @@ ATTRIBUTE_TYPES = ("integer", "code")
 
 @dataclass(frozen=True)
 class Attribute:
+    """An attribute of the items of a list field (a condition's severity): the fact it gives and its codes."""
+
     name: str
     type: str
     fact: str
@@ -34,6 +36,8 @@ class Attribute:
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """One field of the record as the vocabulary describes it: its type, bounds, codes and fact."""
+
     name: str
     type: str
     description: str = ""

@@ -34,6 +34,8 @@ class PlanLine:
 
 @dataclass(frozen=True)
 class Summary:
+    """The plan summary of an answer: banner, plan lines and footer."""
+
     banner: tuple[str, ...]
     """Lines that open the answer (a red-flag referral): empty when there is nothing to flag."""
     banner_codes: tuple[str, ...]

@@ -20,6 +20,8 @@ Strength = Literal["strong", "weak"]
 
 @dataclass(frozen=True)
 class Evidence:
+    """One evidence entry: where it comes from, what it backs, and its grade."""
+
     evidence_id: str
     origin: str
     source: str

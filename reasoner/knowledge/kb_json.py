@@ -9,10 +9,12 @@ one that does not decode to those dataclasses, raises ``ValueError``.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..datafile import DataFile
+from ..datafile import DataFile, PathKey
 from ..errors import Problem, SourcePosition
 from ..language.program import (
     Arithmetic,
@@ -33,7 +35,7 @@ from ..language.program import (
 from .evidence import Evidence
 from .kb import KnowledgeBase
 
-FORMAT = 2
+FORMAT = 3
 """The version of the encoding; a cache entry of another format is a miss."""
 
 JSON = Any
@@ -109,7 +111,10 @@ def encode_kb(kb: KnowledgeBase) -> JSON:
             key: {
                 "name": data_file.name,
                 "data": data_file.data,
-                "positions": [[list(path), _position(position)] for path, position in data_file.positions.items()],
+                "positions": json.dumps(
+                    [[list(path), _position(position)] for path, position in data_file.positions.items()],
+                    separators=(",", ":"),
+                ),
             }
             for key, data_file in kb.data.items()
         },
@@ -188,6 +193,34 @@ def _read_declaration(value: JSON) -> Declaration:
     )
 
 
+class _EncodedPositions(Mapping[PathKey, SourcePosition]):
+    """A data file's positions as an entry holds them (JSON text), decoded at the first look.
+
+    Only a problem in that file reads them, so answering a patient never decodes the
+    thousands of positions of the code tables. The text is covered by the entry's checksum.
+    """
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise ValueError("a data file's positions are JSON text")
+        self._text = text
+        self._decoded: dict[PathKey, SourcePosition] | None = None
+
+    def _positions(self) -> dict[PathKey, SourcePosition]:
+        if self._decoded is None:
+            self._decoded = {tuple(path): _read_position(position) for path, position in json.loads(self._text)}
+        return self._decoded
+
+    def __getitem__(self, path: PathKey) -> SourcePosition:
+        return self._positions()[path]
+
+    def __iter__(self) -> Iterator[PathKey]:
+        return iter(self._positions())
+
+    def __len__(self) -> int:
+        return len(self._positions())
+
+
 def decode_kb(value: JSON) -> KnowledgeBase:
     if value.get("format") != FORMAT:
         raise ValueError("another cache format")
@@ -199,7 +232,7 @@ def decode_kb(value: JSON) -> KnowledgeBase:
         str(key): DataFile(
             str(entry["name"]),
             entry["data"],
-            {tuple(path): _read_position(position) for path, position in entry["positions"]},
+            _EncodedPositions(entry["positions"]),
         )
         for key, entry in value["data"].items()
     }

@@ -41,6 +41,8 @@ class TemplateError(ValueError):
 
 @dataclass(frozen=True)
 class Placeholder:
+    """``{name}`` in a template: filled from the item's parameters or the rule's variables."""
+
     name: str
 
     @property

@@ -12,14 +12,13 @@ binds it, as in Souffle; every other comparison only tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .program import Atom, BodyLiteral, Comparison, Negation, Variable, variables_of
 
 
-@dataclass(frozen=True)
-class BodyPlan:
-    """The evaluation order of a body and what it leaves unbound."""
+class BodyPlan(NamedTuple):
+    """The evaluation order of a body and what it leaves unbound (made for every rule an engine compiles)."""
 
     order: tuple[BodyLiteral, ...]
     bound: frozenset[str]

@@ -26,6 +26,13 @@ A query of a recursive predicate itself is answered from the fixpoint; otherwise
 fixpoint is asserted for the rest of the query like an input. Non-recursive rules, the
 whole of a typical guideline, are evaluated by pyDatalog's own top-down resolution.
 
+Compiled on demand. A thread's ``Logic`` starts with the program's predicates and no
+clause; before each query the clauses it can read are added, those of every predicate
+reachable from the goal (and, for a query by rule, the by-rule twins of the goal's own
+rules), once per thread. pyDatalog resolves a goal top-down through those clauses only,
+so an answer never depends on which clauses earlier queries added; a one-patient
+command compiles the part of the knowledge base its answer reads, not all of it.
+
 Budget. Every query runs under a :class:`.budget.Budget` (time, derived facts,
 integer size), checked during evaluation: by the semi-naive evaluator at every join step,
 and in pyDatalog through the checkpoint and arithmetic literals of
@@ -37,7 +44,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pyDatalog import pyEngine
@@ -46,7 +52,7 @@ from pyDatalog.Logic import Logic
 from ..errors import EvaluationError, IsolationError, QueryError, ReasonerError
 from .binding import answer_variables, plan_body
 from .budget import Budget, current, metered
-from .dependencies import reachable, recursive_components
+from .graph import reachable, recursive_components
 from .program import (
     Atom,
     BodyLiteral,
@@ -85,13 +91,16 @@ def row_order(row: Row) -> tuple[tuple[int, int, str], ...]:
     return tuple(value_order(value) for value in row)
 
 
-@dataclass
-class _ThreadLogic:
+class _ThreadLogic(NamedTuple):
     """One thread's compiled copy of the program."""
 
     logic: Any
-    scoped_predicates: dict[PredicateKey, Any] = field(default_factory=dict)
+    scoped_predicates: dict[PredicateKey, Any]
     """Predicates whose facts exist only during one query: inputs and recursive components."""
+    compiled: set[PredicateKey]
+    """Predicates whose rules are asserted in ``logic``."""
+    compiled_by_rule: set[PredicateKey]
+    """Predicates whose by-rule twins are asserted in ``logic``."""
 
 
 class Engine:
@@ -107,6 +116,9 @@ class Engine:
         self._components = recursive_components(program)
         self._component_of = {key: index for index, keys in enumerate(self._components) for key in keys}
         self._reachable = reachable(program)
+        self._rules_of: dict[PredicateKey, list[int]] = {}
+        for index, rule in enumerate(program.rules):
+            self._rules_of.setdefault(rule.head.key, []).append(index)
         self._local = threading.local()
         self._compiler = Compiler(self.known)
 
@@ -142,6 +154,7 @@ class Engine:
             asserted: list[Any] = []
             temporary: Any = None
             try:
+                self._compile(state, components_of, by_rule=goal is not components_of)
                 for fact in input_facts:
                     asserted.append(assert_fact(fact.predicate, fact.arguments))
                 if isinstance(goal, Atom) and goal is components_of and goal.key in self._component_of:
@@ -198,14 +211,18 @@ class Engine:
         return self._input_fact(fact)
 
     # -- recursion --------------------------------------------------------------
-    def _components_needed(self, goal: Atom | tuple[BodyLiteral, ...]) -> list[int]:
+    def _read_by(self, goal: Atom | tuple[BodyLiteral, ...]) -> set[PredicateKey]:
+        """Every predicate an evaluation of ``goal`` may read, its own included."""
         literals = (goal,) if isinstance(goal, Atom) else goal
         read: set[PredicateKey] = set()
         for literal in literals:
             atom = literal.atom if isinstance(literal, Negation) else literal
             if isinstance(atom, Atom):
                 read |= self._reachable.get(atom.key, frozenset({atom.key}))
-        return sorted({self._component_of[key] for key in read if key in self._component_of})
+        return read
+
+    def _components_needed(self, goal: Atom | tuple[BodyLiteral, ...]) -> list[int]:
+        return sorted({self._component_of[key] for key in self._read_by(goal) if key in self._component_of})
 
     def _materialize(self, index: int, state: _ThreadLogic, memo: Materialized) -> list[Any]:
         """Assert the fixpoint of recursive component ``index``, computing it first if needed.
@@ -241,29 +258,44 @@ class Engine:
 
     # -- the thread's compiled program -------------------------------------------
     def _build(self) -> _ThreadLogic:
+        """A ``Logic`` holding every predicate of the program and none of its clauses yet."""
         logic = object.__new__(Logic)
         previous = getattr(Logic.tl, "logic", None)
         Logic.tl.logic = logic
         try:
             pyEngine.clear()
-            state = _ThreadLogic(logic)
+            state = _ThreadLogic(logic, {}, set(), set())
             for name, arity in self.known:
                 predicate = pyEngine.insert(pyEngine.Pred(name, arity))
                 if (name, arity) in self.inputs or (name, arity) in self._component_of:
                     state.scoped_predicates[(name, arity)] = predicate
-            for rule_index, rule in enumerate(self.program.rules):
-                order = plan_body(rule.body).order
-                by_rule = BY_RULE.format(predicate=rule.head.predicate, arity=rule.head.arity)
-                pyEngine.assert_(
-                    self._compiler.clause(
-                        Atom(by_rule, (Constant(rule_index), *rule.head.arguments)), order, rule_index
-                    )
-                )
-                if rule.head.key not in self._component_of:
-                    pyEngine.assert_(self._compiler.clause(rule.head, order, rule_index))
         finally:
             _restore(previous)
         return state
+
+    def _compile(self, state: _ThreadLogic, goal: Atom | tuple[BodyLiteral, ...], by_rule: bool) -> None:
+        """Assert, in the active ``Logic``, the clauses a query of ``goal`` can read that are not there yet.
+
+        These are the rules of every predicate reachable from the goal's atoms, except those
+        of recursive components (their fixpoints are asserted as facts for each query); with
+        ``by_rule``, the by-rule twins of the goal atom's own rules too.
+        """
+        read = self._read_by(goal)
+        if by_rule and isinstance(goal, Atom) and goal.key not in self._component_of:
+            read.discard(goal.key)  # its twins read only its bodies' predicates
+        for key in sorted(read - state.compiled):
+            state.compiled.add(key)
+            if key not in self._component_of:
+                for rule_index in self._rules_of.get(key, ()):
+                    rule = self.program.rules[rule_index]
+                    pyEngine.assert_(self._compiler.clause(rule.head, plan_body(rule.body).order, rule_index))
+        if by_rule and isinstance(goal, Atom) and goal.key not in state.compiled_by_rule:
+            state.compiled_by_rule.add(goal.key)
+            twin = BY_RULE.format(predicate=goal.predicate, arity=goal.arity)
+            for rule_index in self._rules_of.get(goal.key, ()):
+                rule = self.program.rules[rule_index]
+                head = Atom(twin, (Constant(rule_index), *rule.head.arguments))
+                pyEngine.assert_(self._compiler.clause(head, plan_body(rule.body).order, rule_index))
 
     # -- input facts and isolation -------------------------------------------
     def _input_fact(self, fact: Fact | tuple[str, Iterable[Value]]) -> Fact:

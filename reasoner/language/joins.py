@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator as python_operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import EvaluationError
 from .budget import Meter
@@ -94,8 +94,7 @@ Partial = tuple[Value, ...]
 """The values of the slots bound so far, slot ``i`` at index ``i``."""
 
 
-@dataclass
-class _Scan:
+class _Scan(NamedTuple):
     """Join with a relation: look up the rows matching what is bound, append the values it binds."""
 
     relation: Callable[[], Relation]
@@ -142,8 +141,7 @@ def _extractor(positions: tuple[int, ...]) -> Callable[[Row], Partial]:
     return lambda row: getter(row)
 
 
-@dataclass
-class _Absent:
+class _Absent(NamedTuple):
     """``not atom``: no row of a lower relation matches the bound arguments."""
 
     relation: Callable[[], Relation]
@@ -158,8 +156,9 @@ class _Absent:
         return stop
 
 
-@dataclass
-class _Test:
+class _Test(NamedTuple):
+    """A comparison of two values computed from the slots: keeps the partial rows that pass."""
+
     left: Callable[[Partial, Meter], Value]
     operator: str
     right: Callable[[Partial, Meter], Value]
@@ -175,8 +174,9 @@ class _Test:
         return stop
 
 
-@dataclass
-class _Assign:
+class _Assign(NamedTuple):
+    """``Variable = expression`` on a new variable: appends the value as a new slot."""
+
     value: Callable[[Partial, Meter], Value]
 
     def process(self, rows: list[Partial], start: int, out: list[Partial], meter: Meter) -> int:

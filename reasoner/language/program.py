@@ -25,6 +25,8 @@ ANONYMOUS = "_"
 
 @dataclass(frozen=True)
 class Variable:
+    """A variable term, ``X``; ``_`` is the anonymous one, distinct at each use."""
+
     name: str
     position: SourcePosition = field(default=UNKNOWN_POSITION, compare=False, repr=False)
 
@@ -38,6 +40,8 @@ class Variable:
 
 @dataclass(frozen=True)
 class Constant:
+    """A constant term: an integer or a symbol."""
+
     value: Value
     position: SourcePosition = field(default=UNKNOWN_POSITION, compare=False, repr=False)
 
@@ -66,6 +70,8 @@ Expression = Variable | Constant | Arithmetic
 
 @dataclass(frozen=True)
 class Atom:
+    """``predicate(arguments)``: a rule's head, a body literal, a fact or a query."""
+
     predicate: str
     arguments: tuple[Term, ...] = ()
     position: SourcePosition = field(default=UNKNOWN_POSITION, compare=False, repr=False)
@@ -86,6 +92,8 @@ class Atom:
 
 @dataclass(frozen=True)
 class Negation:
+    """``not atom`` in a body: holds when no row of the atom follows (stratified)."""
+
     atom: Atom
     position: SourcePosition = field(default=UNKNOWN_POSITION, compare=False, repr=False)
 
@@ -95,6 +103,8 @@ class Negation:
 
 @dataclass(frozen=True)
 class Comparison:
+    """``left operator right`` in a body, over integers and symbols."""
+
     left: Expression
     operator: str
     right: Expression
@@ -156,6 +166,8 @@ def type_members(parameter_type: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Parameter:
+    """One argument of a declaration: its name and the type of value it takes."""
+
     name: str
     type: ParameterType
 
@@ -180,6 +192,8 @@ class Declaration:
 
 @dataclass(frozen=True)
 class Program:
+    """A whole program: its clauses in source order and its declarations."""
+
     rules: tuple[Rule, ...] = ()
     declarations: tuple[Declaration, ...] = ()
 

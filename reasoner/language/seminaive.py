@@ -28,7 +28,7 @@ program stops within its budget, in the middle of a round if need be.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .binding import plan_body
 from .budget import Meter
@@ -45,19 +45,12 @@ Lower = Callable[[PredicateKey], Iterable[Row]]
 """The rows of a predicate below the component, read once per fixpoint."""
 
 
-@dataclass
-class _Variant:
+class _Variant(NamedTuple):
     """One way to run a rule: its steps, and how to build the head row from the slots."""
 
     head: PredicateKey
     steps: list[Step]
     head_row: Callable[[Partial], Row]
-
-
-@dataclass
-class _Plan:
-    base: list[_Variant] = field(default_factory=list)
-    recursive: list[_Variant] = field(default_factory=list)
 
 
 def fixpoint(
@@ -79,25 +72,26 @@ def fixpoint(
 
         return read
 
-    plan = _Plan()
+    base_variants: list[_Variant] = []
+    recursive_variants: list[_Variant] = []
     for rule in rules:
         order = plan_body(rule.body).order
         recursive = [i for i, literal in enumerate(order) if isinstance(literal, Atom) and literal.key in component]
         if not recursive:
-            plan.base.append(_compile(rule.head, order, {}, full, lower_relation))
+            base_variants.append(_compile(rule.head, order, {}, full, lower_relation))
         for number, position in enumerate(recursive):
             # Literals before the delta one read only older facts, so no two variants derive a
             # row from the same combination of facts.
             reads = {earlier: old for earlier in recursive[:number]} | {position: delta}
-            plan.recursive.append(_compile(rule.head, order, reads, full, lower_relation))
+            recursive_variants.append(_compile(rule.head, order, reads, full, lower_relation))
 
-    new = _run(plan.base, full, meter)
+    new = _run(base_variants, full, meter)
     while any(new.values()):
         for key, rows in new.items():
             old[key].add_all(delta[key].rows)
             delta[key] = Relation(rows)
             full[key].add_all(rows)
-        new = _run(plan.recursive, full, meter)
+        new = _run(recursive_variants, full, meter)
     return {key: frozenset(relation.rows) for key, relation in full.items()}
 
 

@@ -7,11 +7,10 @@ coloured tree, so no renderer needs to know where its output goes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line of text output: its depth in the tree, its text and a rich style for terminals."""
 
     depth: int

@@ -63,3 +63,30 @@ def test_every_named_command_resolves_to_a_click_command() -> None:
     for name in cli.COMMANDS:
         command = group.get_command(context, name)
         assert command is not None and command.name == name, name
+
+
+def test_a_process_that_ran_commands_leaves_its_heap_to_the_exit_once(tmp_path: Path) -> None:
+    """The heap is frozen when the process ends, not while commands run: the last collections skip it."""
+    script = (
+        "import atexit, gc, sys\n"
+        "calls = []\n"
+        "freeze = gc.freeze\n"
+        "gc.freeze = lambda: calls.append(gc.get_count()) or freeze()\n"
+        "atexit.register(lambda: print('at exit', len(calls), gc.get_freeze_count() > 0))  # runs last\n"
+        "from backspasm.cli import main\n"
+        "for _ in range(2):\n"
+        "    try:\n"
+        "        main(['recommend', 'examples/patients/acute.json', '--format', 'json'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('after the commands', len(calls), gc.get_freeze_count() > 0)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={"BACKSPASM_CACHE_DIR": str(tmp_path), "PATH": ""},
+        check=True,
+        cwd=ROOT,
+    )
+    assert run.stdout.splitlines()[-2:] == ["after the commands 0 False", "at exit 1 True"]
