@@ -29,15 +29,14 @@ from .batch import EMPTY_SUBJECT, Outcome, chunks
 from .cohort import MEMORY_LIMIT, answer_chunk_sql, answer_keys, subject_outcome
 from .cohort_sql import (
     ASSEMBLED_AT_ONCE,
-    COMPACT_AT_ONCE,
-    REPRESENTATIVE_SUBJECTS,
     SUBJECTS,
+    compact_slices,
     distinct_answers,
     evaluate_text_chunk,
     problem_outcome,
     text_rows,
 )
-from .compact_sql import compact_lines_query, json_string, prepare
+from .compact_sql import json_string
 from .inputs import Entry
 
 LINES_AT_ONCE = 2_000
@@ -89,14 +88,13 @@ def _chunk_slices(
         engine.same_rows(connection, keys)
         _answer_texts(connection, engine, advisor, form)
         errors: dict[int, Outcome] = {}
-        python_lines: dict[int, str] = {}
         for entry in chunk:
             found = evaluated.read.get(entry.index)
             if isinstance(found, Outcome):
                 errors[entry.index] = found
             elif entry.index in evaluated.checked.problems:
                 errors[entry.index] = problem_outcome(entry, evaluated.checked)
-        python_lines.update((index, outcome.to_text()) for index, outcome in errors.items())
+        python_lines = {index: outcome.to_text() for index, outcome in errors.items()}
         identifiers = {
             int(subject): (int(line), str(identifier))
             for line, subject, identifier in connection.execute(
@@ -160,15 +158,8 @@ def _answer_texts(connection: duckdb.DuckDBPyConnection, engine: SqlEngine, advi
     keys, checks = answer_keys(advisor, audit=False, answers_wanted=True)
     left = REPRESENTATIVES
     if form == "compact":
-        prepare(connection, engine.compiled.program, advisor.answer_spec)
         counted = connection.execute(f"SELECT count(*) FROM ({REPRESENTATIVES})").fetchone()
-        for offset in range(0, int(counted[0]) if counted else 0, COMPACT_AT_ONCE):
-            # A slice at a time keeps the query's lists small, whatever the chunk.
-            connection.execute(
-                f"CREATE OR REPLACE TEMP TABLE _compact_slice AS {REPRESENTATIVE_SUBJECTS} ORDER BY subject "
-                f"LIMIT {COMPACT_AT_ONCE} OFFSET {offset}"
-            )
-            query = compact_lines_query(engine.compiled, advisor.answer_spec, "SELECT subject FROM _compact_slice")
+        for query in compact_slices(connection, engine, advisor, int(counted[0]) if counted else 0):
             connection.execute(f"INSERT INTO {TEXTS} SELECT subject, line FROM ({query}) WHERE line IS NOT NULL")
         left = (
             f"SELECT representative FROM ({REPRESENTATIVES}) WHERE representative NOT IN (SELECT subject FROM {TEXTS})"

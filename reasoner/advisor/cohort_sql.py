@@ -12,7 +12,7 @@ other engines, so the output is the same, byte for byte.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -24,7 +24,7 @@ from ..language.sql_engine import REPRESENTATIVES, SqlEngine
 from ..language.to_sql import NUMBER_TAG, SUBJECTS_TABLE, SYMBOL_TAG, CompiledProgram
 from .advisor import Advisor
 from .batch import Outcome, error_json, read_entry
-from .compact_sql import compact_lines, prepare
+from .compact_sql import compact_lines_query, prepare
 from .inputs import Entry
 from .record_sql import INTEGER_TYPES, Checked, _path, _present, check_table
 from .records import Record, RecordSpec
@@ -124,7 +124,9 @@ def evaluate_text_chunk(
     if statements is None:
         return None
     texts = [entry for entry in chunk if entry.text is not None and entry.error is None and "\n" not in entry.text]
-    load_lines(connection, [entry.index for entry in texts], [entry.text or "" for entry in texts])
+    text_rows(
+        connection, "record_lines", {"line": [entry.index for entry in texts]}, [entry.text or "" for entry in texts]
+    )
     checked = check_table(spec, connection, "record_lines")
     for statement in statements:
         connection.execute(statement)
@@ -142,11 +144,6 @@ def evaluate_text_chunk(
     engine.load_facts(connection, [record.facts for _, record in records], first=count)
     engine.run(connection)
     return EvaluatedChunk(checked, read, python_subjects, count)
-
-
-def load_lines(connection: duckdb.DuckDBPyConnection, indexes: list[int], texts: list[str]) -> None:
-    """The table ``record_lines (line, text)``: each text (no newline in it) with its entry index."""
-    text_rows(connection, "record_lines", {"line": indexes}, texts)
 
 
 def text_rows(
@@ -248,20 +245,32 @@ def _compact_outcomes(
     """The outcomes of the distinct answers whose compact lines DuckDB wrote, and the subjects it left to Python."""
     shared: dict[int, Outcome] = {}
     missing: list[int] = []
+    for query in compact_slices(connection, engine, advisor, distinct):
+        for subject, line in connection.execute(query).fetchall():
+            if line is None:
+                missing.append(int(subject))
+            else:
+                shared[int(subject)] = _compact_outcome(line)
+    return shared, missing
+
+
+def compact_slices(
+    connection: duckdb.DuckDBPyConnection, engine: SqlEngine, advisor: Advisor, distinct: int
+) -> Iterator[str]:
+    """The query of ``(subject, line)`` (:func:`compact_lines_query`) over each slice of the ``distinct``
+    representatives in turn, the slice in place while it is yielded.
+
+    A slice at a time keeps the query's lists, and the lines read from it, small whatever the chunk.
+    """
     prepare(connection, engine.compiled.program, advisor.answer_spec)
+    # The slice is a table, not a subquery: the query reads it several times.
+    query = compact_lines_query(engine.compiled, advisor.answer_spec, "SELECT subject FROM _compact_slice")
     for offset in range(0, distinct, COMPACT_AT_ONCE):
-        # A slice at a time keeps the query's lists, and the lines in Python, small whatever the chunk.
         connection.execute(
             f"CREATE OR REPLACE TEMP TABLE _compact_slice AS {REPRESENTATIVE_SUBJECTS} ORDER BY subject "
             f"LIMIT {COMPACT_AT_ONCE} OFFSET {offset}"
         )
-        only = "SELECT subject FROM _compact_slice"  # a table: the query reads it several times
-        for subject, line in compact_lines(connection, engine.compiled, advisor.answer_spec, only, True).items():
-            if line is None:
-                missing.append(subject)
-            else:
-                shared[subject] = _compact_outcome(line)
-    return shared, missing
+        yield query
 
 
 def _compact_outcome(line: str) -> Outcome:
@@ -281,7 +290,7 @@ __all__ = [
     "distinct_answers",
     "evaluate_text_chunk",
     "fact_statements",
-    "load_lines",
+    "compact_slices",
     "text_rows",
     "problem_outcome",
 ]

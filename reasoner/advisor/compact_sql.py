@@ -167,14 +167,9 @@ def compact_lines(
     compiled: CompiledProgram,
     spec: AnswerSpec,
     subjects: str,
-    prepared: bool = False,
 ) -> dict[int, str | None]:
-    """After the program ran: each subject of ``subjects``' compact line with an empty subject, or None.
-
-    ``prepared``: :func:`prepare` already ran on this connection (once is enough for many calls).
-    """
-    if not prepared:
-        prepare(connection, compiled.program, spec)
+    """After the program ran: each subject of ``subjects``' compact line with an empty subject, or None."""
+    prepare(connection, compiled.program, spec)
     query = compact_lines_query(compiled, spec, subjects)
     return {int(subject): line for subject, line in connection.execute(query).fetchall()}
 

@@ -182,7 +182,8 @@ def batch(
                     errors, count = [done] if done.error is not None else [], 1
                 written += count
                 for failed in errors:
-                    progress.say(record_error_text(failed.error or {}))
+                    if failed.error is not None:
+                        progress.say(record_error_text(failed.error))
                 progress.advance(count)
     except Interrupted as interruption:
         source.close()  # ends the worker processes before anything else

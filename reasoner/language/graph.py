@@ -10,8 +10,12 @@ recursion limit.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping
+from typing import TypeVar
 
 from .program import Atom, Negation, PredicateKey, Program
+
+Node = TypeVar("Node", bound=Hashable)
 
 
 def edges(program: Program) -> list[tuple[PredicateKey, PredicateKey]]:
@@ -101,14 +105,16 @@ def reachable(program: Program) -> dict[PredicateKey, frozenset[PredicateKey]]:
     for head, body in edges(program):
         graph[head].add(body)
     keys = set(graph) | {rule.head.key for rule in program.rules} | {b for bodies in graph.values() for b in bodies}
-    result: dict[PredicateKey, frozenset[PredicateKey]] = {}
-    for key in keys:
-        seen = {key}
-        frontier = [key]
-        while frontier:
-            for child in graph.get(frontier.pop(), ()):
-                if child not in seen:
-                    seen.add(child)
-                    frontier.append(child)
-        result[key] = frozenset(seen)
-    return result
+    return {key: frozenset(descendants(graph, key) | {key}) for key in keys}
+
+
+def descendants(graph: Mapping[Node, Iterable[Node]], node: Node) -> set[Node]:
+    """Every node reachable from ``node`` by one edge or more (``node`` itself only on a cycle)."""
+    seen: set[Node] = set()
+    frontier = [node]
+    while frontier:
+        for child in graph.get(frontier.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                frontier.append(child)
+    return seen

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 
+from .graph import descendants
 from .program import Atom, Constant, Negation, PredicateKey, Program
 
 
@@ -106,16 +107,7 @@ def steps(program: Program) -> Iterator[Step]:
 
 def _components(nodes: list[int], needs: dict[int, set[int]]) -> dict[int, int]:
     """Strongly connected components (mutual reachability) of the rule graph."""
-    reach: dict[int, set[int]] = {}
-    for node in nodes:
-        seen: set[int] = set()
-        frontier = [node]
-        while frontier:
-            for child in needs.get(frontier.pop(), ()):
-                if child not in seen:
-                    seen.add(child)
-                    frontier.append(child)
-        reach[node] = seen
+    reach = {node: descendants(needs, node) for node in nodes}
     component: dict[int, int] = {}
     for node in nodes:
         if node in component:
