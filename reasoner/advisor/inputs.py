@@ -217,7 +217,9 @@ def read_parquet(path: Path, *, parse: bool = True) -> Iterator[Entry]:
     """
     import duckdb
 
-    connection = duckdb.connect(":memory:")
+    from ..language.sql_engine import usable_cores
+
+    connection = duckdb.connect(":memory:", config={"threads": usable_cores()})
     try:
         try:
             described = connection.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()

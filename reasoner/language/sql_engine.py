@@ -10,6 +10,7 @@ in-memory database, so two runs never share a table.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -98,6 +99,19 @@ class FactFiles:
         return written
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: DuckDB's thread count unless told otherwise.
+
+    DuckDB starts a thread per core of the machine even when the process is pinned to fewer
+    (``taskset``, a container's CPU set); the extra threads then take turns on the same core,
+    which made a pinned batch about 1.6 times slower.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no CPU affinity on this platform (macOS, Windows)
+        return max(1, os.cpu_count() or 1)
+
+
 class SqlEngine:
     """Evaluate a validated program over a cohort in an embedded DuckDB database."""
 
@@ -113,8 +127,7 @@ class SqlEngine:
         config: dict[str, str | bool | int | float | list[str]] = {}
         if self.memory_limit is not None:
             config["memory_limit"] = self.memory_limit
-        if self.threads is not None:
-            config["threads"] = self.threads
+        config["threads"] = self.threads if self.threads is not None else usable_cores()
         connection = duckdb.connect(":memory:", config=config)
         if self._tables is None:
             self._tables = [statement.sql(dialect="duckdb") for statement in self.compiled.create_tables()]
@@ -340,4 +353,12 @@ def _loaded(value: object, slot: str) -> Value:
     return str(value)
 
 
-__all__ = ["GROUPS_TABLE", "REPRESENTATIVES", "DerivedRow", "FactFiles", "SqlEngine", "SqlEvaluationError"]
+__all__ = [
+    "GROUPS_TABLE",
+    "REPRESENTATIVES",
+    "DerivedRow",
+    "FactFiles",
+    "SqlEngine",
+    "SqlEvaluationError",
+    "usable_cores",
+]

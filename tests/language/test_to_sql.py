@@ -126,6 +126,22 @@ def test_a_recursion_that_never_ends_stops_with_an_error(monkeypatch: pytest.Mon
         SqlEngine(load_kb(text=text).program).evaluate([facts(("start", (0,)))], [("n", 1)])
 
 
+def test_duckdb_runs_one_thread_per_core_the_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pinned to one core (taskset, a container's CPU set), DuckDB would still start a thread per core of
+    # the machine, and they would take turns on the one core.
+    from backspasm.reasoner.language import sql_engine
+
+    program = load_kb(text=".input p(x: symbol). q(X) :- p(X).").program
+    monkeypatch.setattr(sql_engine.os, "sched_getaffinity", lambda _: {3}, raising=False)
+    with SqlEngine(program).connect() as connection:
+        assert connection.execute("SELECT current_setting('threads')").fetchone() == (1,)
+    monkeypatch.setattr(sql_engine.os, "sched_getaffinity", lambda _: {0, 1, 2}, raising=False)
+    with SqlEngine(program).connect() as connection:
+        assert connection.execute("SELECT current_setting('threads')").fetchone() == (3,)
+    with SqlEngine(program, threads=2).connect() as connection:
+        assert connection.execute("SELECT current_setting('threads')").fetchone() == (2,)
+
+
 def test_input_facts_of_the_wrong_type_are_refused() -> None:
     with pytest.raises(SqlEvaluationError, match="is not a number"):
         SqlEngine(load_kb(text=".input d(n: number). p :- d(_).").program).evaluate([facts(("d", ("ten",)))], [])
