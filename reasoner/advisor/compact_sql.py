@@ -6,7 +6,8 @@ compact line as :func:`compact.compact_answer` and :meth:`Outcome.to_text` write
 keys sorted, no spaces, items ordered by kind then code as the answer spec lists them,
 each item's rules those of the item in rule order then those of its parameters, list
 parameters' values numbers first. The line's ``subject`` is left empty (it is the last
-key, filled in per patient by :meth:`Outcome.for_subject`).
+key, filled in per patient by :meth:`Outcome.for_subject`). An item's text is written
+once for all the subjects whose item has the same rows (:func:`_item_groups`).
 
 Strings are written by SQL only when they are printable ASCII, where JSON's escaping is
 just ``\\`` and ``"``; a subject with any other string, or with what Python would reject
@@ -53,17 +54,53 @@ def _value(column: str, slot: str) -> tuple[str, str, str]:
     return is_number, f"CASE WHEN {is_number} THEN CAST(substr({column}, 2) AS BIGINT) END", f"substr({column}, 2)"
 
 
-def _rows(compiled: CompiledProgram, key: PredicateKey, subjects: str) -> tuple[str, list[tuple[str, str, str]]]:
-    """A query of a predicate's rows for the subjects of ``subjects``, and each argument's value SQL."""
+def _stored(compiled: CompiledProgram, key: PredicateKey, subjects: str, texts: int) -> str:
+    """A query of a predicate's rows for the subjects of ``subjects``: ``subject``, the first ``texts``
+    arguments as text (``t0``…), the others as stored (``a…``), and the rule of a derived row."""
     relation = compiled.relations[key]
-    values = [
-        _value(f"r.{column}", slot) for column, slot in zip(relation.argument_columns, relation.types, strict=True)
+    columns = [
+        f"{_value(f'r.{column}', slot)[2]} AS t{index}" if index < texts else f"r.{column} AS {column}"
+        for index, (column, slot) in enumerate(zip(relation.argument_columns, relation.types, strict=True))
     ]
     if relation.per_subject:
         source = f"{relation.table} r JOIN ({subjects}) w ON r.{SUBJECT} = w.{SUBJECT}"
     else:
         source = f"{relation.table} r CROSS JOIN ({subjects}) w"  # shared rows: every subject's
-    return source, values
+    if relation.derived:
+        columns.append(f"r.{RULE} AS rule")
+    return f"SELECT DISTINCT w.{SUBJECT} AS subject, {', '.join(columns)} FROM {source}"
+
+
+def _item_groups(spec: AnswerSpec) -> list[str]:
+    """CTEs grouping the subjects' items by everything an item's text is made of.
+
+    ``item_groups (subject, code, kind, representative)``: for each subject's item, the first
+    subject whose item of that code and kind has the very same rules, parameter rows and
+    conflicting evidence. An item's text is then written once per group, not once per
+    subject: a cohort's items repeat far more than its whole answers do. Each row is written
+    as text no other row can share (a tag; a parameter's rule, the length of its name, its
+    name and its stored value), and an item's rows are compared as their sorted list.
+    """
+    rows = ["SELECT subject, code, kind, 'i' || rule AS e FROM stored_items"]
+    if spec.parameters is not None:
+        rows.append(
+            "SELECT k.subject, k.code, k.kind, 'p' || p.rule || ':' || length(p.t1) || ':' || p.t1 || "
+            "CAST(p.a2 AS VARCHAR) FROM stored_keys k JOIN stored_params p ON k.subject = p.subject AND k.code = p.t0"
+        )
+    if spec.conflicts is not None:
+        rows.append(
+            "SELECT DISTINCT k.subject, k.code, k.kind, 'c' || x.t1 FROM stored_keys k "
+            "JOIN stored_conflicts x ON k.subject = x.subject AND k.code = x.t0"
+        )
+    return [
+        f"item_rows AS ({' UNION ALL '.join(rows)})",
+        "item_groups AS (SELECT unnest(members) AS subject, code, kind, representative FROM ("
+        "SELECT code, kind, min(subject) AS representative, list(subject) AS members FROM ("
+        "SELECT subject, code, kind, list_sort(list(e)) AS signature FROM item_rows GROUP BY ALL) "
+        "GROUP BY code, kind, signature))",
+        "representatives AS (SELECT DISTINCT representative AS subject, code, kind FROM item_groups)",
+        "representative_codes AS (SELECT DISTINCT subject, code FROM representatives)",
+    ]
 
 
 def prepare(connection: duckdb.DuckDBPyConnection, program: Program, spec: AnswerSpec) -> None:
@@ -89,23 +126,32 @@ def _numbered(connection: duckdb.DuckDBPyConnection, table: str, values: list[st
 def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: str) -> str:
     """SQL of ``(subject, line)`` for the subjects of the query ``subjects`` (one column, ``subject``).
 
-    ``line`` is NULL for a subject that Python must assemble (see the module's docstring).
+    ``line`` is NULL for a subject that Python must assemble (see the module's docstring). Each
+    item's text is written for the first subject of its group (:func:`_item_groups`) and shared.
     """
-    item_source, (code, kind) = _rows(compiled, (spec.items, 2), subjects)
     parts = [
-        f"items AS (SELECT DISTINCT w.{SUBJECT} AS subject, {code[2]} AS code, {kind[2]} AS kind, r.{RULE} AS rule "
-        f"FROM {item_source})",
-        "item_keys AS (SELECT DISTINCT subject, code, kind FROM items)",
+        f"stored_items AS (SELECT subject, t0 AS code, t1 AS kind, rule FROM "
+        f"({_stored(compiled, (spec.items, 2), subjects, 2)}))",
+        "stored_keys AS (SELECT DISTINCT subject, code, kind FROM stored_items)",
     ]
     if spec.parameters is not None:
-        source, (p_code, p_name, p_value) = _rows(compiled, (spec.parameters, 3), subjects)
-        is_number, number, text = p_value
+        parts.append(f"stored_params AS ({_stored(compiled, (spec.parameters, 3), subjects, 2)})")
+    if spec.conflicts is not None:
+        parts.append(f"stored_conflicts AS ({_stored(compiled, (spec.conflicts, 2), subjects, 2)})")
+    parts += [
+        *_item_groups(spec),
+        "items AS (SELECT i.* FROM stored_items i SEMI JOIN representatives k "
+        "ON i.subject = k.subject AND i.code = k.code AND i.kind = k.kind)",
+        "item_keys AS (SELECT subject, code, kind FROM representatives)",
+    ]
+    if spec.parameters is not None:
+        is_number, number, text = _value("r.a2", compiled.relations[(spec.parameters, 3)].types[2])
         value_json = f"CASE WHEN {is_number} THEN {text} ELSE {json_string(text)} END"
         listed = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(spec.list_parameters)) or "NULL"
         parts += [
-            f"params AS (SELECT DISTINCT w.{SUBJECT} AS subject, {p_code[2]} AS code, {p_name[2]} AS name, "
-            f"{is_number} AS is_number, {number} AS number, {text} AS text, {value_json} AS value, r.{RULE} AS rule "
-            f"FROM {source})",
+            f"params AS (SELECT r.subject, r.t0 AS code, r.t1 AS name, {is_number} AS is_number, {number} AS number, "
+            f"{text} AS text, {value_json} AS value, r.{RULE} AS rule FROM stored_params r "
+            "SEMI JOIN representative_codes k ON r.subject = k.subject AND r.t0 = k.code)",
             "values_ AS (SELECT subject, code, name, count(*) AS n, bool_and(value IS NOT NULL) AS ok, "
             f"{_joined('{s: NOT is_number, n: number, t: text, v: value}')} AS value_list FROM "
             "(SELECT DISTINCT subject, code, name, is_number, number, text, value FROM params) GROUP BY ALL)",
@@ -122,13 +168,12 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
             "param_rules AS (SELECT NULL::BIGINT AS subject, NULL::VARCHAR AS code, NULL::INT AS rule WHERE false)",
         ]
     if spec.conflicts is not None:
-        source, (c_code, c_evidence) = _rows(compiled, (spec.conflicts, 2), subjects)
         conflict = f"{{s: evidence, v: {json_string('evidence')}}}"
         parts.append(
             f"conflict_json AS (SELECT subject, code, '[' || {_joined(conflict)} "
             f"|| ']' AS conflicts, bool_and({json_string('evidence')} IS NOT NULL) AS ok "
-            f"FROM (SELECT DISTINCT w.{SUBJECT} AS subject, {c_code[2]} AS code, {c_evidence[2]} AS evidence "
-            f"FROM {source}) GROUP BY ALL)"
+            "FROM (SELECT DISTINCT r.subject, r.t0 AS code, r.t1 AS evidence FROM stored_conflicts r "
+            "SEMI JOIN representative_codes k ON r.subject = k.subject AND r.t0 = k.code) GROUP BY ALL)"
         )
     else:
         parts.append(
@@ -143,7 +188,8 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
         "ON k.subject = p.subject AND k.code = p.code) GROUP BY subject, code, kind, rule)",
         f"rule_json AS (SELECT subject, code, kind, '[' || {_joined('{p: part, r: rule, v: id}')} || ']' AS rules "
         f"FROM rule_rows JOIN {RULE_IDS} USING (rule) GROUP BY ALL)",
-        f"item_json AS (SELECT k.subject, o.kind_order, c.code_order, '{{\"code\":' || {json_string('k.code')} || "
+        "item_json AS (SELECT k.subject, k.code, k.kind, o.kind_order, c.code_order, "
+        f"'{{\"code\":' || {json_string('k.code')} || "
         "',\"conflicts\":' || coalesce(cj.conflicts, '[]') || "
         f"',\"kind\":' || {json_string('k.kind')} || ',\"parameters\":' || coalesce(pj.parameters, '{{}}') || "
         "',\"rules\":' || rj.rules || '}' AS item, "
@@ -152,13 +198,15 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
         "LEFT JOIN param_json pj ON pj.subject = k.subject AND pj.code = k.code "
         "LEFT JOIN conflict_json cj ON cj.subject = k.subject AND cj.code = k.code "
         f"LEFT JOIN {KINDS} o ON o.kind = k.kind LEFT JOIN {CODES} c ON c.code = k.code)",
+        "item_lines AS (SELECT g.subject, ij.kind_order, ij.code_order, ij.item, ij.ok FROM item_groups g "
+        "JOIN item_json ij ON ij.subject = g.representative AND ij.code = g.code AND ij.kind = g.kind)",
     ]
     item = "{k: i.kind_order, c: i.code_order, v: i.item}"
     return (
         f"WITH {', '.join(parts)} SELECT w.{SUBJECT} AS subject, CASE WHEN bool_and(coalesce(i.ok AND i.item IS "
         f"NOT NULL, true)) THEN '{{\"items\":[' || coalesce({_joined(item)}, '') "
         '|| \'],"subject":""}\' END AS line '
-        f"FROM ({subjects}) w LEFT JOIN item_json i ON i.subject = w.{SUBJECT} GROUP BY w.{SUBJECT}"
+        f"FROM ({subjects}) w LEFT JOIN item_lines i ON i.subject = w.{SUBJECT} GROUP BY w.{SUBJECT}"
     )
 
 
