@@ -68,27 +68,58 @@ def test_duckdb_writes_the_python_compact_line_of_generated_cohorts(
     assert sql == python
 
 
-def _one_item_line(advisor: Advisor, value: str) -> str | None:
-    """DuckDB's line of one subject with one item of the spec whose parameter ``days`` is the symbol ``value``."""
+def _item_lines(advisor: Advisor, parameters: list[list[tuple[str, object]]]) -> list[str | None]:
+    """DuckDB's lines of subjects 0, 1, … each with the same one item of the spec, and subject N with the
+    parameters ``parameters[N]`` (name, value) for it."""
     spec = advisor.answer_spec
     assert spec.parameters is not None
     engine = SqlEngine(advisor.kb.program)
     code, kind = next(iter(spec.codes)), spec.kinds[0]
     connection = engine.connect()
     try:
-        for key, values in (((spec.items, 2), [code, kind]), ((spec.parameters, 3), [code, "days", value])):
-            relation = engine.compiled.relations[key]
-            assert relation.per_subject
-            stored = [
-                encode(value) if slot == "any" else value for value, slot in zip(values, relation.types, strict=True)
-            ]
-            marks = ", ".join("?" * len(stored))
-            connection.execute(
-                f"INSERT INTO {relation.table} ({', '.join(relation.columns)}) VALUES (0, {marks}, 0)", stored
-            )
-        return compact_lines(connection, engine.compiled, spec, "SELECT 0::BIGINT AS subject")[0]
+        for subject, named in enumerate(parameters):
+            rows = [((spec.items, 2), [code, kind])]
+            rows += [((spec.parameters, 3), [code, name, value]) for name, value in named]
+            for key, values in rows:
+                relation = engine.compiled.relations[key]
+                assert relation.per_subject
+                stored = [
+                    encode(value) if slot == "any" else value
+                    for value, slot in zip(values, relation.types, strict=True)
+                ]
+                marks = ", ".join("?" * len(stored))
+                connection.execute(
+                    f"INSERT INTO {relation.table} ({', '.join(relation.columns)}) VALUES ({subject}, {marks}, 0)",
+                    stored,
+                )
+        subjects = " UNION ALL ".join(f"SELECT {subject}::BIGINT AS subject" for subject in range(len(parameters)))
+        written = compact_lines(connection, engine.compiled, spec, subjects)
+        return [written[subject] for subject in range(len(parameters))]
     finally:
         connection.close()
+
+
+def _one_item_line(advisor: Advisor, value: str) -> str | None:
+    """DuckDB's line of one subject with one item of the spec whose parameter ``days`` is the symbol ``value``."""
+    return _item_lines(advisor, [[("days", value)]])[0]
+
+
+def test_items_share_a_text_only_when_their_rows_are_the_same(advisor: Advisor) -> None:
+    """Items whose rows would read alike if run together (a number and the symbol of its digits; a
+    name and value that make the same characters as another name and value) keep their own text."""
+    parameters: list[list[tuple[str, object]]] = [
+        [("days", 5)],
+        [("days", "5")],
+        [("days", "s1")],
+        [("day", "ss1")],
+        [("days", 5)],
+        [],
+    ]
+    together = _item_lines(advisor, parameters)
+    alone = [_item_lines(advisor, [named])[0] for named in parameters]
+    assert together == alone
+    assert len(set(together)) == 5  # the first and fifth subjects alike, every other line its own
+    assert '"parameters":{"days":5}' in str(together[0]) and '"parameters":{"days":"5"}' in str(together[1])
 
 
 def test_a_string_json_would_escape_is_left_to_python(advisor: Advisor) -> None:
