@@ -247,29 +247,34 @@ class SqlEngine:
 
         Subjects alike in these rows get alike answers: an answer is assembled once per distinct
         set of rows and shared (:meth:`models` with ``only=REPRESENTATIVES``). The rows are
-        compared as JSON text, so no two different rows can look alike.
+        compared column by column (NULL alike only with NULL), so no two different rows can look alike.
         """
-        parts = []
-        for key in sorted(set(predicates)):
+        keys = [key for key in sorted(set(predicates)) if self.compiled.relations[key].per_subject]
+        # shared rows are every subject's alike; each distinct row of a relation gets a number of its own
+        # (the relation's place among them in its last digits), so no two different rows compare alike.
+        numbered, found = [], []
+        for place, key in enumerate(keys):
             relation = self.compiled.relations[key]
-            if not relation.per_subject:
-                continue  # shared rows are every subject's alike
-            values = ", ".join(f"CAST({column} AS VARCHAR)" for column in (*relation.argument_columns, RULE))
-            name = f"{key[0]}/{key[1]}".replace("'", "''")
-            parts.append(
-                f"SELECT DISTINCT {SUBJECT} AS subject, "
-                f"CAST(to_json(list_value('{name}', {values})) AS VARCHAR) AS row FROM {relation.table}"
+            columns = [*relation.argument_columns, RULE]
+            listed = ", ".join(columns)
+            numbered.append(
+                f"numbered{place} AS (SELECT {listed}, row_number() OVER () * {len(keys)} + {place} AS number "
+                f"FROM (SELECT DISTINCT {listed} FROM {relation.table}))"
             )
-        rows = " UNION ALL ".join(parts) or "SELECT NULL::BIGINT AS subject, NULL::VARCHAR AS row WHERE false"
-        # A subject's signature is the sorted list of its rows' numbers (each distinct row numbered
-        # once): lists of integers group and compare in a fraction of the memory of the rows' text.
+            same = " AND ".join(f"r.{column} IS NOT DISTINCT FROM n.{column}" for column in columns)
+            found.append(
+                f"SELECT DISTINCT r.{SUBJECT} AS subject, n.number "
+                f"FROM {relation.table} r JOIN numbered{place} n ON {same}"
+            )
+        rows = " UNION ALL ".join(found) or "SELECT NULL::BIGINT AS subject, NULL::BIGINT AS number WHERE false"
+        # A subject's signature is the sorted list of its rows' numbers: lists of integers group and
+        # compare in a fraction of the time and memory of the rows themselves.
         connection.execute(
-            f"CREATE OR REPLACE TEMP TABLE {GROUPS_TABLE} AS WITH found AS ({rows}), "
-            "numbered AS (SELECT row, row_number() OVER () AS number FROM (SELECT DISTINCT row FROM found)), "
+            f"CREATE OR REPLACE TEMP TABLE {GROUPS_TABLE} AS WITH {''.join(part + ', ' for part in numbered)}"
+            f"found AS ({rows}), "
             "signatures AS (SELECT s.subject, coalesce(lists.signature, []) AS signature "
             f"FROM (SELECT {SUBJECT} AS subject FROM {SUBJECTS_TABLE}) s LEFT JOIN "
-            "(SELECT subject, list_sort(list(number)) AS signature FROM found JOIN numbered USING (row) "
-            "GROUP BY subject) lists USING (subject)) "
+            "(SELECT subject, list_sort(list(number)) AS signature FROM found GROUP BY subject) lists USING (subject)) "
             "SELECT subject, representative FROM signatures JOIN (SELECT signature, min(subject) AS representative "
             "FROM signatures GROUP BY signature) USING (signature)"
         )

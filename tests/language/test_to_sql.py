@@ -126,6 +126,39 @@ def test_a_recursion_that_never_ends_stops_with_an_error(monkeypatch: pytest.Mon
         SqlEngine(load_kb(text=text).program).evaluate([facts(("start", (0,)))], [("n", 1)])
 
 
+def test_subjects_share_a_representative_only_when_their_rows_are_the_same() -> None:
+    # Alike: the same rows by the same rules. Not alike: a number and the symbol of its digits, the same
+    # value in two predicates, the same row by another rule, one row more.
+    text = """
+    .input p(x: any).
+    .input t(x: any).
+    .input flag(f: symbol).
+    q(X) :- p(X).
+    u(X) :- t(X).
+    r(X) :- p(X), flag(on).
+    r(X) :- p(X), flag(also).
+    """
+    program = load_kb(text=text).program
+    subjects = [
+        facts(("p", (5,))),
+        facts(("p", ("5",))),
+        facts(("p", (5,)), ("flag", ("on",))),
+        facts(("p", (5,)), ("flag", ("also",))),
+        facts(("p", (5,)), ("flag", ("on",)), ("flag", ("also",))),
+        facts(("p", (5,))),
+        facts(("p", (5,)), ("flag", ("on",))),
+        [],
+        [],
+        facts(("t", (5,))),
+    ]
+    engine = SqlEngine(program)
+    with engine.connect() as connection:
+        engine.load_facts(connection, subjects)
+        engine.run(connection)
+        assert engine.same_rows(connection, [("q", 1), ("r", 1), ("u", 1)]) == [0, 1, 2, 3, 4, 0, 2, 7, 7, 9]
+        assert engine.same_rows(connection, [("q", 1)]) == [0, 1, 0, 0, 0, 0, 0, 7, 7, 7]
+
+
 def test_duckdb_runs_one_thread_per_core_the_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
     # Pinned to one core (taskset, a container's CPU set), DuckDB would still start a thread per core of
     # the machine, and they would take turns on the one core.
