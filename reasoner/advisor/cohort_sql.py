@@ -24,7 +24,7 @@ from ..language.sql_engine import REPRESENTATIVES, SqlEngine
 from ..language.to_sql import NUMBER_TAG, SUBJECTS_TABLE, SYMBOL_TAG, CompiledProgram
 from .advisor import Advisor
 from .batch import Outcome, error_json, read_entry
-from .compact_sql import compact_lines_query, prepare
+from .compact_sql import prepare, store_items, stored_lines_query
 from .inputs import Entry
 from .record_sql import INTEGER_TYPES, Checked, _path, _present, check_table
 from .records import Record, RecordSpec
@@ -257,14 +257,16 @@ def _compact_outcomes(
 def compact_slices(
     connection: duckdb.DuckDBPyConnection, engine: SqlEngine, advisor: Advisor, distinct: int
 ) -> Iterator[str]:
-    """The query of ``(subject, line)`` (:func:`compact_lines_query`) over each slice of the ``distinct``
+    """The query of ``(subject, line)`` (:func:`stored_lines_query`) over each slice of the ``distinct``
     representatives in turn, the slice in place while it is yielded.
 
-    A slice at a time keeps the query's lists, and the lines read from it, small whatever the chunk.
+    The items' groups and texts are stored once for them all (:func:`store_items`); a slice at a
+    time keeps the query's lists, and the lines read from it, small whatever the chunk.
     """
     prepare(connection, engine.compiled.program, advisor.answer_spec)
+    store_items(connection, engine.compiled, advisor.answer_spec, REPRESENTATIVE_SUBJECTS)
     # The slice is a table, not a subquery: the query reads it several times.
-    query = compact_lines_query(engine.compiled, advisor.answer_spec, "SELECT subject FROM _compact_slice")
+    query = stored_lines_query("SELECT subject FROM _compact_slice")
     for offset in range(0, distinct, COMPACT_AT_ONCE):
         connection.execute(
             f"CREATE OR REPLACE TEMP TABLE _compact_slice AS {REPRESENTATIVE_SUBJECTS} ORDER BY subject "

@@ -7,7 +7,7 @@ keys sorted, no spaces, items ordered by kind then code as the answer spec lists
 each item's rules those of the item in rule order then those of its parameters, list
 parameters' values numbers first. The line's ``subject`` is left empty (it is the last
 key, filled in per patient by :meth:`Outcome.for_subject`). An item's text is written
-once for all the subjects whose item has the same rows (:func:`_item_groups`).
+once for all the subjects whose item has the same rows (:func:`_group_ctes`).
 
 Strings are written by SQL only when they are printable ASCII, where JSON's escaping is
 just ``\\`` and ``"``; a subject with any other string, or with what Python would reject
@@ -28,6 +28,8 @@ from .answer_spec import AnswerSpec
 KINDS = "_compact_kinds"
 CODES = "_compact_codes"
 RULE_IDS = "_compact_rule_ids"
+ITEM_GROUPS = "_compact_item_groups"
+ITEM_TEXTS = "_compact_item_texts"
 
 
 def json_string(text: str) -> str:
@@ -71,8 +73,8 @@ def _stored(compiled: CompiledProgram, key: PredicateKey, subjects: str, texts: 
     return f"SELECT DISTINCT w.{SUBJECT} AS subject, {', '.join(columns)} FROM {source}"
 
 
-def _item_groups(spec: AnswerSpec) -> list[str]:
-    """CTEs grouping the subjects' items by everything an item's text is made of.
+def _group_ctes(compiled: CompiledProgram, spec: AnswerSpec, subjects: str) -> list[str]:
+    """CTEs grouping the items of the subjects of ``subjects`` by everything an item's text is made of.
 
     ``item_groups (subject, code, kind, representative)``: for each subject's item, the first
     subject whose item of that code and kind has the very same rules, parameter rows and
@@ -81,25 +83,31 @@ def _item_groups(spec: AnswerSpec) -> list[str]:
     as text no other row can share (a tag; a parameter's rule, the length of its name, its
     name and its stored value), and an item's rows are compared as their sorted list.
     """
+    parts = [
+        f"stored_items AS (SELECT subject, t0 AS code, t1 AS kind, rule FROM "
+        f"({_stored(compiled, (spec.items, 2), subjects, 2)}))",
+        "stored_keys AS (SELECT DISTINCT subject, code, kind FROM stored_items)",
+    ]
     rows = ["SELECT subject, code, kind, 'i' || rule AS e FROM stored_items"]
     if spec.parameters is not None:
+        parts.append(f"stored_params AS ({_stored(compiled, (spec.parameters, 3), subjects, 2)})")
         rows.append(
             "SELECT k.subject, k.code, k.kind, 'p' || p.rule || ':' || length(p.t1) || ':' || p.t1 || "
             "CAST(p.a2 AS VARCHAR) FROM stored_keys k JOIN stored_params p ON k.subject = p.subject AND k.code = p.t0"
         )
     if spec.conflicts is not None:
+        parts.append(f"stored_conflicts AS ({_stored(compiled, (spec.conflicts, 2), subjects, 2)})")
         rows.append(
             "SELECT DISTINCT k.subject, k.code, k.kind, 'c' || x.t1 FROM stored_keys k "
             "JOIN stored_conflicts x ON k.subject = x.subject AND k.code = x.t0"
         )
     return [
+        *parts,
         f"item_rows AS ({' UNION ALL '.join(rows)})",
         "item_groups AS (SELECT unnest(members) AS subject, code, kind, representative FROM ("
         "SELECT code, kind, min(subject) AS representative, list(subject) AS members FROM ("
         "SELECT subject, code, kind, list_sort(list(e)) AS signature FROM item_rows GROUP BY ALL) "
         "GROUP BY code, kind, signature))",
-        "representatives AS (SELECT DISTINCT representative AS subject, code, kind FROM item_groups)",
-        "representative_codes AS (SELECT DISTINCT subject, code FROM representatives)",
     ]
 
 
@@ -123,25 +131,17 @@ def _numbered(connection: duckdb.DuckDBPyConnection, table: str, values: list[st
     )
 
 
-def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: str) -> str:
-    """SQL of ``(subject, line)`` for the subjects of the query ``subjects`` (one column, ``subject``).
-
-    ``line`` is NULL for a subject that Python must assemble (see the module's docstring). Each
-    item's text is written for the first subject of its group (:func:`_item_groups`) and shared.
-    """
+def _text_ctes(compiled: CompiledProgram, spec: AnswerSpec, groups: str) -> list[str]:
+    """CTEs of ``item_json (subject, code, kind, kind_order, code_order, item, ok)``: the text of each
+    item of the representatives of ``groups`` (a relation like ``item_groups``), in the order keys of
+    the spec, and whether SQL could write it (else NULL or not ``ok``: Python writes the line)."""
+    representatives = "SELECT DISTINCT subject FROM representatives"
     parts = [
-        f"stored_items AS (SELECT subject, t0 AS code, t1 AS kind, rule FROM "
-        f"({_stored(compiled, (spec.items, 2), subjects, 2)}))",
-        "stored_keys AS (SELECT DISTINCT subject, code, kind FROM stored_items)",
-    ]
-    if spec.parameters is not None:
-        parts.append(f"stored_params AS ({_stored(compiled, (spec.parameters, 3), subjects, 2)})")
-    if spec.conflicts is not None:
-        parts.append(f"stored_conflicts AS ({_stored(compiled, (spec.conflicts, 2), subjects, 2)})")
-    parts += [
-        *_item_groups(spec),
-        "items AS (SELECT i.* FROM stored_items i SEMI JOIN representatives k "
-        "ON i.subject = k.subject AND i.code = k.code AND i.kind = k.kind)",
+        f"representatives AS (SELECT DISTINCT representative AS subject, code, kind FROM {groups})",
+        "representative_codes AS (SELECT DISTINCT subject, code FROM representatives)",
+        "items AS (SELECT i.subject, i.t0 AS code, i.t1 AS kind, i.rule "
+        f"FROM ({_stored(compiled, (spec.items, 2), representatives, 2)}) i "
+        "SEMI JOIN representatives k ON i.subject = k.subject AND i.t0 = k.code AND i.t1 = k.kind)",
         "item_keys AS (SELECT subject, code, kind FROM representatives)",
     ]
     if spec.parameters is not None:
@@ -149,8 +149,9 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
         value_json = f"CASE WHEN {is_number} THEN {text} ELSE {json_string(text)} END"
         listed = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(spec.list_parameters)) or "NULL"
         parts += [
+            f"representative_params AS ({_stored(compiled, (spec.parameters, 3), representatives, 2)})",
             f"params AS (SELECT r.subject, r.t0 AS code, r.t1 AS name, {is_number} AS is_number, {number} AS number, "
-            f"{text} AS text, {value_json} AS value, r.{RULE} AS rule FROM stored_params r "
+            f"{text} AS text, {value_json} AS value, r.{RULE} AS rule FROM representative_params r "
             "SEMI JOIN representative_codes k ON r.subject = k.subject AND r.t0 = k.code)",
             "values_ AS (SELECT subject, code, name, count(*) AS n, bool_and(value IS NOT NULL) AS ok, "
             f"{_joined('{s: NOT is_number, n: number, t: text, v: value}')} AS value_list FROM "
@@ -169,10 +170,11 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
         ]
     if spec.conflicts is not None:
         conflict = f"{{s: evidence, v: {json_string('evidence')}}}"
+        parts.append(f"representative_conflicts AS ({_stored(compiled, (spec.conflicts, 2), representatives, 2)})")
         parts.append(
             f"conflict_json AS (SELECT subject, code, '[' || {_joined(conflict)} "
             f"|| ']' AS conflicts, bool_and({json_string('evidence')} IS NOT NULL) AS ok "
-            "FROM (SELECT DISTINCT r.subject, r.t0 AS code, r.t1 AS evidence FROM stored_conflicts r "
+            "FROM (SELECT DISTINCT r.subject, r.t0 AS code, r.t1 AS evidence FROM representative_conflicts r "
             "SEMI JOIN representative_codes k ON r.subject = k.subject AND r.t0 = k.code) GROUP BY ALL)"
         )
     else:
@@ -198,16 +200,51 @@ def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: s
         "LEFT JOIN param_json pj ON pj.subject = k.subject AND pj.code = k.code "
         "LEFT JOIN conflict_json cj ON cj.subject = k.subject AND cj.code = k.code "
         f"LEFT JOIN {KINDS} o ON o.kind = k.kind LEFT JOIN {CODES} c ON c.code = k.code)",
-        "item_lines AS (SELECT g.subject, ij.kind_order, ij.code_order, ij.item, ij.ok FROM item_groups g "
-        "JOIN item_json ij ON ij.subject = g.representative AND ij.code = g.code AND ij.kind = g.kind)",
     ]
+    return parts
+
+
+def _lines_select(subjects: str, groups: str, texts: str) -> str:
+    """SQL of ``(subject, line)`` for the subjects of ``subjects`` from their item groups and the groups' texts."""
     item = "{k: i.kind_order, c: i.code_order, v: i.item}"
     return (
-        f"WITH {', '.join(parts)} SELECT w.{SUBJECT} AS subject, CASE WHEN bool_and(coalesce(i.ok AND i.item IS "
+        f"SELECT w.{SUBJECT} AS subject, CASE WHEN bool_and(coalesce(i.ok AND i.item IS "
         f"NOT NULL, true)) THEN '{{\"items\":[' || coalesce({_joined(item)}, '') "
         '|| \'],"subject":""}\' END AS line '
-        f"FROM ({subjects}) w LEFT JOIN item_lines i ON i.subject = w.{SUBJECT} GROUP BY w.{SUBJECT}"
+        f"FROM ({subjects}) w LEFT JOIN (SELECT g.subject, t.kind_order, t.code_order, t.item, t.ok FROM {groups} g "
+        f"JOIN {texts} t ON t.subject = g.representative AND t.code = g.code AND t.kind = g.kind) i "
+        f"ON i.subject = w.{SUBJECT} GROUP BY w.{SUBJECT}"
     )
+
+
+def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: str) -> str:
+    """SQL of ``(subject, line)`` for the subjects of the query ``subjects`` (one column, ``subject``).
+
+    ``line`` is NULL for a subject that Python must assemble (see the module's docstring). Each
+    item's text is written for the first subject of its group (:func:`_group_ctes`) and shared.
+    """
+    ctes = [*_group_ctes(compiled, spec, subjects), *_text_ctes(compiled, spec, "item_groups")]
+    return f"WITH {', '.join(ctes)} {_lines_select(subjects, 'item_groups', 'item_json')}"
+
+
+def store_items(
+    connection: duckdb.DuckDBPyConnection, compiled: CompiledProgram, spec: AnswerSpec, subjects: str
+) -> None:
+    """Tables of the item groups (:data:`ITEM_GROUPS`) and texts (:data:`ITEM_TEXTS`) of the subjects of
+    ``subjects``, written once for lines read a slice at a time (:func:`stored_lines_query`)."""
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ITEM_GROUPS} AS WITH {', '.join(_group_ctes(compiled, spec, subjects))} "
+        "SELECT subject, code, kind, representative FROM item_groups"
+    )
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {ITEM_TEXTS} AS WITH {', '.join(_text_ctes(compiled, spec, ITEM_GROUPS))} "
+        "SELECT subject, code, kind, kind_order, code_order, item, ok FROM item_json"
+    )
+
+
+def stored_lines_query(subjects: str) -> str:
+    """SQL of ``(subject, line)`` for the subjects of ``subjects``, after :func:`store_items` stored theirs."""
+    return _lines_select(subjects, ITEM_GROUPS, ITEM_TEXTS)
 
 
 def compact_lines(
@@ -222,4 +259,11 @@ def compact_lines(
     return {int(subject): line for subject, line in connection.execute(query).fetchall()}
 
 
-__all__ = ["compact_lines", "compact_lines_query", "json_string", "prepare"]
+__all__ = [
+    "compact_lines",
+    "compact_lines_query",
+    "json_string",
+    "prepare",
+    "store_items",
+    "stored_lines_query",
+]

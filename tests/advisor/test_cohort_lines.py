@@ -91,7 +91,7 @@ def test_a_chunk_sql_cannot_hold_is_written_by_the_other_path(advisor: Advisor, 
 
 def test_compact_lines_duckdb_leaves_out_are_assembled_by_python(advisor: Advisor, monkeypatch: Any) -> None:
     """A representative whose compact line SQL cannot write (here: every one) is assembled in Python, same bytes."""
-    monkeypatch.setattr(cohort_sql, "compact_lines_query", lambda compiled, spec, subjects: _no_lines(subjects))
+    monkeypatch.setattr(cohort_sql, "stored_lines_query", _no_lines)
     lines = lines_of(advisor)
     found, _, _ = written(advisor, lines, "compact")
     assert found == expected_lines(advisor, lines, "compact")

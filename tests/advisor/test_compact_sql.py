@@ -148,16 +148,16 @@ def test_a_string_json_would_escape_is_left_to_python(advisor: Advisor) -> None:
 
 def test_lines_duckdb_leaves_to_python_are_assembled_there(advisor: Advisor, monkeypatch: Any) -> None:
     """Whatever lines SQL leaves out (here every other one), the batch's compact lines stay Python's."""
-    written = cohort_sql.compact_lines_query
+    written = cohort_sql.stored_lines_query
 
-    def every_other(*arguments: Any) -> str:
-        return f"SELECT subject, CASE WHEN subject % 2 = 1 THEN line END AS line FROM ({written(*arguments)})"
+    def every_other(subjects: str) -> str:
+        return f"SELECT subject, CASE WHEN subject % 2 = 1 THEN line END AS line FROM ({written(subjects)})"
 
     lines = cohort_lines(advisor, 30)
     expected = [
         outcome.to_text() for outcome in run(read_jsonl(lines, "c"), advisor, engine="pydatalog", form="compact")
     ]
-    monkeypatch.setattr(cohort_sql, "compact_lines_query", every_other)
+    monkeypatch.setattr(cohort_sql, "stored_lines_query", every_other)
     found = [
         outcome.to_text()
         for outcome in run(read_jsonl(lines, "c"), advisor, engine="duckdb", form="compact", chunk_size=16)
