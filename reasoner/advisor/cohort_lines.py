@@ -28,10 +28,9 @@ from .audit_sql import ChunkAudit, chunk_audit
 from .batch import EMPTY_SUBJECT, Outcome, chunks
 from .cohort import MEMORY_LIMIT, answer_chunk_sql, answer_keys, subject_outcome
 from .cohort_sql import (
-    ASSEMBLED_AT_ONCE,
     SUBJECTS,
     compact_slices,
-    distinct_answers,
+    distinct_answer_slices,
     evaluate_text_chunk,
     problem_outcome,
     text_rows,
@@ -85,6 +84,7 @@ def _chunk_slices(
         if evaluated is None:  # facts SQL cannot build: the outcomes the other path gives
             yield from _outcome_slices(answer_chunk_sql(advisor, engine, chunk, audit=audit, form=form), audit)
             return
+        engine.keep_only(connection, keys)
         engine.same_rows(connection, keys)
         _answer_texts(connection, engine, advisor, form)
         errors: dict[int, Outcome] = {}
@@ -111,7 +111,8 @@ def _chunk_slices(
             [json.dumps(identifier) for _, identifier in identifiers.values()],
         )
         text_rows(connection, "_python_lines", {"line": list(python_lines)}, list(python_lines.values()))
-        _output_table(connection, len(chunk))
+        _store_line_ids(connection)
+        _check_line_count(connection, len(chunk))
         figures = (
             chunk_audit(
                 connection,
@@ -125,11 +126,7 @@ def _chunk_slices(
         )
         for start in range(0, len(chunk), LINES_AT_ONCE):
             part = chunk[start : start + LINES_AT_ONCE]
-            fetched = connection.execute(
-                "SELECT string_agg(text, chr(10) ORDER BY position) FROM _output WHERE position >= ? AND position < ?",
-                [start, start + len(part)],
-            ).fetchone()
-            text = str(fetched[0]) if fetched and fetched[0] is not None else ""
+            text = _slice_text(connection, part[0].index, part[-1].index, len(part))
             places = [(entry.index, entry.source, entry.line) for entry in part]
             failed = [errors[entry.index] for entry in part if entry.index in errors]
             yield LineSlice(text, places, failed, figures if start == 0 else None)
@@ -166,39 +163,57 @@ def _answer_texts(connection: duckdb.DuckDBPyConnection, engine: SqlEngine, advi
         left = (
             f"SELECT representative FROM ({REPRESENTATIVES}) WHERE representative NOT IN (SELECT subject FROM {TEXTS})"
         )
-    shared = distinct_answers(
+    for shared in distinct_answer_slices(
         connection,
         engine,
-        advisor,
         keys,
         lambda identifier, model: subject_outcome(advisor, (-1, "", None), identifier, model, checks, True, form),
-        compact=False,
         only=left,
-    )
-    for start in range(0, len(shared), ASSEMBLED_AT_ONCE):
-        subjects = sorted(shared)[start : start + ASSEMBLED_AT_ONCE]
+    ):
+        subjects = sorted(shared)
         text_rows(
             connection, "_texts_slice", {"subject": subjects}, [shared[subject].to_text() for subject in subjects]
         )
         connection.execute(f"INSERT INTO {TEXTS} SELECT subject, text FROM _texts_slice")
 
 
-def _output_table(connection: duckdb.DuckDBPyConnection, expected: int) -> None:
-    """``_output (position, text)``: every entry's line, numbered from 0 in input order."""
-    cut = len(EMPTY_SUBJECT)
+def _store_line_ids(connection: duckdb.DuckDBPyConnection) -> None:
+    """``_lines_ids (line, representative, id_json)``: each answered entry's answer and identifier as JSON.
+
+    The lines themselves are joined a slice at a time (:func:`_slice_text`): a chunk's lines are
+    never all in memory at once, which for full answers (about 10 KB each) would be hundreds of MB.
+    """
     identifier_json = json_string("identifier")
     connection.execute(
-        "CREATE OR REPLACE TEMP TABLE _output AS SELECT row_number() OVER (ORDER BY line) - 1 AS position, text FROM ("
-        f"SELECT i.line, left(t.text, length(t.text) - {cut}) || '\"subject\":' || i.id_json || '}}' AS text FROM ("
-        f"SELECT line, subject, {identifier_json} AS id_json FROM {SUBJECTS} "
-        f"WHERE {identifier_json} IS NOT NULL UNION ALL SELECT line, subject, text FROM _python_ids) i "
-        f"JOIN {GROUPS_TABLE} g USING (subject) JOIN {TEXTS} t ON t.subject = g.representative "
-        "UNION ALL SELECT line, text FROM _python_lines)"
+        "CREATE OR REPLACE TEMP TABLE _lines_ids AS SELECT i.line, g.representative, i.id_json FROM ("
+        f"SELECT line, subject, {identifier_json} AS id_json FROM {SUBJECTS} WHERE {identifier_json} IS NOT NULL "
+        f"UNION ALL SELECT line, subject, text FROM _python_ids) i JOIN {GROUPS_TABLE} g USING (subject)"
     )
-    counted = connection.execute("SELECT count(*) FROM _output").fetchone()
+
+
+def _check_line_count(connection: duckdb.DuckDBPyConnection, expected: int) -> None:
+    """Exactly one line per entry of the chunk, or the chunk is not written: never a shifted line."""
+    counted = connection.execute(
+        f"SELECT count(*) FROM (SELECT i.line FROM _lines_ids i JOIN {TEXTS} t ON t.subject = i.representative "
+        "UNION ALL SELECT line FROM _python_lines)"
+    ).fetchone()
     if counted is None or int(counted[0]) != expected:
-        # Never a shifted line: each entry must have exactly one line, or the chunk is not written.
         raise RuntimeError(f"a chunk of {expected} entries gave {counted[0] if counted else 0} lines")
+
+
+def _slice_text(connection: duckdb.DuckDBPyConnection, first: int, last: int, expected: int) -> str:
+    """The lines of the entries numbered ``first`` to ``last``, in order, joined by newlines."""
+    cut = len(EMPTY_SUBJECT)
+    fetched = connection.execute(
+        "SELECT count(*), string_agg(text, chr(10) ORDER BY line) FROM ("
+        f"SELECT i.line, left(t.text, length(t.text) - {cut}) || '\"subject\":' || i.id_json || '}}' AS text "
+        f"FROM _lines_ids i JOIN {TEXTS} t ON t.subject = i.representative WHERE i.line BETWEEN $1 AND $2 "
+        "UNION ALL SELECT line, text FROM _python_lines WHERE line BETWEEN $1 AND $2)",
+        [first, last],
+    ).fetchone()
+    if fetched is None or int(fetched[0]) != expected:
+        raise RuntimeError(f"entries {first} to {last} gave {fetched[0] if fetched else 0} lines, not {expected}")
+    return str(fetched[1]) if fetched[1] is not None else ""
 
 
 __all__ = ["LINES_AT_ONCE", "LineSlice", "line_slices"]

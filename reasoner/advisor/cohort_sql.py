@@ -132,6 +132,7 @@ def evaluate_text_chunk(
         connection.execute(statement)
     counted = connection.execute(f"SELECT count(*) FROM {SUBJECTS}").fetchone()
     count = int(counted[0]) if counted else 0
+    _drop_record_tables(connection)
     connection.execute(f"INSERT INTO {SUBJECTS_TABLE} SELECT range FROM range(?)", [count])
     in_sql = {entry.index for entry in texts}
     read: dict[int, Record | Outcome] = {
@@ -144,6 +145,17 @@ def evaluate_text_chunk(
     engine.load_facts(connection, [record.facts for _, record in records], first=count)
     engine.run(connection)
     return EvaluatedChunk(checked, read, python_subjects, count)
+
+
+def _drop_record_tables(connection: duckdb.DuckDBPyConnection) -> None:
+    """Drop the tables the records were checked and turned into facts with (their text and JSON), all but
+    :data:`SUBJECTS`: the problems are in Python by now and the facts in the program's tables."""
+    for (table,) in connection.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, 'record_') "
+        "AND table_name <> ?",
+        [SUBJECTS],
+    ).fetchall():
+        connection.execute(f"DROP TABLE {table}")
 
 
 def text_rows(
@@ -230,13 +242,27 @@ def distinct_answers(
         shared, missing = _compact_outcomes(connection, engine, advisor, int(counted[0]) if counted else 0)
         text_rows(connection, "_left_to_python", {"representative": missing}, [""] * len(missing))
         only = "SELECT representative FROM _left_to_python"
+    for part in distinct_answer_slices(connection, engine, keys, answer, only):
+        shared.update(part)
+    return shared
+
+
+def distinct_answer_slices(
+    connection: duckdb.DuckDBPyConnection,
+    engine: SqlEngine,
+    keys: list[PredicateKey],
+    answer: Callable[[str, dict[str, list[tuple[Row, int]]]], Outcome],
+    only: str = REPRESENTATIVES,
+) -> Iterator[dict[int, Outcome]]:
+    """The outcomes of :func:`distinct_answers` (without ``compact``), a slice of representatives at a time:
+    a caller that keeps only their text holds one slice's answers in memory, never the chunk's."""
     counted = connection.execute(f"SELECT count(*) FROM ({only})").fetchone()
     for offset in range(0, int(counted[0]) if counted else 0, ASSEMBLED_AT_ONCE):
-        # A slice of the distinct answers at a time: their rows in Python, never the chunk's.
         sliced = f"{only} ORDER BY representative LIMIT {ASSEMBLED_AT_ONCE} OFFSET {offset}"
-        for subject, model in engine.models_of(connection, keys, sliced).items():
-            shared[subject] = _written(answer("", model))
-    return shared
+        yield {
+            subject: _written(answer("", model))
+            for subject, model in engine.models_of(connection, keys, sliced).items()
+        }
 
 
 def _compact_outcomes(
@@ -289,6 +315,7 @@ def _written(outcome: Outcome) -> Outcome:
 __all__ = [
     "EvaluatedChunk",
     "answer_text_chunk",
+    "distinct_answer_slices",
     "distinct_answers",
     "evaluate_text_chunk",
     "fact_statements",

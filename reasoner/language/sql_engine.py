@@ -218,6 +218,14 @@ class SqlEngine:
         rules = ", ".join(str(self.compiled.program.rules[index]) for index in step.rules)
         raise SqlEvaluationError(f"recursive rules keep deriving new facts and were stopped: {rules}")
 
+    def keep_only(self, connection: duckdb.DuckDBPyConnection, predicates: Iterable[PredicateKey]) -> None:
+        """After :meth:`run`: drop the tables of every predicate but ``predicates``, whose rows are
+        all that is read from then on, so their memory is free for what comes next."""
+        kept = set(predicates)
+        for key, relation in self.compiled.relations.items():
+            if key not in kept:
+                connection.execute(f"DROP TABLE IF EXISTS {relation.table}")
+
     @staticmethod
     def _subject_count(connection: duckdb.DuckDBPyConnection) -> int:
         counted = connection.execute(f"SELECT count(*) FROM {SUBJECTS_TABLE}").fetchone()

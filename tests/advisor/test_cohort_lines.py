@@ -120,3 +120,32 @@ def test_the_audit_counted_in_sql_is_the_audit_of_the_outcomes(tmp_path: Path, a
     audit = printed["duckdb"][0]
     assert audit["errors"] == 2 * 3 + 5 and audit["codes"]
     assert sum(entry["patients"] for entry in audit["violations"]) > 10  # examples capped at 10, over chunks
+
+
+def test_a_chunk_whose_lines_do_not_match_its_entries_is_never_written(
+    advisor: Advisor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer text gone missing would shift every later line onto the wrong patient: the chunk stops
+    with an error instead, before any of its lines is written, and each slice is checked again."""
+    stored = cohort_lines._answer_texts
+
+    def one_text_lost(connection: Any, *arguments: Any) -> None:
+        stored(connection, *arguments)
+        connection.execute(
+            f"DELETE FROM {cohort_lines.TEXTS} WHERE subject = (SELECT max(subject) FROM {cohort_lines.TEXTS})"
+        )
+
+    monkeypatch.setattr(cohort_lines, "_answer_texts", one_text_lost)
+    lines = lines_of(advisor)
+    slices = line_slices(advisor, read_jsonl(lines, "c", parse=False), chunk_size=len(lines), form="compact")
+    with pytest.raises(RuntimeError, match=r"a chunk of \d+ entries gave \d+ lines"):
+        next(slices)
+    monkeypatch.setattr(cohort_lines, "_check_line_count", lambda connection, expected: None)
+    monkeypatch.setattr(cohort_lines, "LINES_AT_ONCE", 10)
+    found = []
+    with pytest.raises(RuntimeError, match=r"entries \d+ to \d+ gave \d+ lines, not 10"):
+        for piece in line_slices(
+            advisor, read_jsonl(lines_of(advisor), "c", parse=False), chunk_size=64, form="compact"
+        ):
+            found.append(piece.count)
+    assert all(count == 10 for count in found)
