@@ -23,6 +23,7 @@ from ..errors import ReasonerError
 from .budget import default_budget
 from .engine import Fact, Row, row_order
 from .program import PredicateKey, Program, Value
+from .sql_values import table_named
 from .to_sql import (
     RULE,
     SUBJECT,
@@ -171,9 +172,9 @@ class SqlEngine:
         more than running a small chunk's statements."""
         if self._written is None:
             self._written = [
-                self.compiled.insert_facts(step).sql(dialect="duckdb")
+                self.compiled.insert_facts(step).sql(dialect="duckdb", copy=False)
                 if isinstance(step, FactStep)
-                else self.compiled.insert_rule(step.rule).sql(dialect="duckdb")
+                else self.compiled.insert_rule(step.rule).sql(dialect="duckdb", copy=False)
                 if isinstance(step, RuleStep)
                 else step
                 for step in self.compiled.steps
@@ -193,7 +194,7 @@ class SqlEngine:
                 if query is None:
                     continue
                 create = exp.Create(
-                    this=exp.to_table(f"{relation.table}__new"),
+                    this=table_named(f"{relation.table}__new"),
                     kind="TABLE",
                     expression=query,
                     replace=True,

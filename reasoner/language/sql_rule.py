@@ -24,6 +24,7 @@ from .sql_values import (
     convert,
     sql_equal,
     sql_literal,
+    table_named,
     value_type,
 )
 
@@ -70,7 +71,7 @@ class RuleCompiler:
         if self.head.per_subject and not any(
             isinstance(literal, Atom) and self.compiled.relations[literal.key].per_subject for literal in self.rule.body
         ):
-            self._add_source(exp.to_table(SUBJECTS_TABLE).as_(self._alias()), [])
+            self._add_source(table_named(SUBJECTS_TABLE).as_(self._alias()), [])
             self.subject = exp.column(SUBJECT, f"t{self.aliases - 1}")
         tests: list[Negation | Comparison] = []
         for order, literal in enumerate(plan.order):
@@ -140,7 +141,7 @@ class RuleCompiler:
                     self.variables[argument.name] = _Bound(column, slot)
             else:
                 on.append(sql_equal(sql_literal(argument.value), value_type(argument.value), column, slot))
-        self._add_source(exp.to_table(name).as_(alias), on)
+        self._add_source(table_named(name).as_(alias), on)
 
     def _negated(self, atom: Atom) -> exp.Select:
         relation = self.compiled.relations[atom.key]
@@ -155,7 +156,7 @@ class RuleCompiler:
                 continue
             value, kind = self._term(argument)
             conditions.append(sql_equal(value, kind, exp.column(column_name, alias), slot))
-        query = exp.select(exp.Literal.number(1)).from_(exp.to_table(relation.table).as_(alias))
+        query = exp.select(exp.Literal.number(1)).from_(table_named(relation.table).as_(alias))
         return query.where(exp.and_(*conditions)) if conditions else query
 
     def _assign(self, comparison: Comparison) -> None:

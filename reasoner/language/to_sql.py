@@ -51,6 +51,7 @@ from .sql_values import (
     encode,
     slot_type,
     sql_literal,
+    table_named,
     value_type,
 )
 from .validate import infer_types
@@ -128,8 +129,8 @@ class CompiledProgram:
         source: exp.Expr = exp.values(rows, alias="f", columns=[*relation.argument_columns, RULE])
         query = exp.select(*_facts_projection(relation)).from_(source)
         if relation.per_subject:
-            query = query.join(exp.to_table(SUBJECTS_TABLE).as_("s"), join_type="cross")
-        return exp.insert(query, exp.to_table(relation.table), columns=list(relation.columns))
+            query = query.join(table_named(SUBJECTS_TABLE).as_("s"), join_type="cross")
+        return exp.insert(query, table_named(relation.table), columns=list(relation.columns), copy=False)
 
     def rule_select(self, index: int, delta_at: int | None = None) -> exp.Select:
         """The ``SELECT`` of rule ``index``; ``delta_at`` reads that body atom's delta table."""
@@ -137,7 +138,9 @@ class CompiledProgram:
 
     def insert_rule(self, index: int) -> exp.Expr:
         relation = self.relations[self.program.rules[index].head.key]
-        return exp.insert(self.rule_select(index), exp.to_table(relation.table), columns=list(relation.columns))
+        return exp.insert(
+            self.rule_select(index), table_named(relation.table), columns=list(relation.columns), copy=False
+        )
 
     def round_select(self, step: RecursiveStep, key: PredicateKey, first: bool) -> exp.Expr | None:
         """New rows of ``key`` in one semi-naive round, less those already in its table.
@@ -261,7 +264,7 @@ def column_types(relation: Relation) -> tuple[tuple[str, str], ...]:
 
 def _create(table: str, columns: tuple[tuple[str, str], ...], temporary: bool) -> exp.Expr:
     schema = exp.Schema(
-        this=exp.to_table(table),
+        this=table_named(table),
         expressions=[
             exp.ColumnDef(this=exp.to_identifier(name), kind=exp.DataType.build(kind)) for name, kind in columns
         ],
