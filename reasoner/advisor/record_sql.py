@@ -139,16 +139,20 @@ def compile_checks(spec: RecordSpec, table: str) -> list[str]:
     """
     names = [field.name for field in spec.fields]
     columns = ", ".join(f"json_extract(j, {_path(field.name)}) AS v{index}" for index, field in enumerate(spec.fields))
+    patterns = [
+        r"[^ -~]|[\\'']",  # escapes and text beyond printable ASCII
+        "[0-9][.eE]|[0-9]{19}",  # fractions, exponents, numbers beyond 64 bits
+        # What DuckDB's parser accepts and the strict one refuses, or reads otherwise: a
+        # trailing comma, NaN and infinities (lower case too).
+        r",\s*[}\]]|[:\[,]\s*[-+]?(?i:nan|inf)",
+        rf"([\[{{][^\[{{]*){{{MAX_NESTING + 1}}}",  # more brackets than the deepest nesting allowed
+    ]
     hard = " OR ".join(
         [
             "j IS NULL",
             "json_type(j) <> 'OBJECT'",
-            r"regexp_matches(text, '[^ -~]|[\\'']')",
-            "regexp_matches(text, '[0-9][.eE]|[0-9]{19}')",
-            # What DuckDB's parser accepts and the strict one refuses, or reads otherwise: a
-            # trailing comma, NaN and infinities (lower case too).
-            r"regexp_matches(text, ',\s*[}\]]|[:\[,]\s*[-+]?(?i:nan|inf)')",
-            f"length(text) - length(replace(replace(text, '[', ''), '{{', '')) > {MAX_NESTING}",
+            # One pass of one pattern over the text: four passes cost five times as much.
+            f"regexp_matches(text, '{'|'.join(patterns)}')",
             "len(json_keys(j)) <> len(list_distinct(json_keys(j)))",
             f"len(list_filter(json_keys(j), key -> key NOT IN {_in(names)})) > {MAX_PROBLEMS}",
         ]

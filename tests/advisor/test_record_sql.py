@@ -107,3 +107,25 @@ def test_ordinary_mistakes_are_judged_in_sql_not_handed_back() -> None:
         '{"id": "d", "age": 45, "symptom_days": 10, "relaxant_days_taken": 0}',
     ]
     assert verdicts_agree(lines) == len(lines)
+
+
+def test_lines_sql_could_misread_are_handed_to_the_python_validator() -> None:
+    """Each line here holds one thing DuckDB's JSON reader would read otherwise than the strict one, or
+    whose message SQL cannot write exactly: every one goes to Python, which gives its verdict."""
+    ordinary = '"age": 30, "symptom_days": 5, "relaxant_days_taken": 0'
+    deep = "[" * 64 + "]" * 64  # with the record's brace, 65: one more than MAX_NESTING
+    lines = [
+        '{"id": "Zoë", ' + ordinary + "}",
+        '{"id": "a\\"b", ' + ordinary + "}",
+        '{"id": "x", "age": 30.0, "symptom_days": 5, "relaxant_days_taken": 0}',
+        '{"id": "x", "age": 3e1, "symptom_days": 5, "relaxant_days_taken": 0}',
+        '{"id": "x", "age": 1234567890123456789012, "symptom_days": 5, "relaxant_days_taken": 0}',
+        '{"id": "x", ' + ordinary + ",}",
+        '{"id": "x", "age": NaN, "symptom_days": 5, "relaxant_days_taken": 0}',
+        '{"id": "x", "age": -Infinity, "symptom_days": 5, "relaxant_days_taken": 0}',
+        '{"id": "x", ' + ordinary + ', "notes": ' + deep + "}",
+        '{"id": "x", "id": "y", ' + ordinary + "}",
+    ]
+    assert verdicts_agree(lines) == 0
+    nested_to_the_limit = '{"id": "x", ' + ordinary + ', "notes": ' + "[" * 63 + "]" * 63 + "}"
+    assert verdicts_agree([nested_to_the_limit]) == 1  # 64 brackets in all: judged in SQL
