@@ -273,6 +273,35 @@ def test_with_a_paracetamol_allergy_in_pregnancy_an_nsaid_only_before_20_weeks(
         assert analgesic.kind == "consider" and analgesic.parameters["drug_class"] == offered
 
 
+@pytest.mark.parametrize("excluding", [{"conditions": ["heart_failure"]}, {"allergies": ["nsaid"]}])
+def test_with_nsaids_excluded_outside_pregnancy_paracetamol_is_the_analgesic(
+    advisor: Advisor, excluding: dict[str, list[str]]
+) -> None:
+    record = {"id": "t", "age": 40, "symptom_days": 5, "relaxant_days_taken": 0, **excluding}
+    analgesic = advisor.recommend(record).item("analgesic")
+    assert analgesic is not None and analgesic.kind == "consider"
+    assert analgesic.parameters["drug_class"] == "paracetamol"
+
+
+@pytest.mark.parametrize(("age", "reasons"), [(14, ("under_15",)), (15, None)])
+def test_the_under_15_relaxant_exclusion_ends_at_15(advisor: Advisor, age: int, reasons: object) -> None:
+    # At 15 the patient is still referred (under 16) and offered no relaxant, but not for being under 15.
+    relaxant = advisor.recommend({"id": "t", "age": age, "symptom_days": 5, "relaxant_days_taken": 0}).item(
+        "muscle_relaxant_short_course"
+    )
+    assert (relaxant.parameters["reasons"] if relaxant is not None else None) == reasons
+
+
+@pytest.mark.parametrize(("course_day", "shown"), [(0, None), (1, 1)])
+def test_the_course_day_is_shown_only_for_a_course_under_way(
+    advisor: Advisor, course_day: int, shown: int | None
+) -> None:
+    record = {"id": "t", "age": 40, "symptom_days": 5, "relaxant_days_taken": 2, "relaxant_course_day": course_day}
+    relaxant = advisor.recommend(record).item("muscle_relaxant_short_course")
+    assert relaxant is not None and relaxant.kind == "consider"
+    assert relaxant.parameters.get("current_course_day") == shown
+
+
 def test_allergies_exclude_their_class_and_say_so(advisor: Advisor) -> None:
     answer = advisor.recommend(load_example("allergies"))
     relaxant = answer.item("muscle_relaxant_short_course")
