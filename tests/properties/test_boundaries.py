@@ -120,6 +120,28 @@ def test_D_no_fact_of_the_grid_patients_is_derived_by_two_rules(advisor: Advisor
             assert {record[name] for record in sample} == set(values), f"the sample misses values of {name}"
 
 
+@pytest.mark.parametrize("week", [19, 20, None])
+def test_D_no_fact_of_pregnant_patients_with_exclusions_is_derived_by_two_rules(
+    advisor: Advisor, week: int | None
+) -> None:
+    # The grid carries no code fields; the analgesic's cases in pregnancy turn on them.
+    pregnancy: object = "pregnancy" if week is None else {"code": "pregnancy", "gestational_week": week}
+    records = [
+        {
+            "id": "t",
+            "age": 30,
+            "symptom_days": days,
+            "relaxant_days_taken": 0,
+            "conditions": [pregnancy, *more],
+            "allergies": allergies,
+        }
+        for days in (5, 100)
+        for more in ([], ["heart_failure"])
+        for allergies in ([], ["nsaid"], ["paracetamol"], ["nsaid", "paracetamol"])
+    ]
+    assert [(record, found) for record in records if (found := rows_with_two_reasons(advisor, record))] == []
+
+
 def test_9_every_item_of_the_grid_patients_has_a_proof_that_checks(advisor: Advisor) -> None:
     assert [
         (record, found) for record in grid_sample(advisor) if (found := items_without_a_checked_proof(advisor, record))
