@@ -1,17 +1,18 @@
 """A cohort's answer lines written by DuckDB: no Python object per patient on the batch's fast path.
 
 After the program ran over a chunk (:func:`cohort_sql.evaluate_text_chunk`) and the subjects
-alike in their answer rows were grouped (:meth:`SqlEngine.same_rows`), each distinct
-answer's text, with an empty subject, goes into a table: written by DuckDB for compact
-answers (:mod:`compact_sql`), by Python for those it leaves and for full answers. One
-query then joins every subject to its answer's text and puts its identifier in, beside the
-lines Python wrote for the rest (record errors, records read by the Python validator,
-identifiers that are not printable ASCII), and the chunk's lines come out in input order,
-a slice at a time. The bytes are those of :meth:`Outcome.for_subject`, line for line; what
-Python still sees per patient is only what it must say: the errors.
+alike in their answer rows were grouped (:meth:`SqlEngine.same_rows`), the tables nothing
+reads any more are dropped and each distinct answer's text, with an empty subject, goes into
+a table: written by DuckDB for compact answers (:mod:`compact_sql`), by Python for those it
+leaves and for full answers. A query per slice of entries then joins each subject to its
+answer's text and puts its identifier in, beside the lines Python wrote for the rest (record
+errors, records read by the Python validator, identifiers that are not printable ASCII), in
+input order; the chunk's lines are never all in memory at once. The bytes are those of
+:meth:`Outcome.for_subject`, line for line; what Python still sees per patient is only what
+it must say: the errors.
 
-Used by ``batch`` on DuckDB when no per-patient audit is asked for (``--audit`` and
-Parquet output read each outcome).
+Used by ``batch`` on DuckDB for JSON Lines and Parquet input, with or without ``--audit``
+(its figures counted in SQL, :mod:`audit_sql`); a FHIR Bulk Data export goes outcome by outcome.
 """
 
 from __future__ import annotations
