@@ -302,6 +302,16 @@ def test_the_course_day_is_shown_only_for_a_course_under_way(
     assert relaxant.parameters.get("current_course_day") == shown
 
 
+@pytest.mark.parametrize(("age", "cautioned"), [(64, False), (65, True)])
+def test_an_nsaid_carries_the_age_caution_from_65(advisor: Advisor, age: int, cautioned: bool) -> None:
+    analgesic = advisor.recommend({"id": "t", "age": age, "symptom_days": 5, "relaxant_days_taken": 0}).item(
+        "analgesic"
+    )
+    assert analgesic is not None and analgesic.parameters["drug_class"] == "nsaid"
+    cautions = analgesic.parameters.get("cautions", ())
+    assert ("age_65_or_over_short_use_with_gastroprotection" in cautions) is cautioned  # type: ignore[operator]
+
+
 def test_allergies_exclude_their_class_and_say_so(advisor: Advisor) -> None:
     answer = advisor.recommend(load_example("allergies"))
     relaxant = answer.item("muscle_relaxant_short_course")
