@@ -82,6 +82,22 @@ def test_the_integrity_constraints_of_verify_dl_hold(advisor: Advisor, patient: 
     assert advisor.violations(patient) == []
 
 
+def test_the_integrity_constraints_allow_what_the_guideline_allows_at_their_edges(advisor: Advisor) -> None:
+    # Before 20 weeks, a pregnant patient allergic to paracetamol may have an NSAID: the check on an
+    # NSAID in a pregnancy of unknown week must not fire for a known week.
+    pregnant = {
+        "id": "t",
+        "age": 30,
+        "symptom_days": 5,
+        "relaxant_days_taken": 0,
+        "conditions": [{"code": "pregnancy", "gestational_week": 19}],
+        "allergies": ["paracetamol"],
+    }
+    analgesic = advisor.recommend(pregnant).item("analgesic")
+    assert analgesic is not None and analgesic.parameters["drug_class"] == "nsaid"
+    assert advisor.violations(pregnant) == []
+
+
 @given(patients())
 def test_A_the_relaxant_is_offered_exactly_when_allowed_and_otherwise_avoided_with_reasons(
     advisor: Advisor, patient: Record
