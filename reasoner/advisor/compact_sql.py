@@ -56,12 +56,13 @@ def _value(column: str, slot: str) -> tuple[str, str, str]:
     return is_number, f"CASE WHEN {is_number} THEN CAST(substr({column}, 2) AS BIGINT) END", f"substr({column}, 2)"
 
 
-def _stored(compiled: CompiledProgram, key: PredicateKey, subjects: str, texts: int) -> str:
-    """A query of a predicate's rows for the subjects of ``subjects``: ``subject``, the first ``texts``
-    arguments as text (``t0``…), the others as stored (``a…``), and the rule of a derived row."""
+def _stored(compiled: CompiledProgram, key: PredicateKey, subjects: str) -> str:
+    """A query of a predicate's rows for the subjects of ``subjects``: ``subject``, the first two
+    arguments (code and kind, name or evidence) as text (``t0``, ``t1``), a parameter's value as
+    stored (``a2``), and the rule of a derived row."""
     relation = compiled.relations[key]
     columns = [
-        f"{_value(f'r.{column}', slot)[2]} AS t{index}" if index < texts else f"r.{column} AS {column}"
+        f"{_value(f'r.{column}', slot)[2]} AS t{index}" if index < 2 else f"r.{column} AS {column}"
         for index, (column, slot) in enumerate(zip(relation.argument_columns, relation.types, strict=True))
     ]
     if relation.per_subject:
@@ -85,18 +86,18 @@ def _group_ctes(compiled: CompiledProgram, spec: AnswerSpec, subjects: str) -> l
     """
     parts = [
         f"stored_items AS (SELECT subject, t0 AS code, t1 AS kind, rule FROM "
-        f"({_stored(compiled, (spec.items, 2), subjects, 2)}))",
+        f"({_stored(compiled, (spec.items, 2), subjects)}))",
         "stored_keys AS (SELECT DISTINCT subject, code, kind FROM stored_items)",
     ]
     rows = ["SELECT subject, code, kind, 'i' || rule AS e FROM stored_items"]
     if spec.parameters is not None:
-        parts.append(f"stored_params AS ({_stored(compiled, (spec.parameters, 3), subjects, 2)})")
+        parts.append(f"stored_params AS ({_stored(compiled, (spec.parameters, 3), subjects)})")
         rows.append(
             "SELECT k.subject, k.code, k.kind, 'p' || p.rule || ':' || length(p.t1) || ':' || p.t1 || "
             "CAST(p.a2 AS VARCHAR) FROM stored_keys k JOIN stored_params p ON k.subject = p.subject AND k.code = p.t0"
         )
     if spec.conflicts is not None:
-        parts.append(f"stored_conflicts AS ({_stored(compiled, (spec.conflicts, 2), subjects, 2)})")
+        parts.append(f"stored_conflicts AS ({_stored(compiled, (spec.conflicts, 2), subjects)})")
         rows.append(
             "SELECT DISTINCT k.subject, k.code, k.kind, 'c' || x.t1 FROM stored_keys k "
             "JOIN stored_conflicts x ON k.subject = x.subject AND k.code = x.t0"
@@ -131,16 +132,16 @@ def _numbered(connection: duckdb.DuckDBPyConnection, table: str, values: list[st
     )
 
 
-def _text_ctes(compiled: CompiledProgram, spec: AnswerSpec, groups: str) -> list[str]:
+def _text_ctes(compiled: CompiledProgram, spec: AnswerSpec) -> list[str]:
     """CTEs of ``item_json (subject, code, kind, kind_order, code_order, item, ok)``: the text of each
-    item of the representatives of ``groups`` (a relation like ``item_groups``), in the order keys of
-    the spec, and whether SQL could write it (else NULL or not ``ok``: Python writes the line)."""
+    item of the representatives of :data:`ITEM_GROUPS`, in the order keys of the spec, and whether
+    SQL could write it (else NULL or not ``ok``: Python writes the line)."""
     representatives = "SELECT DISTINCT subject FROM representatives"
     parts = [
-        f"representatives AS (SELECT DISTINCT representative AS subject, code, kind FROM {groups})",
+        f"representatives AS (SELECT DISTINCT representative AS subject, code, kind FROM {ITEM_GROUPS})",
         "representative_codes AS (SELECT DISTINCT subject, code FROM representatives)",
         "items AS (SELECT i.subject, i.t0 AS code, i.t1 AS kind, i.rule "
-        f"FROM ({_stored(compiled, (spec.items, 2), representatives, 2)}) i "
+        f"FROM ({_stored(compiled, (spec.items, 2), representatives)}) i "
         "SEMI JOIN representatives k ON i.subject = k.subject AND i.t0 = k.code AND i.t1 = k.kind)",
         "item_keys AS (SELECT subject, code, kind FROM representatives)",
     ]
@@ -149,7 +150,7 @@ def _text_ctes(compiled: CompiledProgram, spec: AnswerSpec, groups: str) -> list
         value_json = f"CASE WHEN {is_number} THEN {text} ELSE {json_string(text)} END"
         listed = ", ".join("'" + name.replace("'", "''") + "'" for name in sorted(spec.list_parameters)) or "NULL"
         parts += [
-            f"representative_params AS ({_stored(compiled, (spec.parameters, 3), representatives, 2)})",
+            f"representative_params AS ({_stored(compiled, (spec.parameters, 3), representatives)})",
             f"params AS (SELECT r.subject, r.t0 AS code, r.t1 AS name, {is_number} AS is_number, {number} AS number, "
             f"{text} AS text, {value_json} AS value, r.{RULE} AS rule FROM representative_params r "
             "SEMI JOIN representative_codes k ON r.subject = k.subject AND r.t0 = k.code)",
@@ -170,7 +171,7 @@ def _text_ctes(compiled: CompiledProgram, spec: AnswerSpec, groups: str) -> list
         ]
     if spec.conflicts is not None:
         conflict = f"{{s: evidence, v: {json_string('evidence')}}}"
-        parts.append(f"representative_conflicts AS ({_stored(compiled, (spec.conflicts, 2), representatives, 2)})")
+        parts.append(f"representative_conflicts AS ({_stored(compiled, (spec.conflicts, 2), representatives)})")
         parts.append(
             f"conflict_json AS (SELECT subject, code, '[' || {_joined(conflict)} "
             f"|| ']' AS conflicts, bool_and({json_string('evidence')} IS NOT NULL) AS ok "
@@ -204,47 +205,38 @@ def _text_ctes(compiled: CompiledProgram, spec: AnswerSpec, groups: str) -> list
     return parts
 
 
-def _lines_select(subjects: str, groups: str, texts: str) -> str:
-    """SQL of ``(subject, line)`` for the subjects of ``subjects`` from their item groups and the groups' texts."""
-    item = "{k: i.kind_order, c: i.code_order, v: i.item}"
-    return (
-        f"SELECT w.{SUBJECT} AS subject, CASE WHEN bool_and(coalesce(i.ok AND i.item IS "
-        f"NOT NULL, true)) THEN '{{\"items\":[' || coalesce({_joined(item)}, '') "
-        '|| \'],"subject":""}\' END AS line '
-        f"FROM ({subjects}) w LEFT JOIN (SELECT g.subject, t.kind_order, t.code_order, t.item, t.ok FROM {groups} g "
-        f"JOIN {texts} t ON t.subject = g.representative AND t.code = g.code AND t.kind = g.kind) i "
-        f"ON i.subject = w.{SUBJECT} GROUP BY w.{SUBJECT}"
-    )
-
-
-def compact_lines_query(compiled: CompiledProgram, spec: AnswerSpec, subjects: str) -> str:
-    """SQL of ``(subject, line)`` for the subjects of the query ``subjects`` (one column, ``subject``).
-
-    ``line`` is NULL for a subject that Python must assemble (see the module's docstring). Each
-    item's text is written for the first subject of its group (:func:`_group_ctes`) and shared.
-    """
-    ctes = [*_group_ctes(compiled, spec, subjects), *_text_ctes(compiled, spec, "item_groups")]
-    return f"WITH {', '.join(ctes)} {_lines_select(subjects, 'item_groups', 'item_json')}"
-
-
 def store_items(
     connection: duckdb.DuckDBPyConnection, compiled: CompiledProgram, spec: AnswerSpec, subjects: str
 ) -> None:
     """Tables of the item groups (:data:`ITEM_GROUPS`) and texts (:data:`ITEM_TEXTS`) of the subjects of
-    ``subjects``, written once for lines read a slice at a time (:func:`stored_lines_query`)."""
+    ``subjects``, written once for lines read a slice at a time (:func:`stored_lines_query`).
+
+    An item's text is written for the first subject of its group (:func:`_group_ctes`) and shared.
+    """
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE {ITEM_GROUPS} AS WITH {', '.join(_group_ctes(compiled, spec, subjects))} "
         "SELECT subject, code, kind, representative FROM item_groups"
     )
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {ITEM_TEXTS} AS WITH {', '.join(_text_ctes(compiled, spec, ITEM_GROUPS))} "
+        f"CREATE OR REPLACE TEMP TABLE {ITEM_TEXTS} AS WITH {', '.join(_text_ctes(compiled, spec))} "
         "SELECT subject, code, kind, kind_order, code_order, item, ok FROM item_json"
     )
 
 
 def stored_lines_query(subjects: str) -> str:
-    """SQL of ``(subject, line)`` for the subjects of ``subjects``, after :func:`store_items` stored theirs."""
-    return _lines_select(subjects, ITEM_GROUPS, ITEM_TEXTS)
+    """SQL of ``(subject, line)`` for the subjects of ``subjects``, after :func:`store_items` stored theirs.
+
+    ``line`` is NULL for a subject that Python must assemble (see the module's docstring).
+    """
+    item = "{k: i.kind_order, c: i.code_order, v: i.item}"
+    return (
+        f"SELECT w.{SUBJECT} AS subject, CASE WHEN bool_and(coalesce(i.ok AND i.item IS "
+        f"NOT NULL, true)) THEN '{{\"items\":[' || coalesce({_joined(item)}, '') "
+        '|| \'],"subject":""}\' END AS line '
+        f"FROM ({subjects}) w LEFT JOIN (SELECT g.subject, t.kind_order, t.code_order, t.item, t.ok "
+        f"FROM {ITEM_GROUPS} g JOIN {ITEM_TEXTS} t ON t.subject = g.representative AND t.code = g.code "
+        f"AND t.kind = g.kind) i ON i.subject = w.{SUBJECT} GROUP BY w.{SUBJECT}"
+    )
 
 
 def compact_lines(
@@ -255,13 +247,12 @@ def compact_lines(
 ) -> dict[int, str | None]:
     """After the program ran: each subject of ``subjects``' compact line with an empty subject, or None."""
     prepare(connection, compiled.program, spec)
-    query = compact_lines_query(compiled, spec, subjects)
-    return {int(subject): line for subject, line in connection.execute(query).fetchall()}
+    store_items(connection, compiled, spec, subjects)
+    return {int(subject): line for subject, line in connection.execute(stored_lines_query(subjects)).fetchall()}
 
 
 __all__ = [
     "compact_lines",
-    "compact_lines_query",
     "json_string",
     "prepare",
     "store_items",
