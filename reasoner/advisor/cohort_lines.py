@@ -43,6 +43,8 @@ LINES_AT_ONCE = 2_000
 """Output lines fetched from DuckDB at a time: memory for this many answers in Python, whatever the chunk."""
 TEXTS = "_answer_texts"
 """Each representative subject's answer text, its subject empty."""
+ANSWERED = f"_lines_ids i JOIN {TEXTS} t ON t.subject = i.representative"
+"""Each answered entry (:func:`_store_line_ids`) with its answer's text."""
 
 
 @dataclass(frozen=True)
@@ -195,8 +197,7 @@ def _store_line_ids(connection: duckdb.DuckDBPyConnection) -> None:
 def _check_line_count(connection: duckdb.DuckDBPyConnection, expected: int) -> None:
     """Exactly one line per entry of the chunk, or the chunk is not written: never a shifted line."""
     counted = connection.execute(
-        f"SELECT count(*) FROM (SELECT i.line FROM _lines_ids i JOIN {TEXTS} t ON t.subject = i.representative "
-        "UNION ALL SELECT line FROM _python_lines)"
+        f"SELECT count(*) FROM (SELECT i.line FROM {ANSWERED} UNION ALL SELECT line FROM _python_lines)"
     ).fetchone()
     if counted is None or int(counted[0]) != expected:
         raise RuntimeError(f"a chunk of {expected} entries gave {counted[0] if counted else 0} lines")
@@ -208,7 +209,7 @@ def _slice_text(connection: duckdb.DuckDBPyConnection, first: int, last: int, ex
     fetched = connection.execute(
         "SELECT count(*), string_agg(text, chr(10) ORDER BY line) FROM ("
         f"SELECT i.line, left(t.text, length(t.text) - {cut}) || '\"subject\":' || i.id_json || '}}' AS text "
-        f"FROM _lines_ids i JOIN {TEXTS} t ON t.subject = i.representative WHERE i.line BETWEEN $1 AND $2 "
+        f"FROM {ANSWERED} WHERE i.line BETWEEN $1 AND $2 "
         "UNION ALL SELECT line, text FROM _python_lines WHERE line BETWEEN $1 AND $2)",
         [first, last],
     ).fetchone()
