@@ -10,8 +10,10 @@ import duckdb
 from click.testing import CliRunner
 
 from backspasm.cli import main
-from backspasm.reasoner.advisor.batch import run
+from backspasm.reasoner.advisor.batch import Outcome, run
+from backspasm.reasoner.advisor.cohort_lines import LineSlice
 from backspasm.reasoner.advisor.inputs import read_parquet
+from backspasm.reasoner.advisor.outputs import PARQUET_COLUMNS, ROWS_AT_ONCE, ParquetAnswers
 from backspasm.reasoner.api import Advisor
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -99,3 +101,44 @@ def test_columns_of_other_types_are_read_in_python(tmp_path: Path) -> None:
         connection.execute(f"COPY (SELECT 'a' AS id, 45.0::DOUBLE AS age, DATE '2026-01-01' AS seen) TO '{parquet}'")
     (entry,) = read_parquet(parquet, parse=False)
     assert entry.text is None and entry.data == {"id": "a", "age": 45.0, "seen": datetime.date(2026, 1, 1)}
+
+
+def test_answers_written_one_by_one_and_by_slices_are_rows_in_order_and_leave_no_staging(tmp_path: Path) -> None:
+    """The writer holds a slice at a time; rows from both ways of writing, however many, come out in
+    order, a ``line`` that is None as null, a source with a newline in it kept whole, and once
+    it closed nothing is left beside the target but the target."""
+    target = tmp_path / "answers.parquet"
+    writer = ParquetAnswers(target, header={"kb": "x"})
+    expected: list[tuple[int, str, int | None, bool, str]] = []
+    for number in range(ROWS_AT_ONCE + 3):  # more than are held at once
+        failed = number % 7 == 0
+        source = f"odd\nname.json:{number}" if number == 5 else f"cohort.jsonl:{number}"
+        outcome = Outcome(number, source, None if number == 9 else number, error={"e": number} if failed else None)
+        text = json.dumps({"n": number, "s": 'q"\\'})
+        writer.write(outcome, text)
+        expected.append((number + 1, source, outcome.line, failed, text))
+    start = len(expected)
+    places = [(start + offset, f"more.jsonl:{offset}", offset) for offset in range(3)]
+    texts = [json.dumps({"m": offset}) for offset in range(3)]
+    writer.write_slice(LineSlice("\n".join(texts), places, [Outcome(start + 1, "more.jsonl:1", 1, error={})]))
+    expected += [
+        (start + 1 + offset, f"more.jsonl:{offset}", offset, offset == 1, texts[offset]) for offset in range(3)
+    ]
+    writer.close()
+    with duckdb.connect() as connection:
+        rows = connection.execute(f"SELECT row, source, line, error, answer FROM '{target}'").fetchall()
+        header = connection.execute(f"SELECT value FROM parquet_kv_metadata('{target}')").fetchone()
+    assert rows == expected
+    assert header is not None and json.loads(header[0]) == {"kb": "x"}
+    assert sorted(tmp_path.iterdir()) == [target]
+
+
+def test_a_writer_closed_before_any_answer_leaves_an_empty_file_with_the_columns(tmp_path: Path) -> None:
+    target = tmp_path / "answers.parquet"
+    ParquetAnswers(target).close()
+    with duckdb.connect() as connection:
+        described = connection.execute(f"DESCRIBE SELECT * FROM '{target}'").fetchall()
+        counted = connection.execute(f"SELECT count(*) FROM '{target}'").fetchone()
+    assert [(name, kind) for name, kind, *_ in described] == list(PARQUET_COLUMNS.items())
+    assert counted == (0,)
+    assert sorted(tmp_path.iterdir()) == [target]
