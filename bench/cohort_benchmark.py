@@ -99,7 +99,9 @@ def timed(command: list[str], path: Path | None = None) -> dict[str, float]:
 
     ``path``: a folder put first on the child's ``PYTHONPATH`` (an exported baseline).
     """
-    pinned = ["taskset", "-c", "0", *command] if shutil.which("taskset") else command
+    # The first core this benchmark may use: under ``taskset -c 1`` the contenders run on core 1.
+    core = str(min(os.sched_getaffinity(0)))
+    pinned = ["taskset", "-c", core, *command] if shutil.which("taskset") else command
     environment = dict(os.environ)
     if path is not None:
         environment["PYTHONPATH"] = os.pathsep.join([str(path), *filter(None, [environment.get("PYTHONPATH")])])
