@@ -217,9 +217,9 @@ def read_parquet(path: Path, *, parse: bool = True) -> Iterator[Entry]:
     """
     import duckdb
 
-    from ..language.sql_engine import usable_cores
+    from ..language.sql_engine import open_duckdb
 
-    connection = duckdb.connect(":memory:", config={"threads": usable_cores()})
+    connection = open_duckdb()
     try:
         try:
             described = connection.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()

@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import duckdb
 
+from ..language.sql_engine import open_duckdb
 from .batch import Outcome
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class ParquetAnswers:
         path.open("wb").close()  # a path that cannot be written fails now, before any work
         self._folder = Path(tempfile.mkdtemp(prefix=".answers-", dir=path.parent))
         # One thread and a memory limit: a slice, then a row group at a time, is all DuckDB holds.
-        self._connection = duckdb.connect(":memory:", config={"threads": 1, "memory_limit": WRITE_MEMORY_LIMIT})
+        self._connection = open_duckdb(":memory:", {"threads": 1, "memory_limit": WRITE_MEMORY_LIMIT})
         self._parts: list[str] = []
         self._pending: list[tuple[str, int | None, bool, str]] = []
         self._count = 0

@@ -38,7 +38,7 @@ from ..advisor.batch import Outcome
 from ..advisor.inputs import Entry, bounded_lines
 from ..advisor.recordtext import TextProblem, decode_utf8, load_json
 from ..errors import FieldProblem, RecordError
-from ..language.sql_engine import usable_cores
+from ..language.sql_engine import open_duckdb
 from .export import MANIFEST, Export, ExportFile, find_export, write_export
 from .mapping import FhirMapping
 from .reading import bundle_to_record
@@ -140,10 +140,8 @@ class _Staging:
     """
 
     def __init__(self, folder: Path) -> None:
-        import duckdb
-
         self.folder = folder
-        self.connection = duckdb.connect(str(folder / "export.duckdb"), config={"threads": usable_cores()})
+        self.connection = open_duckdb(str(folder / "export.duckdb"))
         self.connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.connection.execute("SET temp_directory = ?", [str(folder / "spill")])
         self.connection.execute("SET preserve_insertion_order = false")

@@ -113,6 +113,24 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+
+
+def open_duckdb(database: str = ":memory:", config: DuckDBConfig | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection as the product opens every one: a thread per usable core unless
+    ``config`` says otherwise, and no progress bar.
+
+    In an interactive session (Python's prompt, a notebook, ``python -c``) DuckDB draws a
+    progress bar on standard output, terminal or not, for any statement that runs over two
+    seconds: a batch run from there and writing its answers to standard output would get
+    the bar among its lines.
+    """
+    settings: DuckDBConfig = {"threads": usable_cores(), **(config or {})}
+    connection = duckdb.connect(database, config=settings)
+    connection.execute("SET enable_progress_bar = false")  # a connection's setting, not one ``config`` takes
+    return connection
+
+
 class SqlEngine:
     """Evaluate a validated program over a cohort in an embedded DuckDB database."""
 
@@ -125,11 +143,12 @@ class SqlEngine:
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A fresh in-memory database with the program's tables, empty."""
-        config: dict[str, str | bool | int | float | list[str]] = {}
+        config: DuckDBConfig = {}
         if self.memory_limit is not None:
             config["memory_limit"] = self.memory_limit
-        config["threads"] = self.threads if self.threads is not None else usable_cores()
-        connection = duckdb.connect(":memory:", config=config)
+        if self.threads is not None:
+            config["threads"] = self.threads
+        connection = open_duckdb(":memory:", config)
         if self._tables is None:
             self._tables = [statement.sql(dialect="duckdb") for statement in self.compiled.create_tables()]
         for statement in self._tables:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from backspasm.cli import main
@@ -142,3 +144,51 @@ def test_a_writer_closed_before_any_answer_leaves_an_empty_file_with_the_columns
     assert [(name, kind) for name, kind, *_ in described] == list(PARQUET_COLUMNS.items())
     assert counted == (0,)
     assert sorted(tmp_path.iterdir()) == [target]
+
+
+def test_no_duckdb_connection_of_a_batch_may_draw_a_progress_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In an interactive session (Python's prompt, a notebook, ``python -c``) DuckDB draws a progress
+    bar on standard output, terminal or not, for any statement that runs over two seconds: among
+    a batch's answers there. Every connection a batch opens, reading JSON Lines or Parquet,
+    answering to standard output or to Parquet, has it off, even where DuckDB turned it on."""
+    connect = duckdb.connect
+    bars: list[bool] = []
+
+    class Watched:
+        """A connection that notes, as it closes, whether its progress bar was on."""
+
+        def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+            self.connection = connection
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.connection, name)
+
+        def __enter__(self) -> Watched:
+            return self
+
+        def __exit__(self, *_: object) -> None:
+            self.close()
+
+        def close(self) -> None:
+            setting = self.connection.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+            bars.append(bool(setting and setting[0]))
+            self.connection.close()
+
+    jsonl, parquet = tmp_path / "cohort.jsonl", tmp_path / "cohort.parquet"
+    write_parquet(records(), jsonl, parquet)
+
+    def interactive(*arguments: Any, **options: Any) -> Watched:
+        connection = connect(*arguments, **options)
+        connection.execute("SET enable_progress_bar = true")  # as DuckDB starts in an interactive session
+        return Watched(connection)
+
+    monkeypatch.setattr(duckdb, "connect", interactive)
+    for cohort in (jsonl, parquet):
+        for output in ([], ["-o", str(tmp_path / "answers.parquet")]):
+            bars.clear()
+            result = CliRunner().invoke(main, ["batch", str(cohort), "--answers", "compact", *output])
+            assert result.exit_code == 1, result.output
+            assert len(bars) >= 1 + (cohort == parquet) + bool(output)
+            assert not any(bars)
