@@ -70,11 +70,12 @@ class JsonLinesAnswers:
 class ParquetAnswers:
     """Answers to a Parquet file, written when the writer closes.
 
-    Until then each slice of a few thousand rows is written by DuckDB as a Parquet part in a
-    folder beside the target, and the parts are joined in order at the end: memory holds a
-    slice, and the disk borrowed is about the answers' own size (ten million compact
-    answers staged as JSON Lines took 23 GB, as parts 2 GB). Each column of a slice goes
-    in as one string split by DuckDB, not a Python object per row.
+    Until then each slice of a few thousand rows is written by DuckDB as a zstd-compressed
+    Parquet part in a folder beside the target, and the parts are joined in order at the
+    end: memory holds a slice, and the disk borrowed is a fraction of the answers' own size
+    (a million compact answers: 45 MB of parts for a 220 MB file; staged as JSON Lines, ten
+    million took 23 GB). Each column of a slice goes in as one string split by DuckDB, not a
+    Python object per row.
     """
 
     def __init__(self, path: Path, header: dict[str, Any] | None = None) -> None:
