@@ -98,9 +98,9 @@ class RuleCompiler:
             projection.append(exp.alias_(convert(value, kind, slot), column))
         projection.append(exp.alias_(exp.Literal.number(self.index), RULE))
         query = self.query if self.query is not None else exp.Select()
-        query = query.select(*projection).distinct()
+        query = query.select(*projection, copy=False).distinct(copy=False)
         if self.conditions:
-            query = query.where(exp.and_(*self.conditions))
+            query = query.where(exp.and_(*self.conditions), copy=False)
         return query
 
     def _alias(self) -> str:
@@ -109,12 +109,12 @@ class RuleCompiler:
 
     def _add_source(self, table: exp.Expr, on: list[exp.Expr]) -> None:
         if self.query is None:
-            self.query = exp.select().from_(table)
+            self.query = exp.select().from_(table, copy=False)
             self.conditions.extend(on)
         elif on:
-            self.query = self.query.join(table, on=exp.and_(*on))
+            self.query = self.query.join(table, on=exp.and_(*on), copy=False)
         else:
-            self.query = self.query.join(table, join_type="cross")
+            self.query = self.query.join(table, join_type="cross", copy=False)
 
     def _atom(self, atom: Atom, position: int | None) -> None:
         relation = self.compiled.relations[atom.key]
@@ -156,8 +156,8 @@ class RuleCompiler:
                 continue
             value, kind = self._term(argument)
             conditions.append(sql_equal(value, kind, exp.column(column_name, alias), slot))
-        query = exp.select(exp.Literal.number(1)).from_(table_named(relation.table).as_(alias))
-        return query.where(exp.and_(*conditions)) if conditions else query
+        query = exp.select(exp.Literal.number(1)).from_(table_named(relation.table).as_(alias), copy=False)
+        return query.where(exp.and_(*conditions), copy=False) if conditions else query
 
     def _assign(self, comparison: Comparison) -> None:
         for target, other in ((comparison.left, comparison.right), (comparison.right, comparison.left)):
