@@ -17,13 +17,17 @@ peak resident memory (the process's own ``ru_maxrss``, from ``wait4``), and the 
 batch/floor and clingo/batch. The run fails unless all three give the same item codes and
 kinds for every patient. Figures are printed, never asserted.
 
+``--repeat N`` runs every contender N times, in rounds (batch, baseline, floor, clingo, then
+again), and reports the median time with the fastest and slowest run and the highest
+peak: on a shared machine one run can be 15 % off.
+
 ``--baseline REF`` adds ``batch@REF``: the same command run from the code of the git
 revision REF (exported to a temporary folder and put first on ``PYTHONPATH``), so a change
 is measured beside what it replaces in the same run; the run fails unless both write the
 very same bytes.
 
     python bench/cohort_benchmark.py --sizes 100000,1000000 --clingo-sizes 100000
-    python bench/cohort_benchmark.py --sizes 100000 --baseline main
+    python bench/cohort_benchmark.py --sizes 100000 --baseline main --repeat 3
 """
 
 from __future__ import annotations
@@ -33,12 +37,12 @@ import filecmp
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -116,6 +120,17 @@ def timed(command: list[str], path: Path | None = None) -> dict[str, float]:
     return {"seconds": seconds, "mib": usage.ru_maxrss / 1024}
 
 
+def summary(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Several runs of one contender: the median wall time, the fastest and slowest, the highest peak."""
+    seconds = sorted(run["seconds"] for run in runs)
+    return {
+        "seconds": statistics.median(seconds),
+        "low": seconds[0],
+        "high": seconds[-1],
+        "mib": max(run["mib"] for run in runs),
+    }
+
+
 def codes_of(path: Path, compact: bool) -> list[dict[str, str]]:
     with path.open(encoding="utf-8") as lines:
         found = [json.loads(line) for line in lines]
@@ -136,6 +151,9 @@ def main() -> None:
     parser.add_argument("--clingo-sizes", default="", help="the sizes clingo answers too, comma-separated")
     parser.add_argument("--keep", type=Path, help="write cohorts and outputs here instead of a temporary folder")
     parser.add_argument("--baseline", help="a git revision whose batch runs beside this one (e.g. main)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each contender, in interleaved rounds: median time, highest peak"
+    )
     parser.add_argument("--child", choices=["floor", "clingo"], help=argparse.SUPPRESS)
     parser.add_argument("--cohort", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
@@ -153,28 +171,39 @@ def main() -> None:
     baseline = (
         export(arguments.baseline, Path(tempfile.mkdtemp(prefix="backspasm-baseline-"))) if arguments.baseline else None
     )
-    print("| patients | contender | wall s | patients/s | peak MiB | ratio | same codes |")
-    print("|---:|---|---:|---:|---:|---|---|")
+    if arguments.repeat > 1:
+        print(
+            f"| patients | contender | median wall s of {arguments.repeat} | range s | patients/s | peak MiB | ratio "
+            "| same codes |"
+        )
+        print("|---:|---|---:|---:|---:|---:|---|---|")
+    else:
+        print("| patients | contender | wall s | patients/s | peak MiB | ratio | same codes |")
+        print("|---:|---|---:|---:|---:|---|---|")
     try:
         for size in sizes:
             cohort = folder / f"cohort-{size}.jsonl"
             if not cohort.exists():
                 write_cohort(cohort, size)
-            runs: dict[str, dict[str, Any]] = {}
             out = {name: folder / f"{name}-{size}.jsonl" for name in ("batch", "floor", "clingo")}
             backspasm = [sys.executable, "-m", "backspasm", "batch", str(cohort), "--answers", "compact"]
-            runs["batch"] = timed([*backspasm, "-o", str(out["batch"])])
+            me = [sys.executable, __file__, "--cohort", str(cohort)]
+            contenders: dict[str, tuple[list[str], Path | None]] = {
+                "batch": ([*backspasm, "-o", str(out["batch"])], None)
+            }
             if baseline is not None:
                 out["baseline"] = folder / f"baseline-{size}.jsonl"
-                runs[f"batch@{arguments.baseline}"] = timed([*backspasm, "-o", str(out["baseline"])], baseline)
-                if not filecmp.cmp(
-                    out["baseline"], out["batch"], shallow=False
-                ):  # a child forked later inherits our memory
-                    raise SystemExit(f"{size}: the batch's output differs from {arguments.baseline}'s")
-            me = [sys.executable, __file__, "--cohort", str(cohort)]
-            runs["floor"] = timed([*me, "--child", "floor", "--output", str(out["floor"])])
+                contenders[f"batch@{arguments.baseline}"] = ([*backspasm, "-o", str(out["baseline"])], baseline)
+            contenders["floor"] = ([*me, "--child", "floor", "--output", str(out["floor"])], None)
             if size in clingo_sizes:
-                runs["clingo"] = timed([*me, "--child", "clingo", "--output", str(out["clingo"])])
+                contenders["clingo"] = ([*me, "--child", "clingo", "--output", str(out["clingo"])], None)
+            samples: dict[str, list[dict[str, float]]] = {name: [] for name in contenders}
+            for _ in range(arguments.repeat):  # rounds interleaved: a slow spell of the machine hits every contender
+                for name, (command, path) in contenders.items():
+                    samples[name].append(timed(command, path))
+            runs = {name: summary(found) for name, found in samples.items()}
+            if baseline is not None and not filecmp.cmp(out["baseline"], out["batch"], shallow=False):
+                raise SystemExit(f"{size}: the batch's output differs from {arguments.baseline}'s")
             expected = codes_of(out["floor"], compact=False)
             if codes_of(out["batch"], compact=True) != expected:
                 raise SystemExit(f"{size}: the batch's codes differ from the floor's")
@@ -187,8 +216,9 @@ def main() -> None:
             if "clingo" in runs:
                 ratios["clingo"] = f"{runs['clingo']['seconds'] / batch:.1f}x the batch"
             for name, run in runs.items():
+                spread = f" | {run['low']:.1f}–{run['high']:.1f}" if arguments.repeat > 1 else ""
                 print(
-                    f"| {size:,} | {name} | {run['seconds']:.1f} | {size / run['seconds']:,.0f} | "
+                    f"| {size:,} | {name} | {run['seconds']:.1f}{spread} | {size / run['seconds']:,.0f} | "
                     f"{run['mib']:.0f} | {ratios[name]} | yes ({size:,}) |",
                     flush=True,
                 )
