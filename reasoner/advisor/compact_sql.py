@@ -127,11 +127,18 @@ def prepare(connection: duckdb.DuckDBPyConnection, program: Program, spec: Answe
 
 def _numbered(connection: duckdb.DuckDBPyConnection, table: str, values: list[str], columns: str) -> None:
     """Insert each value with its place in ``values`` (from 0), in the order of ``columns``: one
-    statement with the list as its parameter (``executemany`` costs far more per row)."""
+    statement with the values joined by newlines as its parameter, split by DuckDB (a list
+    parameter took 24 ms for a knowledge base's 300 rule ids, ``executemany`` far more)."""
+    joined = "\n".join(values)
+    parameter: str | list[str]
+    if values and joined.count("\n") == len(values) - 1:
+        listed, parameter = "string_split(?, chr(10))", joined
+    else:  # none, or a value with a newline in it: the list itself
+        listed, parameter = "?::VARCHAR[]", values
     connection.execute(
         f"INSERT INTO {table} SELECT {columns} FROM (SELECT unnest(l) AS value, "
-        "generate_subscripts(l, 1) - 1 AS number FROM (SELECT ?::VARCHAR[] AS l))",
-        [values],
+        f"generate_subscripts(l, 1) - 1 AS number FROM (SELECT {listed} AS l))",
+        [parameter],
     )
 
 
