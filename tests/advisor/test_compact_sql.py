@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import duckdb
 from hypothesis import given, settings
 from hypothesis.strategies import lists
 
 from backspasm.reasoner.advisor import cohort_sql
 from backspasm.reasoner.advisor.batch import run
 from backspasm.reasoner.advisor.cohort import answer_keys, subject_outcome
-from backspasm.reasoner.advisor.compact_sql import compact_lines
+from backspasm.reasoner.advisor.compact_sql import _numbered, compact_lines
 from backspasm.reasoner.advisor.inputs import read_jsonl
 from backspasm.reasoner.advisor.records import Record
 from backspasm.reasoner.api import Advisor
@@ -163,3 +164,15 @@ def test_lines_duckdb_leaves_to_python_are_assembled_there(advisor: Advisor, mon
         for outcome in run(read_jsonl(lines, "c"), advisor, engine="duckdb", form="compact", chunk_size=16)
     ]
     assert found == expected
+
+
+def test_lookup_values_keep_their_places_even_with_a_newline_in_one() -> None:
+    """The kinds, codes and rule ids go to DuckDB joined by newlines; a value holding a newline
+    must not be split in two, nor shift the places of the values after it."""
+    for values in (["refer", "warn", "recommend"], ["a", "b\nc", "d"], []):
+        with duckdb.connect() as connection:
+            connection.execute("CREATE TABLE places (value VARCHAR, place INT)")
+            _numbered(connection, "places", values, "value, number")
+            assert connection.execute("SELECT value, place FROM places ORDER BY place").fetchall() == [
+                (value, place) for place, value in enumerate(values)
+            ]
