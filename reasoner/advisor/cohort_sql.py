@@ -26,7 +26,7 @@ from .advisor import Advisor
 from .batch import Outcome, error_json, read_entry
 from .compact_sql import prepare, store_items, stored_lines_query
 from .inputs import Entry
-from .record_sql import INTEGER_TYPES, Checked, _path, _present, check_table
+from .record_sql import INTEGER_TYPES, Checked, _path, _present, check_table, type_of
 from .records import Record, RecordSpec
 
 ASSEMBLED_AT_ONCE = 2_000
@@ -75,10 +75,10 @@ def fact_statements(spec: RecordSpec, compiled: CompiledProgram) -> list[str] | 
     for index, field in enumerate(spec.fields):
         value = f"v{index}"
         if field.type == "integer" and field.fact:
-            fits = insert((field.fact, 1), [(value, True)], "record_fields", f"json_type({value}) IN {INTEGER_TYPES}")
+            fits = insert((field.fact, 1), [(value, True)], "record_fields", f"{type_of(value)} IN {INTEGER_TYPES}")
         elif field.type == "boolean" and field.fact:
             fits = insert(
-                (field.fact, 0), [], "record_fields", f"json_type({value}) = 'BOOLEAN' AND {value} ->> '$' = 'true'"
+                (field.fact, 0), [], "record_fields", f"{type_of(value)} = 'BOOLEAN' AND {value} ->> '$' = 'true'"
             )
         elif field.type == "codes":
             items = f"record_items{index}"

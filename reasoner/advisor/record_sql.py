@@ -17,6 +17,7 @@ cohort and cost what they cost today; every other record, valid or not, is judge
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -39,10 +40,20 @@ def _in(codes: Any) -> str:
     return "(" + ", ".join(_lit(str(code)) for code in codes) + ")" if codes else "(NULL)"
 
 
+FIELD_COLUMN = re.compile(r"v[0-9]+")
+"""A field's value column of ``record_fields``; its JSON type is stored beside it (``v3``, ``t3``)."""
+
+
+def type_of(value: str) -> str:
+    """SQL for the JSON type of ``value``: a field's column ``vN`` has it in ``tN``, worked out once
+    per record (the checks ask for it about five times a field), anything else is asked for."""
+    return "t" + value[1:] if FIELD_COLUMN.fullmatch(value) else f"json_type({value})"
+
+
 def _describe(value: str) -> str:
     """SQL for :func:`datafile.describe` of a JSON value (strings plain printable ASCII, as hard records are not)."""
     return (
-        f"CASE json_type({value}) WHEN 'BOOLEAN' THEN 'boolean ' || CAST({value} AS VARCHAR) "
+        f"CASE {type_of(value)} WHEN 'BOOLEAN' THEN 'boolean ' || CAST({value} AS VARCHAR) "
         f"WHEN 'VARCHAR' THEN 'text ''' || ({value} ->> '$') || '''' "
         f"WHEN 'BIGINT' THEN 'number ' || CAST(TRY_CAST({value} AS HUGEINT) AS VARCHAR) "
         f"WHEN 'UBIGINT' THEN 'number ' || CAST(TRY_CAST({value} AS HUGEINT) AS VARCHAR) "
@@ -52,7 +63,7 @@ def _describe(value: str) -> str:
 
 def _shown(value: str) -> str:
     """A code as a message quotes it: ``'x'`` for text, else described."""
-    return f"CASE json_type({value}) WHEN 'VARCHAR' THEN '''' || ({value} ->> '$') || '''' ELSE {_describe(value)} END"
+    return f"CASE {type_of(value)} WHEN 'VARCHAR' THEN '''' || ({value} ->> '$') || '''' ELSE {_describe(value)} END"
 
 
 def _path(name: str) -> str:
@@ -60,7 +71,7 @@ def _path(name: str) -> str:
 
 
 def _present(value: str) -> str:
-    return f"(json_type({value}) IS NOT NULL AND json_type({value}) <> 'NULL')"
+    return f"({type_of(value)} IS NOT NULL AND {type_of(value)} <> 'NULL')"
 
 
 def _range(minimum: int | None, maximum: int | None) -> str:
@@ -92,11 +103,11 @@ class Problems:
             (first, second, f"{prefix} || '0'"),
             path,
             f"'must be a whole number, not ' || {_describe(value)}",
-            f"{present} AND json_type({value}) NOT IN {INTEGER_TYPES}",
+            f"{present} AND {type_of(value)} NOT IN {INTEGER_TYPES}",
         )
         number = f"TRY_CAST({value} AS HUGEINT)"
         allowed = _range(bounds.minimum, bounds.maximum)
-        typed = f"json_type({value}) IN {INTEGER_TYPES}"
+        typed = f"{type_of(value)} IN {INTEGER_TYPES}"
         if bounds.minimum is not None:
             self.add(
                 source,
@@ -122,7 +133,7 @@ class Problems:
 def valid_number(value: str, spec: FieldSpec) -> str:
     """SQL for the field's value when it is a whole number within its limits, else NULL."""
     number = f"TRY_CAST({value} AS HUGEINT)"
-    conditions = [f"json_type({value}) IN {INTEGER_TYPES}"]
+    conditions = [f"{type_of(value)} IN {INTEGER_TYPES}"]
     if spec.minimum is not None:
         conditions.append(f"{number} >= {spec.minimum}")
     if spec.maximum is not None:
@@ -140,7 +151,10 @@ def compile_checks(spec: RecordSpec, table: str) -> list[str]:
     names = [field.name for field in spec.fields]
     # One json_extract of every field's path reads a record once; one per field read it once per field.
     paths = ", ".join(_path(field.name) for field in spec.fields)
-    columns = ", ".join(f"fields[{index + 1}] AS v{index}" for index in range(len(spec.fields)))
+    columns = ", ".join(
+        f"fields[{place}] AS v{place - 1}, json_type(fields[{place}]) AS t{place - 1}"
+        for place in range(1, len(spec.fields) + 1)
+    )
     patterns = [
         r"[^ -~]|[\\'']",  # escapes and text beyond printable ASCII
         "[0-9][.eE]|[0-9]{19}",  # fractions, exponents, numbers beyond 64 bits
@@ -193,7 +207,7 @@ def compile_checks(spec: RecordSpec, table: str) -> list[str]:
                 (*keys, "'0'"),
                 _lit(field.name),
                 f"'must be non-empty text, not ' || {_describe(value)}",
-                f"{present} AND (json_type({value}) <> 'VARCHAR' OR trim({value} ->> '$') = '')",
+                f"{present} AND ({type_of(value)} <> 'VARCHAR' OR trim({value} ->> '$') = '')",
             )
         elif field.type == "boolean":
             problems.add(
@@ -201,7 +215,7 @@ def compile_checks(spec: RecordSpec, table: str) -> list[str]:
                 (*keys, "'0'"),
                 _lit(field.name),
                 f"'must be true or false, not ' || {_describe(value)}",
-                f"{present} AND json_type({value}) <> 'BOOLEAN'",
+                f"{present} AND {type_of(value)} <> 'BOOLEAN'",
             )
         elif field.type == "integer":
             problems.integer("record_fields", (*keys, "''"), _lit(field.name), value, field)
@@ -227,7 +241,7 @@ def _items_table(index: int, field: FieldSpec) -> str:
         "ELSE [] END AS unknown "
         f"FROM (SELECT *, {code} AS code FROM (SELECT line, unnest(items) AS item, "
         "generate_subscripts(items, 1) - 1 AS position FROM "
-        f"(SELECT line, CAST({value} AS JSON[]) AS items FROM record_fields WHERE json_type({value}) = 'ARRAY' "
+        f"(SELECT line, CAST({value} AS JSON[]) AS items FROM record_fields WHERE {type_of(value)} = 'ARRAY' "
         f"AND json_array_length({value}) <= {len(field.codes)})))"
     )
 
@@ -241,7 +255,7 @@ def _code_checks(problems: Problems, index: int, field: FieldSpec) -> None:
         (*keys, "'0'"),
         _lit(name),
         f"'must be a list of codes, not ' || {_describe(value)}",
-        f"{present} AND json_type({value}) <> 'ARRAY'",
+        f"{present} AND {type_of(value)} <> 'ARRAY'",
     )
     problems.add(
         "record_fields",
@@ -249,7 +263,7 @@ def _code_checks(problems: Problems, index: int, field: FieldSpec) -> None:
         _lit(name),
         f"'lists ' || json_array_length({value}) || "
         f"{_lit(f' items, but there are only {len(field.codes)} codes and each may be listed once')}",
-        f"json_type({value}) = 'ARRAY' AND json_array_length({value}) > {len(field.codes)}",
+        f"{type_of(value)} = 'ARRAY' AND json_array_length({value}) > {len(field.codes)}",
     )
     items = f"record_items{index}"
     path = f"{_lit(name + '[')} || position || ']'"
@@ -304,7 +318,7 @@ def _code_checks(problems: Problems, index: int, field: FieldSpec) -> None:
                 at(sub + " || '1'"),
                 attribute_path,
                 f"{_shown(attribute_value)} || {_lit(' is not allowed; allowed: ' + ', '.join(attribute.codes))}",
-                f"{_present(attribute_value)} AND (json_type({attribute_value}) <> 'VARCHAR' OR "
+                f"{_present(attribute_value)} AND ({type_of(attribute_value)} <> 'VARCHAR' OR "
                 f"({attribute_value} ->> '$') NOT IN {_in(attribute.codes)})",
             )
 
