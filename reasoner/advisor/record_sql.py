@@ -232,18 +232,21 @@ def _items_table(index: int, field: FieldSpec) -> str:
     """One row per item of a ``codes`` field's list, for lists the field-level checks let through."""
     value = f"v{index}"
     attributes = ["code", *(attribute.name for attribute in field.attributes)]
-    code = "CASE WHEN json_type(item) = 'OBJECT' THEN json_extract(item, '$.\"code\"') ELSE item END"
-    known = f"coalesce(json_type(code) = 'VARCHAR' AND (code ->> '$') IN {_in(field.codes)}, false)"
+    # Each item's JSON type, its code's and its code's text worked out once, in the innermost
+    # queries, for the several expressions that ask for them.
+    known = f"coalesce(code_type = 'VARCHAR' AND code_text IN {_in(field.codes)}, false)"
     return (
-        f"CREATE OR REPLACE TEMP TABLE record_items{index} AS SELECT *, {known} AS known, "
-        f"{known} AND row_number() OVER (PARTITION BY line, {known}, code ->> '$' ORDER BY position) > 1 AS twice, "
-        "coalesce(json_type(item) = 'OBJECT', false) AS object, "
-        f"CASE WHEN json_type(item) = 'OBJECT' THEN list_filter(json_keys(item), key -> key NOT IN {_in(attributes)}) "
-        "ELSE [] END AS unknown "
-        f"FROM (SELECT *, {code} AS code FROM (SELECT line, unnest(items) AS item, "
+        f"CREATE OR REPLACE TEMP TABLE record_items{index} AS SELECT *, known AND row_number() OVER "
+        "(PARTITION BY line, known, code_text ORDER BY position) > 1 AS twice FROM ("
+        f"SELECT *, {known} AS known, coalesce(item_type = 'OBJECT', false) AS object, "
+        f"CASE WHEN item_type = 'OBJECT' THEN list_filter(json_keys(item), key -> key NOT IN {_in(attributes)}) "
+        "ELSE [] END AS unknown FROM ("
+        "SELECT *, json_type(code) AS code_type, code ->> '$' AS code_text FROM ("
+        "SELECT *, CASE WHEN item_type = 'OBJECT' THEN json_extract(item, '$.\"code\"') ELSE item END AS code FROM ("
+        "SELECT *, json_type(item) AS item_type FROM (SELECT line, unnest(items) AS item, "
         "generate_subscripts(items, 1) - 1 AS position FROM "
         f"(SELECT line, CAST({value} AS JSON[]) AS items FROM record_fields WHERE {type_of(value)} = 'ARRAY' "
-        f"AND json_array_length({value}) <= {len(field.codes)})))"
+        f"AND json_array_length({value}) <= {len(field.codes)}))))))"
     )
 
 
