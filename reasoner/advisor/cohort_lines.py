@@ -204,18 +204,21 @@ def _check_line_count(connection: duckdb.DuckDBPyConnection, expected: int) -> N
 
 
 def _slice_text(connection: duckdb.DuckDBPyConnection, first: int, last: int, expected: int) -> str:
-    """The lines of the entries numbered ``first`` to ``last``, in order, joined by newlines."""
+    """The lines of the entries numbered ``first`` to ``last``, in order, joined by newlines.
+
+    Fetched as ordered rows and joined here: ``string_agg(... ORDER BY line)`` took a fifth longer.
+    """
     cut = len(EMPTY_SUBJECT)
-    fetched = connection.execute(
-        "SELECT count(*), string_agg(text, chr(10) ORDER BY line) FROM ("
+    rows = connection.execute(
+        "SELECT text FROM ("
         f"SELECT i.line, left(t.text, length(t.text) - {cut}) || '\"subject\":' || i.id_json || '}}' AS text "
         f"FROM {ANSWERED} WHERE i.line BETWEEN $1 AND $2 "
-        "UNION ALL SELECT line, text FROM _python_lines WHERE line BETWEEN $1 AND $2)",
+        "UNION ALL SELECT line, text FROM _python_lines WHERE line BETWEEN $1 AND $2) ORDER BY line",
         [first, last],
-    ).fetchone()
-    if fetched is None or int(fetched[0]) != expected:
-        raise RuntimeError(f"entries {first} to {last} gave {fetched[0] if fetched else 0} lines, not {expected}")
-    return str(fetched[1]) if fetched[1] is not None else ""
+    ).fetchall()
+    if len(rows) != expected:
+        raise RuntimeError(f"entries {first} to {last} gave {len(rows)} lines, not {expected}")
+    return "\n".join(text for (text,) in rows)
 
 
 __all__ = ["LINES_AT_ONCE", "LineSlice", "line_slices"]
