@@ -38,11 +38,14 @@ from .to_sql import (
     decode,
     delta_table,
     encode,
+    program_symbols,
 )
 
 GROUPS_TABLE = "_answer_groups"
 REPRESENTATIVES = f"SELECT DISTINCT representative FROM {GROUPS_TABLE}"
 """After :meth:`SqlEngine.same_rows`: one subject of each distinct set of rows."""
+SYMBOL_TYPE = "symbol_value"
+"""The DuckDB ``ENUM`` of a closed vocabulary's symbols (:meth:`SqlEngine.connect` with ``enum``)."""
 MAX_RECURSIVE_ROUNDS = 20_000
 """Rounds of a recursive group before it is stopped; its facts are capped by the default budget's, per subject."""
 
@@ -134,24 +137,48 @@ def open_duckdb(database: str = ":memory:", config: DuckDBConfig | None = None) 
 class SqlEngine:
     """Evaluate a validated program over a cohort in an embedded DuckDB database."""
 
-    def __init__(self, program: Program, memory_limit: str | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        program: Program,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+        symbols: Iterable[str] = (),
+    ) -> None:
+        """``symbols``: those the input may hold beside the program's own (a record spec's codes),
+        the vocabulary of ``connect(enum=True)``."""
         self.compiled: CompiledProgram = compile_program(program)
         self.memory_limit = memory_limit
         self.threads = threads
-        self._tables: list[str] | None = None
+        # Sorted as DuckDB sorts text, so an ENUM's order (its members' places) is the text's order.
+        self.vocabulary = tuple(sorted(program_symbols(program) | set(symbols)))
+        self._tables: dict[bool, list[str]] = {}
         self._written: list[str | RecursiveStep] | None = None
 
-    def connect(self) -> duckdb.DuckDBPyConnection:
-        """A fresh in-memory database with the program's tables, empty."""
+    def connect(self, enum: bool = False) -> duckdb.DuckDBPyConnection:
+        """A fresh in-memory database with the program's tables, empty.
+
+        With ``enum``, every column of symbols only is a DuckDB ``ENUM`` of :attr:`vocabulary`
+        (a small integer per value instead of a string): a chunk's rules run about a fifth
+        faster. A symbol outside the vocabulary cannot go into such a table: the insert raises
+        ``duckdb.ConversionException``, nothing is stored wrong, and the caller evaluates again
+        on a connection without ``enum``.
+        """
         config: DuckDBConfig = {}
         if self.memory_limit is not None:
             config["memory_limit"] = self.memory_limit
         if self.threads is not None:
             config["threads"] = self.threads
         connection = open_duckdb(":memory:", config)
-        if self._tables is None:
-            self._tables = [statement.sql(dialect="duckdb") for statement in self.compiled.create_tables()]
-        for statement in self._tables:
+        enum = enum and bool(self.vocabulary)  # DuckDB has no empty ENUM; no symbols, nothing to gain
+        if enum not in self._tables:
+            self._tables[enum] = [
+                statement.sql(dialect="duckdb")
+                for statement in self.compiled.create_tables(symbol_type=SYMBOL_TYPE if enum else "VARCHAR")
+            ]
+        if enum:
+            members = ", ".join(exp.Literal.string(symbol).sql(dialect="duckdb") for symbol in self.vocabulary)
+            connection.execute(f"CREATE TYPE {SYMBOL_TYPE} AS ENUM ({members})")
+        for statement in self._tables[enum]:
             connection.execute(statement)
         return connection
 
@@ -330,10 +357,11 @@ class SqlEngine:
         ]
 
     def evaluate_by_rule(
-        self, subjects: Sequence[Iterable[Fact]], predicates: Iterable[PredicateKey]
+        self, subjects: Sequence[Iterable[Fact]], predicates: Iterable[PredicateKey], enum: bool = False
     ) -> list[dict[str, list[tuple[Row, int]]]]:
-        """Like :meth:`evaluate`, each row with the index of the rule that gave it (a row may have several)."""
-        connection = self.connect()
+        """Like :meth:`evaluate`, each row with the index of the rule that gave it (a row may have several);
+        ``enum`` as for :meth:`connect`."""
+        connection = self.connect(enum)
         try:
             self.load_facts(connection, subjects)
             self.run(connection)

@@ -12,7 +12,8 @@ tests can hold the SQL engine to the same answers as pyDatalog and clingo:
   same provenance ``Session.derivations`` reports.
 - **Values.** A slot inferred to hold numbers is ``BIGINT``, one holding symbols
   ``VARCHAR``; a slot that may hold both is ``VARCHAR`` with the value tagged (``n12``,
-  ``sacute``), so ``12`` and ``"12"`` stay different values, as in Datalog.
+  ``sacute``), so ``12`` and ``"12"`` stay different values, as in Datalog. DuckDB may type
+  the symbols-only slots as an ``ENUM`` of a closed vocabulary (:meth:`SqlEngine.connect`).
 - **Rules.** Each rule is one ``SELECT DISTINCT``: positive atoms are joined on their
   shared variables and the subject, ``not`` is a ``NOT EXISTS`` (an anti-join),
   comparisons and ``+ - *`` are SQL expressions, and an equality that binds a variable
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 
 import sqlglot.expressions as exp
 
-from .program import Atom, Comparison, Constant, Negation, PredicateKey, Program
+from .program import Arithmetic, Atom, Comparison, Constant, Negation, PredicateKey, Program
 from .rule_order import FactStep, RecursiveStep, RuleStep, Step, rule_dependencies, steps
 from .sql_rule import SUBJECTS_TABLE, RuleCompiler
 from .sql_rule import delta_table as _delta_table
@@ -96,11 +97,11 @@ class CompiledProgram:
 
     # -- schema -----------------------------------------------------------------------
 
-    def create_tables(self, temporary: bool = False) -> list[exp.Expr]:
+    def create_tables(self, temporary: bool = False, symbol_type: str = "VARCHAR") -> list[exp.Expr]:
         """``CREATE TABLE`` for the subjects, every input and every derived predicate."""
         statements = [_create(SUBJECTS_TABLE, ((SUBJECT, "BIGINT"),), temporary)]
         for relation in self.relations.values():
-            statements.append(_create(relation.table, column_types(relation), temporary))
+            statements.append(_create(relation.table, column_types(relation, symbol_type), temporary))
         return statements
 
     def create_delta_tables(self, step: RecursiveStep, temporary: bool = False) -> list[exp.Expr]:
@@ -255,18 +256,46 @@ def _per_subject(program: Program, inputs: set[PredicateKey]) -> set[PredicateKe
     return found
 
 
-def column_types(relation: Relation) -> tuple[tuple[str, str], ...]:
-    sql_type = {"number": "BIGINT", "symbol": "VARCHAR", "any": "VARCHAR"}
+def column_types(relation: Relation, symbol_type: str = "VARCHAR") -> tuple[tuple[str, str], ...]:
+    """Each column's SQL type; a slot of symbols only is ``symbol_type`` (a DuckDB ``ENUM`` for
+    :meth:`SqlEngine.connect`'s closed vocabulary), one that may hold numbers stays tagged ``VARCHAR``."""
+    sql_type = {"number": "BIGINT", "symbol": symbol_type, "any": "VARCHAR"}
     head = ((SUBJECT, "BIGINT"),) if relation.per_subject else ()
     tail = ((RULE, "INT"),) if relation.derived else ()
     return head + tuple(zip(relation.argument_columns, (sql_type[t] for t in relation.types), strict=True)) + tail
+
+
+def program_symbols(program: Program) -> set[str]:
+    """Every symbol the program's rules and facts name: with the symbols its input may hold, all that
+    a symbol column can ever contain (a rule derives no symbol it was not given)."""
+    found: set[str] = set()
+
+    def visit(term: object) -> None:
+        if isinstance(term, Constant):
+            if isinstance(term.value, str):
+                found.add(term.value)
+        elif isinstance(term, Arithmetic):
+            visit(term.left)
+            visit(term.right)
+
+    for rule in program.rules:
+        for literal in (rule.head, *rule.body):
+            if isinstance(literal, Comparison):
+                visit(literal.left)
+                visit(literal.right)
+            else:
+                for argument in (literal.atom if isinstance(literal, Negation) else literal).arguments:
+                    visit(argument)
+    return found
 
 
 def _create(table: str, columns: tuple[tuple[str, str], ...], temporary: bool) -> exp.Expr:
     schema = exp.Schema(
         this=table_named(table),
         expressions=[
-            exp.ColumnDef(this=exp.to_identifier(name), kind=exp.DataType.build(kind)) for name, kind in columns
+            # udt: a type the database defines (an ENUM) is written by name; SQL's own types as before
+            exp.ColumnDef(this=exp.to_identifier(name), kind=exp.DataType.build(kind, udt=True))
+            for name, kind in columns
         ],
     )
     properties = exp.Properties(expressions=[exp.TemporaryProperty()]) if temporary else None
@@ -296,5 +325,6 @@ __all__ = [
     "compile_program",
     "decode",
     "encode",
+    "program_symbols",
     "rule_dependencies",
 ]

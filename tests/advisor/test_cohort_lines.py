@@ -16,6 +16,7 @@ from backspasm.reasoner.advisor.batch import run
 from backspasm.reasoner.advisor.cohort_lines import line_slices
 from backspasm.reasoner.advisor.inputs import read_jsonl
 from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.language.sql_engine import SqlEngine
 
 from .test_cohort import cohort_lines as example_lines
 
@@ -78,6 +79,28 @@ def test_subjects_put_in_by_sql_are_escaped_as_json(advisor: Advisor) -> None:
         '"subject":"a\\"b"}',
         '"subject":"quote\\" and \\\\ backslash"}',
     ]
+
+
+def test_a_symbol_the_enum_does_not_list_sends_its_chunk_through_again_as_text(
+    advisor: Advisor, monkeypatch: Any
+) -> None:
+    """Symbol columns are an ENUM of the program's and the record's symbols. With the record's left
+    out, a preference ("walking") cannot be stored: DuckDB refuses it, the chunk is evaluated again
+    with symbols as text, and the lines are the same, none lost or wrong."""
+    monkeypatch.setattr(cohort_lines, "SqlEngine", _engine_without_record_symbols)
+    connections: list[bool] = []
+    connect = SqlEngine.connect
+    monkeypatch.setattr(SqlEngine, "connect", lambda self, enum=False: connections.append(enum) or connect(self, enum))
+    lines = lines_of(advisor)
+    assert any('"walking"' in line for line in lines)
+    found, errors, count = written(advisor, lines, "compact")
+    assert found == expected_lines(advisor, lines, "compact")
+    assert count == len(found) and len(errors) == ERRORS
+    assert connections[:2] == [True, False]  # the first chunk holds a preference: tried as an ENUM, then as text
+
+
+def _engine_without_record_symbols(program: Any, memory_limit: str | None = None, symbols: Any = ()) -> SqlEngine:
+    return SqlEngine(program, memory_limit=memory_limit)
 
 
 def test_a_chunk_sql_cannot_hold_is_written_by_the_other_path(advisor: Advisor, monkeypatch: Any) -> None:

@@ -7,6 +7,7 @@ answer for each subject alone.
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 import sqlglot
 
@@ -24,9 +25,13 @@ def derived_keys(text: str) -> list[PredicateKey]:
 
 
 def assert_engines_agree(text: str, subjects: list[list[Fact]]) -> None:
+    """DuckDB with symbols as text and as an ENUM of the program's and the facts' symbols give pyDatalog's rows."""
     keys = derived_keys(text)
     program = load_kb(text=text).program
-    assert SqlEngine(program).evaluate_by_rule(subjects, keys) == pydatalog_models(text, subjects, keys)
+    expected = pydatalog_models(text, subjects, keys)
+    assert SqlEngine(program).evaluate_by_rule(subjects, keys) == expected
+    symbols = {value for subject in subjects for fact in subject for value in fact.arguments if isinstance(value, str)}
+    assert SqlEngine(program, symbols=symbols).evaluate_by_rule(subjects, keys, enum=True) == expected
 
 
 def facts(*pairs: tuple[str, tuple[object, ...]]) -> list[Fact]:
@@ -173,6 +178,35 @@ def test_duckdb_runs_one_thread_per_core_the_process_may_use(monkeypatch: pytest
         assert connection.execute("SELECT current_setting('threads')").fetchone() == (3,)
     with SqlEngine(program, threads=2).connect() as connection:
         assert connection.execute("SELECT current_setting('threads')").fetchone() == (2,)
+
+
+def test_symbols_compare_and_sort_alike_as_an_enum_and_as_text() -> None:
+    """An ENUM's members are kept in the order of their text, so DuckDB sorts them (as the compact
+    lines' items and parameters are sorted) exactly as it sorts the text."""
+    text = """
+    .input d(s: symbol).
+    named(X) :- d(X), X = "kiwi".
+    pair(X, Y) :- d(X), d(Y), X != Y.
+    """
+    words = ["zebra", "apple", "m", "Mango", "kiwi", "émile", "a b", "a"]
+    assert_engines_agree(text, [facts(*(("d", (word,)) for word in words)), facts(("d", ("m",)))])
+    engine = SqlEngine(load_kb(text=text).program, symbols=words)
+    with engine.connect(enum=True) as connection:
+        connection.execute("INSERT INTO d_1 SELECT 0, unnest(?::VARCHAR[])", [words])
+        assert str(connection.execute("SELECT typeof(a0) FROM d_1 LIMIT 1").fetchone()[0]).startswith("ENUM(")
+        in_order = connection.execute("SELECT list_sort(list(a0))::VARCHAR[], min(a0)::VARCHAR FROM d_1").fetchone()
+    assert in_order == (sorted(words), min(words))
+
+
+def test_an_enum_refuses_a_symbol_it_does_not_list() -> None:
+    """A symbol outside the vocabulary is never stored as another: DuckDB refuses the insert (the batch then
+    evaluates the chunk again with symbols as text)."""
+    program = load_kb(text='.input d(s: symbol).\np(X) :- d(X), X != "a".').program
+    engine = SqlEngine(program)
+    assert engine.evaluate_by_rule([facts(("d", ("a",)))], [("p", 1)], enum=True) == [{"p/1": []}]
+    with pytest.raises(duckdb.ConversionException):
+        engine.evaluate_by_rule([facts(("d", ("b",)))], [("p", 1)], enum=True)
+    assert engine.evaluate_by_rule([facts(("d", ("b",)))], [("p", 1)]) == [{"p/1": [(("b",), 0)]}]
 
 
 def test_input_facts_of_the_wrong_type_are_refused() -> None:
