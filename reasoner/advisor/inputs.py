@@ -217,7 +217,7 @@ def read_parquet(path: Path, *, parse: bool = True) -> Iterator[Entry]:
     """
     import duckdb
 
-    from ..language.sql_engine import open_duckdb
+    from ..language.duckdb_connections import open_duckdb
 
     connection = open_duckdb()
     try:

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import duckdb
 
-from ..language.sql_engine import open_duckdb
+from ..language.duckdb_connections import open_duckdb
 from .batch import Outcome
 
 if TYPE_CHECKING:

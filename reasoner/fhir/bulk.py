@@ -38,7 +38,7 @@ from ..advisor.batch import Outcome
 from ..advisor.inputs import Entry, bounded_lines
 from ..advisor.recordtext import TextProblem, decode_utf8, load_json
 from ..errors import FieldProblem, RecordError
-from ..language.sql_engine import open_duckdb
+from ..language.duckdb_connections import open_duckdb
 from .export import MANIFEST, Export, ExportFile, find_export, write_export
 from .mapping import FhirMapping
 from .reading import bundle_to_record

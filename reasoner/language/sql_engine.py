@@ -10,7 +10,6 @@ in-memory database, so two runs never share a table.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ import sqlglot.expressions as exp
 
 from ..errors import ReasonerError
 from .budget import default_budget
+from .duckdb_connections import DuckDBConfig, open_duckdb
 from .engine import Fact, Row, row_order
 from .program import PredicateKey, Program, Value
 from .sql_values import table_named
@@ -101,37 +101,6 @@ class FactFiles:
             written[self.compiled.relations[key]] = Path(file.name)
         self._files.clear()
         return written
-
-
-def usable_cores() -> int:
-    """The cores this process may run on: DuckDB's thread count unless told otherwise.
-
-    DuckDB starts a thread per core of the machine even when the process is pinned to fewer
-    (``taskset``, a container's CPU set); the extra threads then take turns on the same core,
-    which made a pinned batch about 1.6 times slower.
-    """
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # no CPU affinity on this platform (macOS, Windows)
-        return max(1, os.cpu_count() or 1)
-
-
-DuckDBConfig = dict[str, str | bool | int | float | list[str]]
-
-
-def open_duckdb(database: str = ":memory:", config: DuckDBConfig | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection as the product opens every one: a thread per usable core unless
-    ``config`` says otherwise, and no progress bar.
-
-    In an interactive session (Python's prompt, a notebook, ``python -c``) DuckDB draws a
-    progress bar on standard output, terminal or not, for any statement that runs over two
-    seconds: a batch run from there and writing its answers to standard output would get
-    the bar among its lines.
-    """
-    settings: DuckDBConfig = {"threads": usable_cores(), **(config or {})}
-    connection = duckdb.connect(database, config=settings)
-    connection.execute("SET enable_progress_bar = false")  # a connection's setting, not one ``config`` takes
-    return connection
 
 
 class SqlEngine:
@@ -421,5 +390,4 @@ __all__ = [
     "FactFiles",
     "SqlEngine",
     "SqlEvaluationError",
-    "usable_cores",
 ]

@@ -167,13 +167,13 @@ def test_subjects_share_a_representative_only_when_their_rows_are_the_same() -> 
 def test_duckdb_runs_one_thread_per_core_the_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
     # Pinned to one core (taskset, a container's CPU set), DuckDB would still start a thread per core of
     # the machine, and they would take turns on the one core.
-    from backspasm.reasoner.language import sql_engine
+    from backspasm.reasoner.language import duckdb_connections
 
     program = load_kb(text=".input p(x: symbol). q(X) :- p(X).").program
-    monkeypatch.setattr(sql_engine.os, "sched_getaffinity", lambda _: {3}, raising=False)
+    monkeypatch.setattr(duckdb_connections.os, "sched_getaffinity", lambda _: {3}, raising=False)
     with SqlEngine(program).connect() as connection:
         assert connection.execute("SELECT current_setting('threads')").fetchone() == (1,)
-    monkeypatch.setattr(sql_engine.os, "sched_getaffinity", lambda _: {0, 1, 2}, raising=False)
+    monkeypatch.setattr(duckdb_connections.os, "sched_getaffinity", lambda _: {0, 1, 2}, raising=False)
     with SqlEngine(program).connect() as connection:
         assert connection.execute("SELECT current_setting('threads')").fetchone() == (3,)
     with SqlEngine(program, threads=2).connect() as connection:
