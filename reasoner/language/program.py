@@ -229,6 +229,19 @@ def variables_of(expression: Expression | Atom | BodyLiteral) -> list[Variable]:
     return variables_of(expression.left) + variables_of(expression.right)
 
 
+def symbols_of(expression: Expression | Atom | BodyLiteral) -> set[str]:
+    """The symbols a term, expression or literal names (its constants that are not numbers)."""
+    if isinstance(expression, Constant):
+        return {expression.value} if isinstance(expression.value, str) else set()
+    if isinstance(expression, Variable):
+        return set()
+    if isinstance(expression, Atom):
+        return set().union(*(symbols_of(argument) for argument in expression.arguments))
+    if isinstance(expression, Negation):
+        return symbols_of(expression.atom)
+    return symbols_of(expression.left) | symbols_of(expression.right)
+
+
 def format_value(value: Value) -> str:
     """Datalog spelling of a value: bare when it is a plain lower-case name, else quoted."""
     if isinstance(value, int):

@@ -121,6 +121,7 @@ class SqlEngine:
         # Sorted as DuckDB sorts text, so an ENUM's order (its members' places) is the text's order.
         self.vocabulary = tuple(sorted(program_symbols(program) | set(symbols)))
         self._tables: dict[bool, list[str]] = {}
+        """The statements of a fresh database, with symbols as an ENUM (True) or as text (False), written once."""
         self._written: list[str | RecursiveStep] | None = None
 
     def connect(self, enum: bool = False) -> duckdb.DuckDBPyConnection:
@@ -140,13 +141,12 @@ class SqlEngine:
         connection = open_duckdb(":memory:", config)
         enum = enum and bool(self.vocabulary)  # DuckDB has no empty ENUM; no symbols, nothing to gain
         if enum not in self._tables:
-            self._tables[enum] = [
+            members = ", ".join(exp.Literal.string(symbol).sql(dialect="duckdb") for symbol in self.vocabulary)
+            self._tables[enum] = [f"CREATE TYPE {SYMBOL_TYPE} AS ENUM ({members})"] if enum else []
+            self._tables[enum] += [
                 statement.sql(dialect="duckdb")
                 for statement in self.compiled.create_tables(symbol_type=SYMBOL_TYPE if enum else "VARCHAR")
             ]
-        if enum:
-            members = ", ".join(exp.Literal.string(symbol).sql(dialect="duckdb") for symbol in self.vocabulary)
-            connection.execute(f"CREATE TYPE {SYMBOL_TYPE} AS ENUM ({members})")
         for statement in self._tables[enum]:
             connection.execute(statement)
         return connection

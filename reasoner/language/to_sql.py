@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import sqlglot.expressions as exp
 
-from .program import Arithmetic, Atom, Comparison, Constant, Negation, PredicateKey, Program
+from .program import Atom, Comparison, Constant, Negation, PredicateKey, Program, symbols_of
 from .rule_order import FactStep, RecursiveStep, RuleStep, Step, rule_dependencies, steps
 from .sql_rule import SUBJECTS_TABLE, RuleCompiler
 from .sql_rule import delta_table as _delta_table
@@ -268,25 +268,7 @@ def column_types(relation: Relation, symbol_type: str = "VARCHAR") -> tuple[tupl
 def program_symbols(program: Program) -> set[str]:
     """Every symbol the program's rules and facts name: with the symbols its input may hold, all that
     a symbol column can ever contain (a rule derives no symbol it was not given)."""
-    found: set[str] = set()
-
-    def visit(term: object) -> None:
-        if isinstance(term, Constant):
-            if isinstance(term.value, str):
-                found.add(term.value)
-        elif isinstance(term, Arithmetic):
-            visit(term.left)
-            visit(term.right)
-
-    for rule in program.rules:
-        for literal in (rule.head, *rule.body):
-            if isinstance(literal, Comparison):
-                visit(literal.left)
-                visit(literal.right)
-            else:
-                for argument in (literal.atom if isinstance(literal, Negation) else literal).arguments:
-                    visit(argument)
-    return found
+    return {symbol for rule in program.rules for literal in (rule.head, *rule.body) for symbol in symbols_of(literal)}
 
 
 def _create(table: str, columns: tuple[tuple[str, str], ...], temporary: bool) -> exp.Expr:
