@@ -62,6 +62,7 @@ def written(advisor: Advisor, lines: list[str], form: str) -> tuple[list[str], l
 @pytest.mark.parametrize("form", ["full", "compact"])
 def test_lines_are_the_outcomes_texts_in_input_order(advisor: Advisor, form: str, monkeypatch: Any) -> None:
     monkeypatch.setattr(cohort_lines, "LINES_AT_ONCE", 5)  # slices that cut chunks anywhere
+    monkeypatch.setattr(cohort_sql, "TEXT_ROWS_AT_ONCE", 3)  # and lines sent to DuckDB in pieces
     lines = lines_of(advisor)
     found, errors, count = written(advisor, lines, form)
     expected = expected_lines(advisor, lines, form)
@@ -172,3 +173,18 @@ def test_a_chunk_whose_lines_do_not_match_its_entries_is_never_written(
         ):
             found.append(piece.count)
     assert all(count == 10 for count in found)
+
+
+@pytest.mark.parametrize("rows_at_once", [1, 2, 5, 10_000])
+def test_text_rows_sent_in_pieces_are_the_rows_sent_at_once(rows_at_once: int) -> None:
+    import duckdb
+
+    texts = ['{"a": 1}', "", "{}", 'x,"y"', "last"]
+    numbers = {"line": [7, 3, 11, 0, 5], "subject": [70, 30, 110, 0, 50]}
+    connection = duckdb.connect()
+    cohort_sql.text_rows(connection, "rows", numbers, texts, rows_at_once=rows_at_once)
+    found = connection.execute("SELECT line, subject, text FROM rows ORDER BY line").fetchall()
+    assert found == sorted(zip(numbers["line"], numbers["subject"], texts, strict=True))
+    cohort_sql.text_rows(connection, "rows", {"line": []}, [], rows_at_once=rows_at_once)
+    assert connection.execute("SELECT count(*) FROM rows").fetchone() == (0,)
+    assert [name for name, *_ in connection.execute("DESCRIBE rows").fetchall()] == ["line", "text"]
