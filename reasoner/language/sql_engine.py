@@ -274,6 +274,9 @@ class SqlEngine:
         compared column by column (NULL alike only with NULL), so no two different rows can look alike.
         """
         keys = [key for key in sorted(set(predicates)) if self.compiled.relations[key].per_subject]
+        inputs = [f"{name}/{arity}" for name, arity in keys if not self.compiled.relations[(name, arity)].derived]
+        if inputs:
+            raise ValueError(f"same_rows compares derived predicates, rule for rule; inputs given: {', '.join(inputs)}")
         # shared rows are every subject's alike; each distinct row of a relation gets a number of its own
         # (the relation's place among them in its last digits), so no two different rows compare alike.
         numbered, found = [], []
@@ -286,9 +289,11 @@ class SqlEngine:
                 f"FROM (SELECT DISTINCT {listed} FROM {relation.table}))"
             )
             same = " AND ".join(f"r.{column} IS NOT DISTINCT FROM n.{column}" for column in columns)
+            # A derived table holds each row once (every rule's SELECT is DISTINCT and carries its own
+            # rule; a recursive round adds only rows not there yet), so each (subject, number) comes
+            # once without a DISTINCT: a sixth of the grouping's time.
             found.append(
-                f"SELECT DISTINCT r.{SUBJECT} AS subject, n.number "
-                f"FROM {relation.table} r JOIN numbered{place} n ON {same}"
+                f"SELECT r.{SUBJECT} AS subject, n.number FROM {relation.table} r JOIN numbered{place} n ON {same}"
             )
         rows = " UNION ALL ".join(found) or "SELECT NULL::BIGINT AS subject, NULL::BIGINT AS number WHERE false"
         # A subject's signature is the sorted list of its rows' numbers: lists of integers group and

@@ -13,7 +13,9 @@ from backspasm.cli import main
 from backspasm.reasoner.advisor.batch import run
 from backspasm.reasoner.advisor.inputs import read_jsonl
 from backspasm.reasoner.api import Advisor
+from backspasm.reasoner.errors import RecordError
 from backspasm.reasoner.kbtools.verify import boundary_records
+from backspasm.reasoner.language.sql_engine import SqlEngine
 
 BAD_LINES = ['{"id": "no-age", "symptom_days": 3, "relaxant_days_taken": 0}', "{not json", '{"age": -4}']
 
@@ -74,3 +76,30 @@ def test_lines_left_to_the_python_validator_are_answered_beside_those_checked_in
     ]
     assert texts == expected
     assert sum('"error"' in text for text, _ in texts) == 2
+
+
+def test_every_derived_table_holds_each_row_once(advisor: Advisor) -> None:
+    """What SqlEngine.same_rows relies on to group answers without a DISTINCT: a row derived by two rules
+    is two rows (each with its rule), never one row twice, for the bundled knowledge base over a cohort."""
+    subjects = []
+    for line in cohort_lines(advisor, 200):
+        try:
+            subjects.append(advisor.read_record(json.loads(line)).facts)
+        except (ValueError, RecordError):  # the bad lines
+            continue
+    engine = SqlEngine(advisor.kb.program)
+    rows, repeated = 0, {}
+    with engine.connect() as connection:
+        engine.load_facts(connection, subjects)
+        engine.run(connection)
+        for relation in engine.compiled.relations.values():
+            if relation.derived:
+                counted = connection.execute(
+                    f"SELECT count(*), count(DISTINCT ({', '.join(relation.columns)})) FROM {relation.table}"
+                ).fetchone()
+                assert counted is not None
+                rows += counted[0]
+                if counted[0] != counted[1]:
+                    repeated[relation.table] = counted
+    assert rows > 10 * len(subjects)
+    assert repeated == {}

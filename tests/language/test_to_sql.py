@@ -162,6 +162,8 @@ def test_subjects_share_a_representative_only_when_their_rows_are_the_same() -> 
         engine.run(connection)
         assert engine.same_rows(connection, [("q", 1), ("r", 1), ("u", 1)]) == [0, 1, 2, 3, 4, 0, 2, 7, 7, 9]
         assert engine.same_rows(connection, [("q", 1)]) == [0, 1, 0, 0, 0, 0, 0, 7, 7, 7]
+        with pytest.raises(ValueError, match="inputs given: p/1"):  # no rule column to compare, rows may repeat
+            engine.same_rows(connection, [("q", 1), ("p", 1)])
 
 
 def test_duckdb_runs_one_thread_per_core_the_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
