@@ -34,8 +34,8 @@ ASSEMBLED_AT_ONCE = 2_000
 COMPACT_AT_ONCE = 2_000
 """Distinct answers whose compact lines one query builds: memory for this many, whatever the chunk."""
 TEXT_ROWS_AT_ONCE = 10_000
-"""Rows :func:`text_rows` sends in one statement: at 100 000 lines a chunk, one statement for them all
-added ~30 MB to the peak (the joined text, and DuckDB's copy and split of it)."""
+"""Rows :func:`text_rows` sends in one statement: with chunks of 100 000 lines, one statement for them
+all peaked 15-40 MiB higher (the joined text, and DuckDB's copy and split of it)."""
 REPRESENTATIVE_SUBJECTS = f"SELECT representative AS subject FROM ({REPRESENTATIVES})"
 SUBJECTS = "record_subjects"
 """The valid lines judged in SQL, each with its subject number, from 0 in line order."""

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -177,8 +178,6 @@ def test_a_chunk_whose_lines_do_not_match_its_entries_is_never_written(
 
 @pytest.mark.parametrize("rows_at_once", [1, 2, 5, 10_000])
 def test_text_rows_sent_in_pieces_are_the_rows_sent_at_once(rows_at_once: int) -> None:
-    import duckdb
-
     texts = ['{"a": 1}', "", "{}", 'x,"y"', "last"]
     numbers = {"line": [7, 3, 11, 0, 5], "subject": [70, 30, 110, 0, 50]}
     connection = duckdb.connect()
