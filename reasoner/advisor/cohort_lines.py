@@ -153,13 +153,10 @@ def _evaluated(
         connection = engine.connect(enum=enum)
         try:
             return connection, evaluate_text_chunk(advisor, engine, connection, chunk)
-        except duckdb.ConversionException:
+        except BaseException as error:
             connection.close()
-            if not enum:
+            if not (enum and isinstance(error, duckdb.ConversionException)):
                 raise
-        except BaseException:
-            connection.close()
-            raise
     raise AssertionError("unreachable: the text connection returns or raises")
 
 

@@ -274,7 +274,7 @@ class SqlEngine:
         compared column by column (NULL alike only with NULL), so no two different rows can look alike.
         """
         keys = [key for key in sorted(set(predicates)) if self.compiled.relations[key].per_subject]
-        inputs = [f"{name}/{arity}" for name, arity in keys if not self.compiled.relations[(name, arity)].derived]
+        inputs = [f"{key[0]}/{key[1]}" for key in keys if not self.compiled.relations[key].derived]
         if inputs:
             raise ValueError(f"same_rows compares derived predicates, rule for rule; inputs given: {', '.join(inputs)}")
         # shared rows are every subject's alike; each distinct row of a relation gets a number of its own
